@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+'use strict';
+// The `coi-desktop` command: the built CLI (run `npm run build` first).
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const cli = join(__dirname, '..', 'out', 'main', 'cli.js');
+if (!existsSync(cli)) {
+  process.stderr.write('coi-desktop is not built yet: run `npm run build` in ' + join(__dirname, '..') + '\n');
+  process.exit(1);
+}
+require(cli);

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Prepares a fresh Debian 12 machine (as root) to run and test COI Desktop: a real Incus daemon
+# with a tiny image, Node packages (Electron's binary is skipped where it cannot be downloaded).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/provision-incus.sh
+npm ci --no-audit --no-fund

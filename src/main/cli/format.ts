@@ -1,0 +1,121 @@
+import type { Container, DeleteOutcome, Snapshot, SnapshotDetail } from '../../shared/model';
+
+/** The JSON shapes `coi snapshot … --format json` prints, so scripts written for coi keep working. */
+export function snapshotJson(snapshot: Snapshot) {
+  return {
+    name: snapshot.name,
+    created_at: snapshot.createdAt,
+    expires_at: snapshot.expiresAt,
+    stateful: snapshot.stateful,
+    size: snapshot.sizeBytes,
+    description: snapshot.description,
+  };
+}
+
+export function snapshotDetailJson(detail: SnapshotDetail) {
+  return {
+    ...snapshotJson(detail),
+    container: detail.container,
+    last_used_at: detail.lastUsedAt,
+    architecture: detail.architecture,
+    ephemeral: detail.ephemeral,
+    profiles: detail.profiles,
+    config: detail.config,
+    devices: detail.devices,
+  };
+}
+
+export function containerJson(container: Container) {
+  return {
+    name: container.name,
+    status: container.status,
+    type: container.type,
+    created_at: container.createdAt,
+    coi: container.coi,
+    stateful_capable: container.statefulCapable,
+    snapshot_count: container.snapshots.length,
+    newest_snapshot: container.snapshots[0]?.name ?? null,
+  };
+}
+
+export const toJson = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
+/** Columns padded to their widest cell, two spaces apart. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+}
+
+const pad = (value: number) => String(value).padStart(2, '0');
+
+/** A time in this machine's local zone: `YYYY-MM-DD HH:MM:SS`; `-` for none. */
+export function localTime(iso: string | null): string {
+  if (!iso) return '-';
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
+}
+
+export function humanSize(bytes: number | null): string {
+  if (bytes === null) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function snapshotTable(snapshots: readonly Snapshot[]): string {
+  const rows = snapshots.map((s) => [s.name, localTime(s.createdAt), localTime(s.expiresAt), s.stateful ? 'yes' : 'no', humanSize(s.sizeBytes)]);
+  return table(['NAME', 'CREATED', 'EXPIRES', 'STATEFUL', 'SIZE'], rows);
+}
+
+export function snapshotListText(container: string, snapshots: readonly Snapshot[]): string {
+  const body = snapshots.length === 0 ? '(none)\n' : snapshotTable(snapshots);
+  const total = `Total: ${snapshots.length} snapshot${snapshots.length === 1 ? '' : 's'}`;
+  return `Snapshots for ${container}:\n\n${body}\n${total}\n`;
+}
+
+export function allSnapshotsText(containers: readonly Container[]): string {
+  return containers
+    .map((c) => `\nSnapshots for ${c.name}:\n${c.snapshots.length === 0 ? '  (none)\n' : snapshotTable(c.snapshots)}`)
+    .join('');
+}
+
+export function containerTable(containers: readonly Container[]): string {
+  const rows = containers.map((c) => [
+    c.name,
+    c.status.toUpperCase(),
+    c.coi ? 'yes' : 'no',
+    String(c.snapshots.length),
+    c.snapshots[0] ? `${c.snapshots[0].name} (${localTime(c.snapshots[0].createdAt)})` : '-',
+  ]);
+  return table(['NAME', 'STATUS', 'COI', 'SNAPSHOTS', 'NEWEST SNAPSHOT'], rows);
+}
+
+export function snapshotInfoText(detail: SnapshotDetail): string {
+  const fields: [string, string][] = [
+    ['Snapshot', detail.name],
+    ['Container', detail.container],
+    ['Created', localTime(detail.createdAt)],
+    ['Expires', localTime(detail.expiresAt)],
+    ['Last used', localTime(detail.lastUsedAt)],
+    ['Stateful', detail.stateful ? 'yes' : 'no'],
+    ['Size', humanSize(detail.sizeBytes)],
+    ['Architecture', detail.architecture || '-'],
+    ['Ephemeral', detail.ephemeral ? 'yes' : 'no'],
+    ['Profiles', detail.profiles.join(', ') || '-'],
+    ['Description', detail.description || '-'],
+  ];
+  const config = Object.entries(detail.config).sort(([a], [b]) => a.localeCompare(b));
+  const configText = config.length === 0 ? '' : `Config:\n${config.map(([key, value]) => `  ${key}: ${value}`).join('\n')}\n`;
+  return fields.map(([label, value]) => `${`${label}:`.padEnd(14)}${value}`).join('\n') + '\n' + configText;
+}
+
+export function deleteOutcomeText(outcome: DeleteOutcome): string {
+  return outcome.ok ? `Deleted snapshot '${outcome.name}'\n` : `Failed to delete snapshot '${outcome.name}': ${outcome.error}\n`;
+}

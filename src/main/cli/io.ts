@@ -1,0 +1,39 @@
+import { createInterface } from 'node:readline/promises';
+import type { Readable, Writable } from 'node:stream';
+import { AppError } from '../errors';
+
+/** What the CLI reads and writes; `process` in real use, streams in tests. */
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable & { isTTY?: boolean };
+  stdin: Readable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/** A wrong command line: exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * Asks `question` on the terminal; true only for y/yes. Without a terminal there is nobody to
+ * ask, so a destructive command refuses rather than guessing.
+ */
+export async function confirm(io: CliIo, question: string, action: string): Promise<boolean> {
+  if (!io.stdin.isTTY) {
+    throw new AppError(
+      'confirmation-required',
+      `refusing to ${action} without confirmation: standard input is not a terminal; add -f/--force to go ahead`,
+    );
+  }
+  const prompt = createInterface({ input: io.stdin, output: io.stderr, terminal: false });
+  try {
+    const answer = await prompt.question(`${question} [y/N]: `);
+    return /^y(es)?$/i.test(answer.trim());
+  } catch {
+    return false;
+  } finally {
+    prompt.close();
+  }
+}

@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander';
+import { toErrorInfo } from '../errors';
+import { containerCommand } from './container-commands';
+import { UsageError, type CliIo } from './io';
+import { CliSession } from './session';
+import { snapshotCommand } from './snapshot-commands';
+
+export const VERSION = '0.1.0';
+
+/** Runs one `coi-desktop` command line; resolves to the exit code (0 ok, 1 error, 2 usage). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const session = new CliSession(io);
+  const program = new Command('coi-desktop')
+    .description('Checkpoint, roll back and branch Incus containers')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .addCommand(snapshotCommand(session))
+    .addCommand(containerCommand(session));
+  for (const command of allCommands(program)) command.exitOverride();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    return reportError(io, error);
+  } finally {
+    await session.close();
+  }
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
+}
+
+function reportError(io: CliIo, error: unknown): number {
+  if (error instanceof CommanderError) {
+    const helpShown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
+    return helpShown ? 0 : 2;
+  }
+  if (error instanceof UsageError) {
+    io.stderr.write(`Error: ${error.message}\n`);
+    return 2;
+  }
+  io.stderr.write(`Error: ${toErrorInfo(error).message}\n`);
+  return 1;
+}

@@ -1,0 +1,149 @@
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { AppError } from '../errors';
+import { allSnapshotsText, deleteOutcomeText, snapshotDetailJson, snapshotInfoText, snapshotJson, snapshotListText, toJson } from './format';
+import { confirm, UsageError } from './io';
+import type { CliSession } from './session';
+
+const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
+const containerOption = () => new Option('-c, --container <name>', 'container (default: COI_CONTAINER, else the workspace container)');
+const ExpiresAtSchema = z.iso.datetime({ offset: true });
+
+export function snapshotCommand(session: CliSession): Command {
+  const snapshot = new Command('snapshot').description('Checkpoint, roll back and branch containers');
+  const out = (text: string) => session.io.stdout.write(text);
+
+  snapshot
+    .command('create')
+    .description('Create a snapshot (auto-named snap-YYYYMMDD-HHMMSS when NAME is omitted)')
+    .argument('[name]')
+    .addOption(containerOption())
+    .option('--stateful', 'include process memory (needs migration.stateful=true and CRIU)')
+    .option('--expires-at <time>', 'ISO 8601 time when Incus deletes the snapshot')
+    .action(async (name: string | undefined, options: { container?: string; stateful?: boolean; expiresAt?: string }) => {
+      if (options.expiresAt && !ExpiresAtSchema.safeParse(options.expiresAt).success) {
+        throw new UsageError(`--expires-at '${options.expiresAt}' is not an ISO 8601 time such as 2026-12-31T18:00:00Z`);
+      }
+      const container = await session.container(options.container);
+      const made = await session.service.create(container, {
+        name,
+        stateful: options.stateful,
+        expiresAt: options.expiresAt,
+        wait: session.wait,
+      });
+      session.say(`Created ${made.stateful ? 'stateful ' : ''}snapshot '${made.name}' for container '${container}'`);
+    });
+
+  snapshot
+    .command('list')
+    .description("List a container's snapshots, newest first, or every COI container's (--all)")
+    .addOption(containerOption())
+    .option('-a, --all', 'all COI containers')
+    .addOption(formatOption())
+    .action(async (options: { container?: string; all?: boolean; format: string }) => {
+      if (options.all) {
+        const containers = await session.service.listCoiContainers();
+        if (options.format === 'json') {
+          out(toJson(Object.fromEntries(containers.map((c) => [c.name, c.snapshots.map(snapshotJson)]))));
+        } else if (containers.length === 0) {
+          session.say('No COI containers found');
+        } else {
+          out(allSnapshotsText(containers));
+        }
+        return;
+      }
+      const container = await session.container(options.container);
+      const snapshots = await session.service.listSnapshots(container);
+      out(options.format === 'json' ? toJson({ container, snapshots: snapshots.map(snapshotJson) }) : snapshotListText(container, snapshots));
+    });
+
+  snapshot
+    .command('restore')
+    .description('Restore a stopped container to a snapshot (a pre-restore safety snapshot is taken first)')
+    .argument('<name>')
+    .addOption(containerOption())
+    .option('-f, --force', 'skip the confirmation')
+    .option('--stateful', 'restore process memory too (stateful snapshots only)')
+    .option('--no-safety-snapshot', 'do not take the pre-restore safety snapshot')
+    .action(async (name: string, options: { container?: string; force?: boolean; stateful?: boolean; safetySnapshot: boolean }) => {
+      const container = await session.container(options.container);
+      if (!options.force) {
+        session.say(`WARNING: This will restore container '${container}' to snapshot '${name}'.`);
+        session.say(
+          options.safetySnapshot
+            ? 'Changes since the snapshot are kept only in a pre-restore safety snapshot.\n'
+            : 'All changes since the snapshot will be lost.\n',
+        );
+        if (!(await confirm(session.io, 'Continue?', `restore '${container}'`))) return session.say('Aborted');
+      }
+      const result = await session.service.restore(container, name, {
+        stateful: options.stateful,
+        safetySnapshot: options.safetySnapshot,
+        wait: session.wait,
+      });
+      session.say(`Restored container '${container}' from snapshot '${name}'`);
+      if (result.safetySnapshot) {
+        session.say(`The state before the restore is in snapshot '${result.safetySnapshot}' (undo: coi-desktop snapshot restore ${result.safetySnapshot} -c ${container})`);
+      }
+    });
+
+  snapshot
+    .command('delete')
+    .description('Delete one snapshot, or all of a container\'s snapshots (--all)')
+    .argument('[name]')
+    .addOption(containerOption())
+    .option('-a, --all', 'delete all snapshots of the container')
+    .option('-f, --force', 'skip the confirmation')
+    .action(async (name: string | undefined, options: { container?: string; all?: boolean; force?: boolean }) => {
+      if (!name && !options.all) throw new UsageError('snapshot name required (or use --all to delete all snapshots)');
+      if (name && options.all) throw new UsageError('give either a snapshot name or --all, not both');
+      const container = await session.container(options.container);
+      if (name) {
+        await session.service.delete(container, name, session.wait);
+        return session.say(`Deleted snapshot '${name}'`);
+      }
+      await deleteAll(session, container, options.force ?? false);
+    });
+
+  snapshot
+    .command('info')
+    .description("Show a snapshot's full detail")
+    .argument('<name>')
+    .addOption(containerOption())
+    .addOption(formatOption())
+    .action(async (name: string, options: { container?: string; format: string }) => {
+      const container = await session.container(options.container);
+      const detail = await session.service.info(container, name);
+      out(options.format === 'json' ? toJson(snapshotDetailJson(detail)) : snapshotInfoText(detail));
+    });
+
+  snapshot
+    .command('branch')
+    .description('Copy a snapshot into a new container (default name <container>-<snapshot>-copy)')
+    .argument('<name>')
+    .argument('[new]')
+    .addOption(containerOption())
+    .action(async (name: string, target: string | undefined, options: { container?: string }) => {
+      const container = await session.container(options.container);
+      const made = await session.service.branch(container, name, target, session.wait);
+      session.say(`Created container '${made}' from snapshot '${name}' of '${container}'`);
+    });
+
+  return snapshot;
+}
+
+async function deleteAll(session: CliSession, container: string, force: boolean): Promise<void> {
+  const snapshots = await session.service.listSnapshots(container);
+  if (snapshots.length === 0) return session.say(`No snapshots to delete for container '${container}'`);
+  if (!force) {
+    session.say(`WARNING: This will delete ALL ${snapshots.length} snapshot(s) for container '${container}':`);
+    for (const snapshot of snapshots) session.say(`  - ${snapshot.name}`);
+    if (!(await confirm(session.io, 'Continue?', `delete all snapshots of '${container}'`))) return session.say('Aborted');
+  }
+  const names = snapshots.map((snapshot) => snapshot.name);
+  const outcomes = await session.service.deleteMany(container, names, (outcome) => session.io.stderr.write(deleteOutcomeText(outcome)));
+  const failed = outcomes.filter((outcome) => !outcome.ok);
+  if (failed.length > 0) {
+    throw new AppError('operation-failed', `${failed.length} of ${outcomes.length} snapshot(s) could not be deleted: ${failed.map((f) => f.name).join(', ')}`);
+  }
+}

@@ -1,0 +1,26 @@
+import type { ErrorCode, ErrorInfo } from '../shared/errors';
+import { IncusError, IncusOperationError, IncusProtocolError, IncusUnreachableError } from './incus/errors';
+
+/** An error meant for the user: a specific code and a message that says what to do next. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** Any thrown value as data the faces of the app can show. */
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof AppError) {
+    return error.details ? { code: error.code, message: error.message, details: error.details } : { code: error.code, message: error.message };
+  }
+  if (error instanceof IncusUnreachableError) return { code: 'incus-unreachable', message: error.message };
+  if (error instanceof IncusOperationError) return { code: 'operation-failed', message: error.message };
+  if (error instanceof IncusError) return { code: error.status === 404 ? 'not-found' : 'incus', message: error.message };
+  if (error instanceof IncusProtocolError) return { code: 'incus', message: error.message };
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}

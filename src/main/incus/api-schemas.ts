@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/** Incus writes "0001-01-01T00:00:00Z" for "never"; the app says null. */
+const ZERO_TIME = /^0001-01-01T00:00:00/;
+export const incusTime = z
+  .string()
+  .nullish()
+  .transform((value) => (value && !ZERO_TIME.test(value) ? value : null));
+
+const stringMap = z.record(z.string(), z.string()).nullish().transform((value) => value ?? {});
+const deviceMap = z
+  .record(z.string(), z.record(z.string(), z.string()))
+  .nullish()
+  .transform((value) => value ?? {});
+
+/** Every answer of the daemon: `sync`, `async` (an operation was created) or `error`. */
+export const EnvelopeSchema = z.object({
+  type: z.enum(['sync', 'async', 'error']),
+  status_code: z.number().optional(),
+  error_code: z.number().optional(),
+  error: z.string().optional(),
+  operation: z.string().optional(),
+  metadata: z.unknown(),
+});
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+
+export const OperationSchema = z.object({
+  id: z.string(),
+  class: z.string(),
+  description: z.string(),
+  created_at: z.string(),
+  updated_at: z.string().optional(),
+  status: z.string(),
+  status_code: z.number(),
+  resources: z.record(z.string(), z.array(z.string())).nullish(),
+  metadata: z.record(z.string(), z.unknown()).nullish(),
+  may_cancel: z.boolean(),
+  err: z.string(),
+});
+export type Operation = z.infer<typeof OperationSchema>;
+
+export const InstanceSnapshotSchema = z.object({
+  name: z.string(),
+  created_at: z.string(),
+  expires_at: incusTime,
+  last_used_at: incusTime,
+  stateful: z.boolean(),
+  size: z.number().nullish(),
+  description: z.string().nullish().transform((value) => value ?? ''),
+  architecture: z.string().nullish().transform((value) => value ?? ''),
+  ephemeral: z.boolean().nullish().transform((value) => value ?? false),
+  profiles: z.array(z.string()).nullish().transform((value) => value ?? []),
+  config: stringMap,
+  devices: deviceMap,
+});
+export type InstanceSnapshot = z.infer<typeof InstanceSnapshotSchema>;
+
+/** An instance as `GET /1.0/instances?recursion=2` returns it, state and snapshots included. */
+export const InstanceFullSchema = z.object({
+  name: z.string(),
+  status: z.string(),
+  status_code: z.number(),
+  type: z.string(),
+  created_at: z.string(),
+  project: z.string().nullish(),
+  location: z.string().nullish(),
+  expanded_config: stringMap,
+  snapshots: z.array(InstanceSnapshotSchema).nullish().transform((value) => value ?? []),
+});
+export type InstanceFull = z.infer<typeof InstanceFullSchema>;

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { InstanceFullSchema, InstanceSnapshotSchema, type InstanceFull, type InstanceSnapshot, type Operation } from './api-schemas';
+import type { IncusClient, WaitOptions } from './client';
+
+/** The Incus endpoints the app uses, one function each; names are encoded, never trusted raw. */
+const enc = encodeURIComponent;
+const instancePath = (name: string) => `/1.0/instances/${enc(name)}`;
+const snapshotPath = (instance: string, snapshot: string) => `${instancePath(instance)}/snapshots/${enc(snapshot)}`;
+
+/** Every instance with its state and snapshots, in one request. */
+export function listInstances(client: IncusClient): Promise<InstanceFull[]> {
+  return client.query('GET', '/1.0/instances?recursion=2', z.array(InstanceFullSchema));
+}
+
+export function getInstance(client: IncusClient, name: string): Promise<InstanceFull> {
+  return client.query('GET', `${instancePath(name)}?recursion=1`, InstanceFullSchema);
+}
+
+export function getSnapshot(client: IncusClient, instance: string, snapshot: string): Promise<InstanceSnapshot> {
+  return client.query('GET', snapshotPath(instance, snapshot), InstanceSnapshotSchema);
+}
+
+export interface CreateSnapshotRequest {
+  name: string;
+  stateful: boolean;
+  /** ISO time; absent means the instance's snapshots.expiry setting applies. */
+  expiresAt?: string;
+}
+
+export function createSnapshot(client: IncusClient, instance: string, req: CreateSnapshotRequest, wait?: WaitOptions): Promise<Operation> {
+  const body: Record<string, unknown> = { name: req.name, stateful: req.stateful };
+  if (req.expiresAt) body.expires_at = req.expiresAt;
+  return client.run('POST', `${instancePath(instance)}/snapshots`, body, wait);
+}
+
+/** `PUT /1.0/instances/{name}` with `restore` set restores instead of replacing the configuration. */
+export function restoreSnapshot(client: IncusClient, instance: string, snapshot: string, stateful: boolean, wait?: WaitOptions): Promise<Operation> {
+  return client.run('PUT', instancePath(instance), { restore: snapshot, stateful }, wait);
+}
+
+export function deleteSnapshot(client: IncusClient, instance: string, snapshot: string, wait?: WaitOptions): Promise<Operation> {
+  return client.run('DELETE', snapshotPath(instance, snapshot), undefined, wait);
+}
+
+export function renameSnapshot(client: IncusClient, instance: string, snapshot: string, newName: string, wait?: WaitOptions): Promise<Operation> {
+  return client.run('POST', snapshotPath(instance, snapshot), { name: newName }, wait);
+}
+
+/** A new instance copied from `instance/snapshot`. */
+export function copyFromSnapshot(client: IncusClient, instance: string, snapshot: string, target: string, wait?: WaitOptions): Promise<Operation> {
+  const body = { name: target, source: { type: 'copy', source: `${instance}/${snapshot}` } };
+  return client.run('POST', '/1.0/instances', body, wait);
+}
+
+export type StateAction = 'start' | 'stop' | 'restart' | 'freeze' | 'unfreeze';
+
+export function changeState(
+  client: IncusClient,
+  instance: string,
+  action: StateAction,
+  options: { force?: boolean; timeoutSeconds?: number } = {},
+  wait?: WaitOptions,
+): Promise<Operation> {
+  const body = { action, force: options.force ?? false, timeout: options.timeoutSeconds ?? 30 };
+  return client.run('PUT', `${instancePath(instance)}/state`, body, wait);
+}
+
+/** The names of all instances: one light request (no state, no snapshots). */
+export async function listInstanceNames(client: IncusClient): Promise<string[]> {
+  const urls = await client.query('GET', '/1.0/instances', z.array(z.string()));
+  return urls.map((url) => decodeURIComponent(url.slice(url.lastIndexOf('/') + 1).split('?')[0] ?? ''));
+}

@@ -1,0 +1,8 @@
+import type { CoiApi } from '../../shared/contract';
+
+declare global {
+  interface Window {
+    coi: CoiApi;
+  }
+}
+export {};

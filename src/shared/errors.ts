@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** What went wrong, as data: the same codes reach the CLI, the IPC boundary and web mode. */
+export const ErrorCodeSchema = z.enum([
+  'invalid-input',
+  'not-found',
+  'already-exists',
+  'container-running',
+  'not-stateful',
+  'ambiguous-container',
+  'no-container',
+  'confirmation-required',
+  'safety-snapshot-failed',
+  'incus',
+  'incus-unreachable',
+  'operation-failed',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const ErrorInfoSchema = z.object({
+  code: ErrorCodeSchema,
+  message: z.string(),
+  host: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ErrorInfo = z.infer<typeof ErrorInfoSchema>;

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** One snapshot as every face of the app shows it. */
+export const SnapshotSchema = z.object({
+  name: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  stateful: z.boolean(),
+  /** Bytes on disk where the storage driver reports it, else null. */
+  sizeBytes: z.number().nullable(),
+  description: z.string(),
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+/** The full detail of one snapshot (`snapshot info`). */
+export const SnapshotDetailSchema = SnapshotSchema.extend({
+  container: z.string(),
+  architecture: z.string(),
+  ephemeral: z.boolean(),
+  lastUsedAt: z.string().nullable(),
+  profiles: z.array(z.string()),
+  config: z.record(z.string(), z.string()),
+  devices: z.record(z.string(), z.record(z.string(), z.string())),
+});
+export type SnapshotDetail = z.infer<typeof SnapshotDetailSchema>;
+
+export const ContainerSchema = z.object({
+  name: z.string(),
+  /** Incus status as the daemon says it: Running, Stopped, Frozen, Error, … */
+  status: z.string(),
+  type: z.string(),
+  createdAt: z.string(),
+  /** True when the name carries the code-on-incus prefix. */
+  coi: z.boolean(),
+  /** Whether the container may take stateful snapshots (migration.stateful=true). */
+  statefulCapable: z.boolean(),
+  /** Newest first. */
+  snapshots: z.array(SnapshotSchema),
+});
+export type Container = z.infer<typeof ContainerSchema>;
+
+export const DeleteOutcomeSchema = z.object({
+  name: z.string(),
+  ok: z.boolean(),
+  error: z.string().optional(),
+});
+export type DeleteOutcome = z.infer<typeof DeleteOutcomeSchema>;
+
+export const RestoreResultSchema = z.object({
+  container: z.string(),
+  snapshot: z.string(),
+  stateful: z.boolean(),
+  /** The pre-restore safety snapshot taken first, or null when it was switched off. */
+  safetySnapshot: z.string().nullable(),
+});
+export type RestoreResult = z.infer<typeof RestoreResultSchema>;
