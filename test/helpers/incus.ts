@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { IncusClient } from '../../src/main/incus/client';
+import { createLocalDispatcher, findLocalSocket } from '../../src/main/incus/local-socket';
+
+/** The image scripts/provision-incus.sh imports. */
+export const TEST_IMAGE = process.env.COI_TEST_IMAGE ?? 'coi-test-busybox';
+
+/** The `incus` command itself: fixtures and checks go through it, independent of the code under test. */
+export function incus(...args: string[]): Promise<string> {
+  // stdin closed: `incus init/launch` read a YAML config from a non-terminal stdin.
+  const child = spawn('incus', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString());
+      else reject(new Error(`incus ${args.join(' ')} failed (${code}): ${Buffer.concat(err).toString().trim()}`));
+    });
+  });
+}
+
+export function requireDaemon(): void {
+  const socket = findLocalSocket();
+  if (!existsSync(socket)) {
+    throw new Error(`no Incus socket at ${socket}: run scripts/provision-incus.sh (as root) before the integration tests`);
+  }
+}
+
+/** A unique instance name with the `test-` prefix the tests own. */
+export function testName(label: string): string {
+  return `test-${label}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Tracks the instances a test file makes and removes them at the end. */
+export class Fixtures {
+  private readonly made = new Set<string>();
+
+  async launch(name: string, options: { stopped?: boolean; config?: Record<string, string> } = {}): Promise<string> {
+    const config = Object.entries(options.config ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+    await incus(options.stopped ? 'init' : 'launch', TEST_IMAGE, name, '-q', ...config);
+    this.made.add(name);
+    return name;
+  }
+
+  /** Registers an instance the code under test created, so it is removed too. */
+  adopt(name: string): void {
+    this.made.add(name);
+  }
+
+  async cleanup(): Promise<void> {
+    const names = [...this.made];
+    this.made.clear();
+    if (names.length > 0) await incus('delete', '-f', ...names).catch(() => undefined);
+  }
+}
+
+export async function writeFile(container: string, path: string, content: string): Promise<void> {
+  await incus('exec', container, '--', 'sh', '-c', `printf %s '${content}' > ${path}`);
+}
+
+/** Reads a file of a container, running or stopped. */
+export async function readFile(container: string, path: string): Promise<string> {
+  return incus('file', 'pull', `${container}${path}`, '-');
+}
+
+export async function snapshotNames(container: string): Promise<string[]> {
+  const out = await incus('snapshot', 'list', container, '--format', 'csv', '-c', 'n');
+  return out.split('\n').filter(Boolean).sort();
+}
+
+export async function status(container: string): Promise<string> {
+  return (await incus('list', `^${container}$`, '--format', 'csv', '-c', 's')).trim();
+}
+
+export function localClient(): IncusClient {
+  const socket = findLocalSocket();
+  return new IncusClient({ dispatcher: createLocalDispatcher(socket), endpoint: socket });
+}

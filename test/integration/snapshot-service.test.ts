@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/main/errors';
+import type { IncusClient } from '../../src/main/incus/client';
+import { SnapshotService } from '../../src/main/snapshots/service';
+import { Fixtures, incus, localClient, readFile, requireDaemon, snapshotNames, status, testName, writeFile } from '../helpers/incus';
+
+const fixtures = new Fixtures();
+let client: IncusClient;
+let service: SnapshotService;
+
+beforeAll(() => {
+  requireDaemon();
+  client = localClient();
+  service = new SnapshotService(client, { coiPrefix: 'coi-' });
+});
+afterAll(async () => {
+  await fixtures.cleanup();
+  await client.close();
+});
+
+async function expectAppError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).code).toBe(code);
+  expect((error as AppError).message).toMatch(message);
+}
+
+describe('create', () => {
+  it('auto-names snap-YYYYMMDD-HHMMSS in local time, and a second one in the same second gets a free name', async () => {
+    const name = await fixtures.launch(testName('auto'), { stopped: true });
+    const at = new Date(2026, 0, 2, 3, 4, 5);
+    const fixed = new SnapshotService(client, { coiPrefix: 'coi-', now: () => at });
+    const first = await fixed.create(name);
+    const second = await fixed.create(name);
+    expect(first.name).toBe('snap-20260102-030405');
+    expect(second.name).toBe('snap-20260102-030405-2');
+    expect(await snapshotNames(name)).toEqual(['snap-20260102-030405', 'snap-20260102-030405-2']);
+  });
+
+  it('uses the real clock for auto names', async () => {
+    const name = await fixtures.launch(testName('clock'), { stopped: true });
+    const made = await service.create(name);
+    expect(made.name).toMatch(/^snap-\d{8}-\d{6}$/);
+    expect(Math.abs(Date.parse(made.createdAt) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('creates a named snapshot and refuses an existing name without touching the first', async () => {
+    const name = await fixtures.launch(testName('named'));
+    await writeFile(name, '/root/state', 'one');
+    const made = await service.create(name, { name: 'checkpoint-1' });
+    expect(made).toMatchObject({ name: 'checkpoint-1', stateful: false, expiresAt: null });
+    await expectAppError(service.create(name, { name: 'checkpoint-1' }), 'already-exists', /snapshot 'checkpoint-1' already exists for container '.*'/);
+    expect(await snapshotNames(name)).toEqual(['checkpoint-1']);
+  });
+
+  it('rejects unsafe names before any request, so other containers keep their snapshots', async () => {
+    const victim = await fixtures.launch(testName('victim'), { stopped: true });
+    await incus('snapshot', 'create', victim, 'keep-me');
+    const name = await fixtures.launch(testName('unsafe'), { stopped: true });
+    for (const [bad, rule] of [['..', /names a directory/], ['.', /names a directory/], ['.hidden', /start with '\.'/], ['a/b', /contain '\/'/], ['a b', /whitespace/], ['', /empty/], ['-x', /start with a letter or digit/]] as const) {
+      await expectAppError(service.create(name, { name: bad }), 'invalid-input', rule);
+    }
+    expect(await snapshotNames(name)).toEqual([]);
+    expect(await snapshotNames(victim)).toEqual(['keep-me']);
+  });
+
+  it('sets an expiry when asked', async () => {
+    const name = await fixtures.launch(testName('expiry'), { stopped: true });
+    const made = await service.create(name, { name: 'short-lived', expiresAt: '2099-01-01T00:00:00Z' });
+    expect(made.expiresAt).toMatch(/^2099-01-01T00:00:00/);
+  });
+
+  it("passes the daemon's reason for a failed stateful snapshot on verbatim", async () => {
+    const plain = await fixtures.launch(testName('nostate'));
+    const error = await service.create(plain, { stateful: true }).catch((e: unknown) => e as Error);
+    expect(error.message).toBe('Stateful snapshots require that the instance has migration.stateful be set to true');
+
+    const capable = await fixtures.launch(testName('criu'), { config: { 'migration.stateful': 'true' } });
+    expect((await service.getContainer(capable)).statefulCapable).toBe(true);
+    const criu = await service.create(capable, { name: 'live', stateful: true }).catch((e: unknown) => e as Error);
+    expect(criu).toBeInstanceOf(Error);
+    expect(criu.message).toMatch(/^Unable to create a stateful snapshot/);
+    expect(await snapshotNames(capable)).toEqual([]);
+  });
+});
+
+describe('list', () => {
+  it("lists a container's snapshots newest first with the fields the UI shows", async () => {
+    const name = await fixtures.launch(testName('list'), { stopped: true });
+    for (const snap of ['b-first', 'a-second', 'c-third']) await incus('snapshot', 'create', name, snap);
+    const listed = await service.listSnapshots(name);
+    expect(listed.map((s) => s.name)).toEqual(['c-third', 'a-second', 'b-first']);
+    expect(listed[0]).toEqual({ name: 'c-third', createdAt: expect.any(String), expiresAt: null, stateful: false, sizeBytes: null, description: '' });
+  });
+
+  it('lists every container with state and snapshots in one answer, COI containers first', async () => {
+    const coiService = new SnapshotService(client, { coiPrefix: 'test-coilist' });
+    const coi = await fixtures.launch(testName('coilist'), { stopped: true });
+    await incus('snapshot', 'create', coi, 'one');
+    const containers = await coiService.listContainers();
+    expect(containers[0]?.coi).toBe(true);
+    const mine = containers.find((c) => c.name === coi);
+    expect(mine).toMatchObject({ status: 'Stopped', type: 'container', coi: true, snapshots: [expect.objectContaining({ name: 'one' })] });
+    expect((await coiService.listCoiContainers()).every((c) => c.name.startsWith('test-coilist'))).toBe(true);
+  });
+
+  it('says which container is missing', async () => {
+    await expectAppError(service.listSnapshots('test-does-not-exist'), 'not-found', /container 'test-does-not-exist' not found/);
+  });
+});
+
+describe('restore', () => {
+  it('refuses a running container and says how to stop it, changing nothing', async () => {
+    const name = await fixtures.launch(testName('running'));
+    await incus('snapshot', 'create', name, 'before');
+    await expectAppError(service.restore(name, 'before'), 'container-running', /must be stopped before restore.*container stop/);
+    expect(await snapshotNames(name)).toEqual(['before']);
+    expect(await status(name)).toBe('RUNNING');
+  });
+
+  it('brings a file back, and the pre-restore safety snapshot undoes the restore', async () => {
+    const name = await fixtures.launch(testName('restore'));
+    await writeFile(name, '/root/work', 'good');
+    await service.create(name, { name: 'good' });
+    await writeFile(name, '/root/work', 'broken');
+    await service.stop(name, { force: true });
+
+    const result = await service.restore(name, 'good');
+    expect(await readFile(name, '/root/work')).toBe('good');
+    expect(result.safetySnapshot).toMatch(/^pre-restore-\d{8}-\d{6}$/);
+    expect(await snapshotNames(name)).toContain(result.safetySnapshot);
+
+    await service.restore(name, result.safetySnapshot!, { safetySnapshot: false });
+    expect(await readFile(name, '/root/work')).toBe('broken');
+  });
+
+  it('takes no safety snapshot when switched off', async () => {
+    const name = await fixtures.launch(testName('nosafety'), { stopped: true });
+    await incus('snapshot', 'create', name, 'only');
+    const result = await service.restore(name, 'only', { safetySnapshot: false });
+    expect(result.safetySnapshot).toBeNull();
+    expect(await snapshotNames(name)).toEqual(['only']);
+  });
+
+  it('refuses a stateful restore of a stateless snapshot before Incus can stop anything', async () => {
+    const name = await fixtures.launch(testName('statefulrestore'), { stopped: true });
+    await incus('snapshot', 'create', name, 'disk-only');
+    await expectAppError(service.restore(name, 'disk-only', { stateful: true }), 'not-stateful', /holds no process memory; restore it without --stateful/);
+    expect(await snapshotNames(name)).toEqual(['disk-only']);
+  });
+
+  it('names the snapshots a container has when the one asked for is missing', async () => {
+    const name = await fixtures.launch(testName('missing'), { stopped: true });
+    await incus('snapshot', 'create', name, 'exists');
+    await expectAppError(service.restore(name, 'nope'), 'not-found', /snapshot 'nope' not found for container '.*' \(it has: exists\)/);
+  });
+});
+
+describe('delete', () => {
+  it('deletes one snapshot and leaves the rest', async () => {
+    const name = await fixtures.launch(testName('delone'), { stopped: true });
+    await incus('snapshot', 'create', name, 'a');
+    await incus('snapshot', 'create', name, 'b');
+    await service.delete(name, 'a');
+    expect(await snapshotNames(name)).toEqual(['b']);
+    await expectAppError(service.delete(name, 'a'), 'not-found', /snapshot 'a' not found/);
+  });
+
+  it('deletes many, reporting a failure without stopping the others', async () => {
+    const name = await fixtures.launch(testName('delmany'), { stopped: true });
+    for (const snap of ['s1', 's2', 's3']) await incus('snapshot', 'create', name, snap);
+    // s2 vanishes between the listing the user confirmed and the deletion (another terminal deleted it).
+    await incus('snapshot', 'delete', name, 's2');
+    const seen: string[] = [];
+    const outcomes = await service.deleteMany(name, ['s1', 's2', 's3'], (o) => seen.push(o.name));
+    expect(outcomes).toEqual([
+      { name: 's1', ok: true },
+      { name: 's2', ok: false, error: expect.stringMatching(/snapshot 's2' not found/) },
+      { name: 's3', ok: true },
+    ]);
+    expect(seen).toEqual(['s1', 's2', 's3']);
+    expect(await snapshotNames(name)).toEqual([]);
+  });
+});
+
+describe('info and branch', () => {
+  it("shows a snapshot's full detail", async () => {
+    const name = await fixtures.launch(testName('info'), { stopped: true });
+    await incus('snapshot', 'create', name, 'detail');
+    const detail = await service.info(name, 'detail');
+    expect(detail).toMatchObject({ name: 'detail', container: name, stateful: false, ephemeral: false, profiles: ['default'] });
+    expect(detail.config['image.os']).toBe('busybox');
+  });
+
+  it('branches a snapshot into a new container holding the snapshot state, numbering a taken default name', async () => {
+    const name = await fixtures.launch(testName('branch'));
+    await writeFile(name, '/root/idea', 'plan-a');
+    await service.create(name, { name: 'idea' });
+    await writeFile(name, '/root/idea', 'plan-b');
+
+    const first = await service.branch(name, 'idea');
+    fixtures.adopt(first);
+    const second = await service.branch(name, 'idea');
+    fixtures.adopt(second);
+    expect(first).toBe(`${name}-idea-copy`);
+    expect(second).toBe(`${name}-idea-copy-2`);
+    expect(await readFile(first, '/root/idea')).toBe('plan-a');
+    expect(await readFile(name, '/root/idea')).toBe('plan-b');
+
+    const named = await service.branch(name, 'idea', `${name}-x`);
+    fixtures.adopt(named);
+    await expectAppError(service.branch(name, 'idea', named), 'already-exists', /already exists/);
+    await expectAppError(service.branch(name, 'idea', 'bad_name'), 'invalid-input', /must start with a letter/);
+  });
+});
