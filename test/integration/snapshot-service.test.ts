@@ -18,8 +18,19 @@ afterAll(async () => {
   await client.close();
 });
 
+/** The error `promise` rejects with; fails the test if it resolves. */
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  const outcome = await promise.then(
+    (value: unknown) => ({ resolved: value }),
+    (error: unknown) => ({ error }),
+  );
+  if (!('error' in outcome)) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.resolved)}`);
+  expect(outcome.error).toBeInstanceOf(Error);
+  return outcome.error as Error;
+}
+
 async function expectAppError(promise: Promise<unknown>, code: string, message: RegExp): Promise<void> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await failure(promise);
   expect(error).toBeInstanceOf(AppError);
   expect((error as AppError).code).toBe(code);
   expect((error as AppError).message).toMatch(message);
@@ -72,13 +83,12 @@ describe('create', () => {
 
   it("passes the daemon's reason for a failed stateful snapshot on verbatim", async () => {
     const plain = await fixtures.launch(testName('nostate'));
-    const error = await service.create(plain, { stateful: true }).catch((e: unknown) => e as Error);
+    const error = await failure(service.create(plain, { stateful: true }));
     expect(error.message).toBe('Stateful snapshots require that the instance has migration.stateful be set to true');
 
     const capable = await fixtures.launch(testName('criu'), { config: { 'migration.stateful': 'true' } });
     expect((await service.getContainer(capable)).statefulCapable).toBe(true);
-    const criu = await service.create(capable, { name: 'live', stateful: true }).catch((e: unknown) => e as Error);
-    expect(criu).toBeInstanceOf(Error);
+    const criu = await failure(service.create(capable, { name: 'live', stateful: true }));
     expect(criu.message).toMatch(/^Unable to create a stateful snapshot/);
     expect(await snapshotNames(capable)).toEqual([]);
   });
@@ -125,7 +135,7 @@ describe('restore', () => {
     await writeFile(name, '/root/work', 'broken');
     await service.stop(name, { force: true });
 
-    const result = await service.restore(name, 'good');
+    const result = (await service.restore(name, 'good'))!;
     expect(await readFile(name, '/root/work')).toBe('good');
     expect(result.safetySnapshot).toMatch(/^pre-restore-\d{8}-\d{6}$/);
     expect(await snapshotNames(name)).toContain(result.safetySnapshot);
@@ -137,9 +147,26 @@ describe('restore', () => {
   it('takes no safety snapshot when switched off', async () => {
     const name = await fixtures.launch(testName('nosafety'), { stopped: true });
     await incus('snapshot', 'create', name, 'only');
-    const result = await service.restore(name, 'only', { safetySnapshot: false });
+    const result = (await service.restore(name, 'only', { safetySnapshot: false }))!;
     expect(result.safetySnapshot).toBeNull();
     expect(await snapshotNames(name)).toEqual(['only']);
+  });
+
+  it('changes nothing when the confirmation is declined, and asks only after the checks pass', async () => {
+    const name = await fixtures.launch(testName('declined'));
+    await writeFile(name, '/root/work', 'v1');
+    await incus('snapshot', 'create', name, 'v1');
+    let asked = 0;
+    const confirm = () => {
+      asked += 1;
+      return Promise.resolve(false);
+    };
+    await expectAppError(service.restore(name, 'v1', { confirm }), 'container-running', /must be stopped/);
+    expect(asked).toBe(0);
+    await incus('stop', '-f', name);
+    expect(await service.restore(name, 'v1', { confirm })).toBeNull();
+    expect(asked).toBe(1);
+    expect(await snapshotNames(name)).toEqual(['v1']);
   });
 
   it('refuses a stateful restore of a stateless snapshot before Incus can stop anything', async () => {

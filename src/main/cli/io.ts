@@ -17,19 +17,20 @@ export class UsageError extends Error {
 }
 
 /**
- * Asks `question` on the terminal; true only for y/yes. Without a terminal there is nobody to
- * ask, so a destructive command refuses rather than guessing.
+ * Shows `warning` and asks "Continue?" on the terminal; true only for y/yes. Without a terminal
+ * there is nobody to ask, so a destructive command refuses rather than guessing.
  */
-export async function confirm(io: CliIo, question: string, action: string): Promise<boolean> {
+export async function confirm(io: CliIo, warning: string, action: string): Promise<boolean> {
   if (!io.stdin.isTTY) {
     throw new AppError(
       'confirmation-required',
       `refusing to ${action} without confirmation: standard input is not a terminal; add -f/--force to go ahead`,
     );
   }
+  io.stderr.write(`${warning}\n\n`);
   const prompt = createInterface({ input: io.stdin, output: io.stderr, terminal: false });
   try {
-    const answer = await prompt.question(`${question} [y/N]: `);
+    const answer = await prompt.question('Continue? [y/N]: ');
     return /^y(es)?$/i.test(answer.trim());
   } catch {
     return false;

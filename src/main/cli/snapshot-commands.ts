@@ -67,20 +67,17 @@ export function snapshotCommand(session: CliSession): Command {
     .option('--no-safety-snapshot', 'do not take the pre-restore safety snapshot')
     .action(async (name: string, options: { container?: string; force?: boolean; stateful?: boolean; safetySnapshot: boolean }) => {
       const container = await session.container(options.container);
-      if (!options.force) {
-        session.say(`WARNING: This will restore container '${container}' to snapshot '${name}'.`);
-        session.say(
-          options.safetySnapshot
-            ? 'Changes since the snapshot are kept only in a pre-restore safety snapshot.\n'
-            : 'All changes since the snapshot will be lost.\n',
-        );
-        if (!(await confirm(session.io, 'Continue?', `restore '${container}'`))) return session.say('Aborted');
-      }
+      const kept = options.safetySnapshot
+        ? 'Changes since the snapshot will be kept only in a pre-restore safety snapshot.'
+        : 'All changes since the snapshot will be lost.';
+      const warning = `WARNING: This will restore container '${container}' to snapshot '${name}'.\n${kept}`;
       const result = await session.service.restore(container, name, {
         stateful: options.stateful,
         safetySnapshot: options.safetySnapshot,
+        confirm: options.force ? undefined : () => confirm(session.io, warning, `restore '${container}'`),
         wait: session.wait,
       });
+      if (!result) return session.say('Aborted');
       session.say(`Restored container '${container}' from snapshot '${name}'`);
       if (result.safetySnapshot) {
         session.say(`The state before the restore is in snapshot '${result.safetySnapshot}' (undo: coi-desktop snapshot restore ${result.safetySnapshot} -c ${container})`);
@@ -136,9 +133,9 @@ async function deleteAll(session: CliSession, container: string, force: boolean)
   const snapshots = await session.service.listSnapshots(container);
   if (snapshots.length === 0) return session.say(`No snapshots to delete for container '${container}'`);
   if (!force) {
-    session.say(`WARNING: This will delete ALL ${snapshots.length} snapshot(s) for container '${container}':`);
-    for (const snapshot of snapshots) session.say(`  - ${snapshot.name}`);
-    if (!(await confirm(session.io, 'Continue?', `delete all snapshots of '${container}'`))) return session.say('Aborted');
+    const list = snapshots.map((snapshot) => `  - ${snapshot.name}`).join('\n');
+    const warning = `WARNING: This will delete ALL ${snapshots.length} snapshot(s) for container '${container}':\n${list}`;
+    if (!(await confirm(session.io, warning, `delete all snapshots of '${container}'`))) return session.say('Aborted');
   }
   const names = snapshots.map((snapshot) => snapshot.name);
   const outcomes = await session.service.deleteMany(container, names, (outcome) => session.io.stderr.write(deleteOutcomeText(outcome)));

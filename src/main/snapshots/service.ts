@@ -25,6 +25,8 @@ export interface RestoreOptions {
   stateful?: boolean;
   /** Take a `pre-restore-…` snapshot first so the restore can be undone (default true). */
   safetySnapshot?: boolean;
+  /** Asked after every check has passed and before anything changes; false aborts. */
+  confirm?: () => Promise<boolean>;
   wait?: WaitOptions;
 }
 
@@ -76,7 +78,8 @@ export class SnapshotService {
     return toSnapshot(await api.getSnapshot(this.client, container, name));
   }
 
-  async restore(container: string, snapshot: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+  /** Restores a stopped container; null when `confirm` declined. */
+  async restore(container: string, snapshot: string, options: RestoreOptions = {}): Promise<RestoreResult | null> {
     assertSnapshotName(snapshot);
     const instance = await this.instance(container);
     const target = instance.snapshots.find((candidate) => candidate.name === snapshot);
@@ -94,6 +97,7 @@ export class SnapshotService {
         `snapshot '${snapshot}' of container '${container}' holds no process memory; restore it without --stateful`,
       );
     }
+    if (options.confirm && !(await options.confirm())) return null;
     const safetySnapshot = options.safetySnapshot === false ? null : await this.takeSafetySnapshot(instance, options.wait);
     await api.restoreSnapshot(this.client, container, snapshot, stateful, options.wait);
     return { container, snapshot, stateful, safetySnapshot };

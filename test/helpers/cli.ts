@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { runCli } from '../../src/main/cli/program';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliRunOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Pretend standard input is a terminal and type these lines when the prompt appears. */
+  tty?: { answers: string[]; beforeAnswer?: () => Promise<void> };
+}
+
+function collector(sink: string[], onWrite?: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      sink.push(chunk.toString());
+      onWrite?.(chunk.toString());
+      done();
+    },
+  });
+}
+
+/** Runs `coi-desktop ARGS` in this process with its own streams. */
+export async function cli(args: string[], options: CliRunOptions = {}): Promise<CliRun> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdin = Object.assign(new PassThrough(), { isTTY: Boolean(options.tty) });
+  const answers = [...(options.tty?.answers ?? [])];
+  const answerPrompt = (text: string) => {
+    if (!text.includes('[y/N]')) return;
+    void (options.tty?.beforeAnswer?.() ?? Promise.resolve()).then(() => stdin.write(`${answers.shift() ?? ''}\n`));
+  };
+  const env = { ...process.env, COI_CONTAINER: undefined, ...options.env };
+  const code = await runCli(args, {
+    stdout: collector(out),
+    stderr: collector(err, answerPrompt),
+    stdin,
+    env,
+    cwd: options.cwd ?? process.cwd(),
+  });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+export const BUILT_BIN = join(__dirname, '..', '..', 'bin', 'coi-desktop.cjs');
+
+/** Runs the built `coi-desktop` command as a user would (after `npm run build`). */
+export function cliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  if (!existsSync(join(__dirname, '..', '..', 'out', 'main', 'cli.js'))) {
+    throw new Error('the CLI is not built: run `npm run build` (npm test does) before this test');
+  }
+  const child = spawn(process.execPath, [BUILT_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+  });
+}

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Operation } from '../../src/main/incus/api-schemas';
+import { IncusClient } from '../../src/main/incus/client';
+import { IncusError, IncusOperationError, IncusUnreachableError } from '../../src/main/incus/errors';
+import { getInstance, listInstanceNames, listInstances } from '../../src/main/incus/instances';
+import { createLocalDispatcher } from '../../src/main/incus/local-socket';
+import { progressText } from '../../src/main/incus/progress';
+import { Fixtures, incus, localClient, requireDaemon, testName } from '../helpers/incus';
+
+const fixtures = new Fixtures();
+let client: IncusClient;
+
+beforeAll(() => {
+  requireDaemon();
+  client = localClient();
+});
+afterAll(async () => {
+  await fixtures.cleanup();
+  await client.close();
+});
+
+describe('IncusClient over the local socket', () => {
+  it('reads every instance with state and snapshots from one request', async () => {
+    const name = await fixtures.launch(testName('client'), { stopped: true });
+    await incus('snapshot', 'create', name, 'snap-a');
+    const all = await listInstances(client);
+    const mine = all.find((instance) => instance.name === name);
+    expect(mine?.status).toBe('Stopped');
+    expect(mine?.snapshots.map((s) => s.name)).toEqual(['snap-a']);
+    expect(await listInstanceNames(client)).toContain(name);
+  });
+
+  it("turns an error answer into an IncusError with the daemon's status and message", async () => {
+    const error = await getInstance(client, 'test-no-such-instance').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IncusError);
+    expect((error as IncusError).status).toBe(404);
+    expect((error as IncusError).message).toMatch(/Instance not found/);
+  });
+
+  it("reports a failed operation with the operation's own error", async () => {
+    const name = await fixtures.launch(testName('opfail'), { stopped: true });
+    const error = await client.run('POST', `/1.0/instances/${name}/snapshots`, { name: 's', stateful: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IncusOperationError);
+    expect((error as IncusOperationError).message).toBe('Stateful snapshots require that the instance has migration.stateful be set to true');
+  });
+
+  it('keeps waiting past the wait timeout and reports progress while an operation runs', async () => {
+    const name = await fixtures.launch(testName('opwait'));
+    const seen: Operation[] = [];
+    const started = Date.now();
+    const body = { command: ['sleep', '3'], 'wait-for-websocket': false, interactive: false };
+    const done = await client.run('POST', `/1.0/instances/${name}/exec`, body, { intervalSeconds: 1, onProgress: (op) => seen.push(op) });
+    expect(done.status).toBe('Success');
+    expect(done.metadata?.return).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_900);
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    expect(seen.every((op) => op.status === 'Running')).toBe(true);
+    expect(progressText(seen[0]!)).toBe('Executing command…');
+  });
+
+  it('says the operation is lost when it has already vanished', async () => {
+    const error = await client.waitOperation('00000000-0000-0000-0000-000000000000').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IncusOperationError);
+    expect((error as IncusOperationError).outcome).toBe('lost');
+  });
+
+  it('explains an unreachable daemon and what to do', async () => {
+    const missing = '/tmp/coi-desktop-test-no-socket';
+    const nowhere = new IncusClient({ dispatcher: createLocalDispatcher(missing), endpoint: missing });
+    const error = await listInstances(nowhere).catch((e: unknown) => e);
+    await nowhere.close();
+    expect(error).toBeInstanceOf(IncusUnreachableError);
+    expect((error as Error).message).toBe(`cannot reach Incus at ${missing}: no Incus socket there: is Incus installed and its daemon running?`);
+  });
+
+  it('never leaves a silent connection open: the daemon answers others while our client is idle', async () => {
+    await listInstanceNames(client); // the keep-alive connection is now idle
+    const started = Date.now();
+    await incus('query', '/1.0');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
