@@ -9,4 +9,7 @@ if (!existsSync(cli)) {
   process.stderr.write('coi-desktop is not built yet: run `npm run build` in ' + join(__dirname, '..') + '\n');
   process.exit(1);
 }
+// A one-shot command: V8's background tier-up of undici's WebAssembly HTTP parser would only delay
+// the exit (by ~100 ms, measured with scripts/bench.mjs); the baseline compiler is plenty here.
+require('node:v8').setFlagsFromString('--liftoff-only');
 require(cli);

@@ -58,6 +58,17 @@ describe('IncusClient over the local socket', () => {
     expect(progressText(seen[0]!)).toBe('Executing command…');
   });
 
+  it("passes on the daemon's refusal to cancel and still waits for the result", async () => {
+    const name = await fixtures.launch(testName('opcancel'));
+    const abort = new AbortController();
+    const refusals: string[] = [];
+    const body = { command: ['sleep', '2'], 'wait-for-websocket': false, interactive: false };
+    const running = client.run('POST', `/1.0/instances/${name}/exec`, body, { signal: abort.signal, onCancelRefused: (reason) => refusals.push(reason) });
+    setTimeout(() => abort.abort(), 300);
+    expect((await running).status).toBe('Success');
+    expect(refusals).toEqual(["This operation can't be cancelled"]);
+  });
+
   it('says the operation is lost when it has already vanished', async () => {
     const error = await client.waitOperation('00000000-0000-0000-0000-000000000000').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IncusOperationError);

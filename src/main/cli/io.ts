@@ -9,6 +9,8 @@ export interface CliIo {
   stdin: Readable & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Aborted on Ctrl-C: the running Incus operation is cancelled where the daemon allows it. */
+  signal?: AbortSignal;
 }
 
 /** A wrong command line: exit code 2. */

@@ -13,14 +13,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const program = new Command('coi-desktop')
     .description('Checkpoint, roll back and branch Incus containers')
     .version(VERSION)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    })
     .addCommand(snapshotCommand(session))
     .addCommand(containerCommand(session));
-  for (const command of allCommands(program)) command.exitOverride();
+  // Commands added with addCommand inherit no settings: each one writes to this run's streams.
+  for (const command of [program, ...allCommands(program)]) {
+    command.exitOverride().configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

@@ -29,10 +29,15 @@ export class CliSession {
     return resolveContainer(choice, names).name;
   }
 
-  /** Progress of long operations on a terminal's stderr; nothing when stderr is a file or pipe. */
+  /**
+   * How a command waits for an Incus operation: Ctrl-C cancels it (or says why the daemon will not),
+   * and progress shows on a terminal's stderr (nothing when stderr is a file or pipe).
+   */
   get wait(): WaitOptions {
-    if (!this.io.stderr.isTTY) return {};
-    return { onProgress: (operation) => this.io.stderr.write(`\r\x1b[K${progressText(operation)}`) };
+    const onCancelRefused = (reason: string) => this.say(`Cannot cancel: ${reason}; waiting for it to finish (Ctrl-C again stops waiting, not the operation)`);
+    const cancel = { signal: this.io.signal, onCancelRefused };
+    if (!this.io.stderr.isTTY) return cancel;
+    return { ...cancel, onProgress: (operation) => this.io.stderr.write(`\r\x1b[K${progressText(operation)}`) };
   }
 
   say(line: string): void {

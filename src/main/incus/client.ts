@@ -18,6 +18,8 @@ export interface WaitOptions {
   onProgress?: (operation: Operation) => void;
   /** Aborting cancels the operation on the daemon where it allows that. */
   signal?: AbortSignal;
+  /** Called with the daemon's reason when it refuses to cancel; the wait goes on until the operation ends. */
+  onCancelRefused?: (reason: string) => void;
   /** Seconds one wait request may last before progress is read again. */
   intervalSeconds?: number;
 }
@@ -59,7 +61,8 @@ export class IncusClient {
    */
   async waitOperation(id: string, options: WaitOptions = {}): Promise<Operation> {
     const interval = options.intervalSeconds ?? (options.onProgress ? 1 : 30);
-    const onAbort = () => void this.cancelOperation(id).catch(() => undefined);
+    const onAbort = () =>
+      void this.cancelOperation(id).catch((error: unknown) => options.onCancelRefused?.(error instanceof Error ? error.message : String(error)));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for (;;) {

@@ -1,0 +1,199 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workspaceHash } from '../../src/main/snapshots/coi-naming';
+import { cli, cliProcess } from '../helpers/cli';
+import { Fixtures, incus, readFile, requireDaemon, snapshotNames, status, testName, writeFile } from '../helpers/incus';
+
+const fixtures = new Fixtures();
+let workspace: string;
+
+beforeAll(() => {
+  requireDaemon();
+  workspace = mkdtempSync(join(tmpdir(), 'coi-ws-'));
+});
+afterAll(async () => {
+  await fixtures.cleanup();
+  rmSync(workspace, { recursive: true, force: true });
+});
+
+/** A COI prefix of this test's own, so "all COI containers" are only the ones it made. */
+const ownPrefix = () => `${testName('p')}-`;
+
+describe('which container', () => {
+  it('uses -c over COI_CONTAINER, and COI_CONTAINER over the workspace', async () => {
+    const a = await fixtures.launch(testName('resa'), { stopped: true });
+    const b = await fixtures.launch(testName('resb'), { stopped: true });
+    await cli(['snapshot', 'create', 'via-env'], { env: { COI_CONTAINER: a } });
+    await cli(['snapshot', 'create', 'via-flag', '-c', b], { env: { COI_CONTAINER: a } });
+    expect(await snapshotNames(a)).toEqual(['via-env']);
+    expect(await snapshotNames(b)).toEqual(['via-flag']);
+  });
+
+  it("finds the current workspace's one container, and lists the candidates when there are two", async () => {
+    const prefix = ownPrefix();
+    const env = { COI_CONTAINER_PREFIX: prefix };
+    const first = await fixtures.launch(`${prefix}${workspaceHash(workspace)}-1`, { stopped: true });
+    const made = await cli(['snapshot', 'create', 'ws'], { env, cwd: workspace });
+    expect(made).toMatchObject({ code: 0, stderr: `Created snapshot 'ws' for container '${first}'\n` });
+
+    const second = await fixtures.launch(`${prefix}${workspaceHash(workspace)}-2`, { stopped: true });
+    const ambiguous = await cli(['snapshot', 'list'], { env, cwd: workspace });
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toBe(`Error: multiple COI containers found for workspace, use --container to specify: ${first}, ${second}\n`);
+  });
+
+  it('names the COI containers there are when the workspace has none', async () => {
+    const prefix = ownPrefix();
+    const other = await fixtures.launch(`${prefix}ffffffff-1`, { stopped: true });
+    const run = await cli(['snapshot', 'list'], { env: { COI_CONTAINER_PREFIX: prefix }, cwd: workspace });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`no COI container found for workspace .*COI containers here: ${other}\\.`));
+  });
+});
+
+describe('create, list and info', () => {
+  it('auto-names snapshots and prints the list in JSON alone on stdout', async () => {
+    const name = await fixtures.launch(testName('clilist'), { stopped: true });
+    const made = await cli(['snapshot', 'create', '-c', name]);
+    const auto = /'(snap-\d{8}-\d{6})'/.exec(made.stderr)?.[1];
+    expect(auto).toBeDefined();
+    await cli(['snapshot', 'create', 'named', '-c', name]);
+
+    const listed = await cli(['snapshot', 'list', '-c', name, '--format', 'json']);
+    expect(listed.code).toBe(0);
+    const json = JSON.parse(listed.stdout) as { container: string; snapshots: { name: string; stateful: boolean; created_at: string; expires_at: null }[] };
+    expect(json.container).toBe(name);
+    expect(json.snapshots.map((s) => s.name)).toEqual(['named', auto]);
+    expect(json.snapshots[0]).toMatchObject({ stateful: false, expires_at: null, created_at: expect.any(String) });
+
+    const text = await cli(['snapshot', 'list', '-c', name]);
+    expect(text.stdout).toMatch(new RegExp(`^Snapshots for ${name}:\\n\\nNAME +CREATED +EXPIRES +STATEFUL +SIZE\\nnamed `));
+    expect(text.stdout).toMatch(/Total: 2 snapshots\n$/);
+  });
+
+  it('refuses an existing name and an unsafe one with exit code 1', async () => {
+    const name = await fixtures.launch(testName('clidup'), { stopped: true });
+    await cli(['snapshot', 'create', 'x', '-c', name]);
+    const dup = await cli(['snapshot', 'create', 'x', '-c', name]);
+    expect(dup).toMatchObject({ code: 1, stderr: `Error: snapshot 'x' already exists for container '${name}'\n` });
+    const unsafe = await cli(['snapshot', 'create', '..', '-c', name]);
+    expect(unsafe).toMatchObject({ code: 1, stderr: "Error: '..' is not a snapshot name (it names a directory)\n" });
+    expect(await snapshotNames(name)).toEqual(['x']);
+  });
+
+  it('lists every COI container as {name: [snapshots]} with --all', async () => {
+    const prefix = ownPrefix();
+    const one = await fixtures.launch(`${prefix}aaaaaaaa-1`, { stopped: true });
+    const two = await fixtures.launch(`${prefix}bbbbbbbb-1`, { stopped: true });
+    await incus('snapshot', 'create', one, 's1');
+    const run = await cli(['snapshot', 'list', '--all', '--format', 'json'], { env: { COI_CONTAINER_PREFIX: prefix } });
+    const json = JSON.parse(run.stdout) as Record<string, { name: string }[]>;
+    expect(Object.keys(json)).toEqual([one, two]);
+    expect(json[one]!.map((s) => s.name)).toEqual(['s1']);
+    expect(json[two]).toEqual([]);
+  });
+
+  it('shows one snapshot in text and JSON', async () => {
+    const name = await fixtures.launch(testName('cliinfo'), { stopped: true });
+    await incus('snapshot', 'create', name, 'detail');
+    const json = JSON.parse((await cli(['snapshot', 'info', 'detail', '-c', name, '--format', 'json'])).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ name: 'detail', container: name, stateful: false, profiles: ['default'] });
+    const text = await cli(['snapshot', 'info', 'detail', '-c', name]);
+    expect(text.stdout).toMatch(new RegExp(`^Snapshot: +detail\\nContainer: +${name}\\n`));
+  });
+
+  it('lists containers as JSON with snapshot counts', async () => {
+    const name = await fixtures.launch(testName('clicont'), { stopped: true });
+    await incus('snapshot', 'create', name, 'one');
+    const json = JSON.parse((await cli(['container', 'list', '--format', 'json'])).stdout) as { name: string; snapshot_count: number; status: string }[];
+    expect(json.find((c) => c.name === name)).toMatchObject({ status: 'Stopped', snapshot_count: 1 });
+  });
+});
+
+describe('restore', () => {
+  it('refuses a running container and says how to stop it', async () => {
+    const name = await fixtures.launch(testName('clirun'));
+    await incus('snapshot', 'create', name, 's');
+    const run = await cli(['snapshot', 'restore', 's', '-c', name, '-f']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/must be stopped before restore .*coi-desktop container stop/);
+    expect(await status(name)).toBe('RUNNING');
+  });
+
+  it('refuses without a terminal and without -f, changing nothing', async () => {
+    const name = await fixtures.launch(testName('clinotty'), { stopped: true });
+    await incus('snapshot', 'create', name, 's');
+    const run = await cli(['snapshot', 'restore', 's', '-c', name]);
+    expect(run).toMatchObject({ code: 1, stderr: expect.stringMatching(/refusing to restore .* standard input is not a terminal; add -f\/--force/) });
+    expect(await snapshotNames(name)).toEqual(['s']);
+  });
+
+  it('asks on a terminal: no aborts, yes restores the file and reports the safety snapshot', async () => {
+    const name = await fixtures.launch(testName('clitty'));
+    await writeFile(name, '/root/f', 'good');
+    await incus('snapshot', 'create', name, 'good');
+    await writeFile(name, '/root/f', 'bad');
+    await incus('stop', '-f', name);
+
+    const no = await cli(['snapshot', 'restore', 'good', '-c', name], { tty: { answers: ['n'] } });
+    expect(no.stderr).toMatch(/WARNING: This will restore container .* to snapshot 'good'\.[\s\S]*Continue\? \[y\/N\]: Aborted\n$/);
+    expect(await readFile(name, '/root/f')).toBe('bad');
+
+    const yes = await cli(['snapshot', 'restore', 'good', '-c', name], { tty: { answers: ['y'] } });
+    expect(yes.code).toBe(0);
+    expect(yes.stderr).toMatch(/Restored container .* from snapshot 'good'\nThe state before the restore is in snapshot 'pre-restore-\d{8}-\d{6}'/);
+    expect(await readFile(name, '/root/f')).toBe('good');
+  });
+});
+
+describe('delete', () => {
+  it('deletes one, and refuses --all without a terminal or -f', async () => {
+    const name = await fixtures.launch(testName('clidel'), { stopped: true });
+    for (const s of ['a', 'b']) await incus('snapshot', 'create', name, s);
+    expect((await cli(['snapshot', 'delete', 'a', '-c', name])).code).toBe(0);
+    const refused = await cli(['snapshot', 'delete', '--all', '-c', name]);
+    expect(refused.code).toBe(1);
+    expect(await snapshotNames(name)).toEqual(['b']);
+    expect((await cli(['snapshot', 'delete', '--all', '-f', '-c', name])).code).toBe(0);
+    expect(await snapshotNames(name)).toEqual([]);
+  });
+
+  it('reports the one snapshot that fails and still deletes the others', async () => {
+    const name = await fixtures.launch(testName('clidelfail'), { stopped: true });
+    for (const s of ['s1', 's2', 's3']) await incus('snapshot', 'create', name, s);
+    // Between the listing shown for confirmation and the deletion, another terminal deletes s2.
+    const beforeAnswer = () => incus('snapshot', 'delete', name, 's2').then(() => undefined);
+    const run = await cli(['snapshot', 'delete', '--all', '-c', name], { tty: { answers: ['yes'], beforeAnswer } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/Deleted snapshot 's3'\nFailed to delete snapshot 's2': snapshot 's2' not found[^\n]*\nDeleted snapshot 's1'\n/);
+    expect(run.stderr).toMatch(/Error: 1 of 3 snapshot\(s\) could not be deleted: s2\n$/);
+    expect(await snapshotNames(name)).toEqual([]);
+  });
+});
+
+describe('branch and usage', () => {
+  it('branches a snapshot into a new container', async () => {
+    const name = await fixtures.launch(testName('clibr'), { stopped: true });
+    await incus('snapshot', 'create', name, 'base');
+    const run = await cli(['snapshot', 'branch', 'base', '-c', name]);
+    fixtures.adopt(`${name}-base-copy`);
+    expect(run).toMatchObject({ code: 0, stderr: `Created container '${name}-base-copy' from snapshot 'base' of '${name}'\n` });
+    expect(await status(`${name}-base-copy`)).toBe('STOPPED');
+  });
+
+  it('exits 2 on a wrong command line', async () => {
+    expect(await cli(['snapshot', 'delete', '-c', 'x'])).toMatchObject({ code: 2, stderr: 'Error: snapshot name required (or use --all to delete all snapshots)\n' });
+    expect(await cli(['snapshot', 'list', '--format', 'yaml'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/argument 'yaml' is invalid\. Allowed choices are text, json/) });
+    expect(await cli(['snapshot', 'frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command 'frobnicate'/) });
+  });
+
+  it('runs as the built coi-desktop command', async () => {
+    const name = await fixtures.launch(testName('clibin'), { stopped: true });
+    await incus('snapshot', 'create', name, 'one');
+    const run = await cliProcess(['snapshot', 'list', '-c', name, '--format', 'json']);
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { snapshots: { name: string }[] }).snapshots.map((s) => s.name)).toEqual(['one']);
+  });
+});
