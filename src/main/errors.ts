@@ -18,7 +18,10 @@ export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof AppError) {
     return error.details ? { code: error.code, message: error.message, details: error.details } : { code: error.code, message: error.message };
   }
-  if (error instanceof IncusUnreachableError) return { code: 'incus-unreachable', message: error.message };
+  if (error instanceof IncusUnreachableError) {
+    const code = error.code === 'connection-lost' || error.code === 'host-unreachable' ? error.code : 'incus-unreachable';
+    return { code, message: error.message };
+  }
   if (error instanceof IncusOperationError) return { code: 'operation-failed', message: error.message };
   if (error instanceof IncusError) return { code: error.status === 404 ? 'not-found' : 'incus', message: error.message };
   if (error instanceof IncusProtocolError) return { code: 'incus', message: error.message };

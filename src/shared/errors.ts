@@ -14,6 +14,14 @@ export const ErrorCodeSchema = z.enum([
   'incus',
   'incus-unreachable',
   'operation-failed',
+  'host-unreachable',
+  'connection-lost',
+  'auth-failed',
+  'host-key-unknown',
+  'host-key-changed',
+  'permission-denied',
+  'incus-missing',
+  'forwarding-disabled',
   'internal',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;

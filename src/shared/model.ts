@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ErrorInfoSchema } from './errors';
+import { HostStatusSchema } from './hosts';
 
 /** One snapshot as every face of the app shows it. */
 export const SnapshotSchema = z.object({
@@ -54,3 +56,21 @@ export const RestoreResultSchema = z.object({
   safetySnapshot: z.string().nullable(),
 });
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;
+
+/** One host's part of the multi-host overview: its status and, when it answered, its containers. */
+export const HostOverviewSchema = z.object({
+  host: z.string(),
+  status: HostStatusSchema,
+  containers: z.array(ContainerSchema),
+  error: ErrorInfoSchema.optional(),
+});
+export type HostOverview = z.infer<typeof HostOverviewSchema>;
+
+/** What `host test` finds: the status, and the daemon's version when it answered. */
+export const HostTestResultSchema = z.object({
+  host: z.string(),
+  status: HostStatusSchema,
+  incusVersion: z.string().nullable(),
+  error: ErrorInfoSchema.optional(),
+});
+export type HostTestResult = z.infer<typeof HostTestResultSchema>;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { runCli } from '../../src/main/cli/program';
@@ -16,6 +17,9 @@ export interface CliRunOptions {
   /** Pretend standard input is a terminal and type these lines when the prompt appears. */
   tty?: { answers: string[]; beforeAnswer?: () => Promise<void> };
 }
+
+/** Tests never read or write the user's own host registry. */
+const ownConfigDir = mkdtempSync(join(tmpdir(), 'coi-cli-config-'));
 
 function collector(sink: string[], onWrite?: (text: string) => void): Writable {
   return new Writable({
@@ -34,10 +38,10 @@ export async function cli(args: string[], options: CliRunOptions = {}): Promise<
   const stdin = Object.assign(new PassThrough(), { isTTY: Boolean(options.tty) });
   const answers = [...(options.tty?.answers ?? [])];
   const answerPrompt = (text: string) => {
-    if (!text.includes('[y/N]')) return;
+    if (!text.includes('[y/N]') && !text.includes('Enter passphrase')) return;
     void (options.tty?.beforeAnswer?.() ?? Promise.resolve()).then(() => stdin.write(`${answers.shift() ?? ''}\n`));
   };
-  const env = { ...process.env, COI_CONTAINER: undefined, ...options.env };
+  const env = { ...process.env, COI_CONTAINER: undefined, COI_DESKTOP_CONFIG_DIR: ownConfigDir, ...options.env };
   const code = await runCli(args, {
     stdout: collector(out),
     stderr: collector(err, answerPrompt),
@@ -55,7 +59,7 @@ export function cliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise
   if (!existsSync(join(__dirname, '..', '..', 'out', 'main', 'cli.js'))) {
     throw new Error('the CLI is not built: run `npm run build` (npm test does) before this test');
   }
-  const child = spawn(process.execPath, [BUILT_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BUILT_BIN, ...args], { env: { ...process.env, COI_DESKTOP_CONFIG_DIR: ownConfigDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

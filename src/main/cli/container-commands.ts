@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { containerJson, containerTable, toJson } from './format';
-import type { CliSession } from './session';
+import { withHostOptions } from './host-options';
+import type { CliSession, HostChoice } from './session';
 
 export function containerCommand(session: CliSession): Command {
   const container = new Command('container').description('List, start and stop containers');
@@ -10,16 +11,17 @@ export function containerCommand(session: CliSession): Command {
     .description('List instances with their snapshot counts, COI containers first')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--coi', 'only COI containers')
-    .action(async (options: { format: string; coi?: boolean }) => {
-      const all = options.coi ? await session.service.listCoiContainers() : await session.service.listContainers();
+    .action(async (options: HostChoice & { format: string; coi?: boolean }) => {
+      const service = await session.service(options);
+      const all = options.coi ? await service.listCoiContainers() : await service.listContainers();
       session.io.stdout.write(options.format === 'json' ? toJson(all.map(containerJson)) : containerTable(all));
     });
 
   container
     .command('start')
     .argument('<name>')
-    .action(async (name: string) => {
-      await session.service.start(name, session.wait);
+    .action(async (name: string, options: HostChoice) => {
+      await (await session.service(options)).start(name, session.wait);
       session.say(`Started container '${name}'`);
     });
 
@@ -28,10 +30,11 @@ export function containerCommand(session: CliSession): Command {
     .argument('<name>')
     .option('--force', 'kill at once instead of a clean shutdown')
     .option('--timeout <seconds>', 'seconds to wait for a clean shutdown', '30')
-    .action(async (name: string, options: { force?: boolean; timeout: string }) => {
-      await session.service.stop(name, { force: options.force, timeoutSeconds: Number(options.timeout) }, session.wait);
+    .action(async (name: string, options: HostChoice & { force?: boolean; timeout: string }) => {
+      await (await session.service(options)).stop(name, { force: options.force, timeoutSeconds: Number(options.timeout) }, session.wait);
       session.say(`Stopped container '${name}'`);
     });
 
+  for (const command of container.commands) withHostOptions(command);
   return container;
 }

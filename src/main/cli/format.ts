@@ -1,4 +1,5 @@
-import type { Container, DeleteOutcome, Snapshot, SnapshotDetail } from '../../shared/model';
+import type { HostConfig, HostStatus } from '../../shared/hosts';
+import type { Container, DeleteOutcome, HostOverview, HostTestResult, Snapshot, SnapshotDetail } from '../../shared/model';
 
 /** The JSON shapes `coi snapshot … --format json` prints, so scripts written for coi keep working. */
 export function snapshotJson(snapshot: Snapshot) {
@@ -118,4 +119,46 @@ export function snapshotInfoText(detail: SnapshotDetail): string {
 
 export function deleteOutcomeText(outcome: DeleteOutcome): string {
   return outcome.ok ? `Deleted snapshot '${outcome.name}'\n` : `Failed to delete snapshot '${outcome.name}': ${outcome.error}\n`;
+}
+
+export function hostTarget(host: HostConfig): string {
+  if (host.kind === 'local') return 'local socket';
+  const jump = host.jump ? ` via ${host.jump.user}@${host.jump.host}:${host.jump.port}` : '';
+  return `${host.user}@${host.host}:${host.port}${jump}`;
+}
+
+export function hostListText(hosts: readonly HostConfig[]): string {
+  return table(['NAME', 'KIND', 'TARGET', 'PROJECT'], hosts.map((host) => [host.name, host.kind, hostTarget(host), host.project ?? '-']));
+}
+
+/** A host status in words, with what to do where there is something to do. */
+export function statusText(status: HostStatus): string {
+  switch (status.state) {
+    case 'online':
+      return `online (${status.latencyMs} ms)`;
+    case 'offline':
+      return `offline: ${status.reason}${status.nextRetryAt ? ` (retrying at ${localTime(status.nextRetryAt)})` : ''}`;
+    case 'host-key-unknown':
+      return `unknown host key ${status.fingerprint} (${status.keyType})`;
+    case 'host-key-changed':
+    case 'auth-failed':
+    case 'permission-denied':
+    case 'incus-missing':
+    case 'forwarding-disabled':
+      return `${status.state}: ${status.reason}`;
+    default:
+      return status.state;
+  }
+}
+
+export function hostStatusText(result: HostTestResult): string {
+  const version = result.incusVersion ? `, Incus ${result.incusVersion}` : '';
+  return `${result.host}: ${statusText(result.status)}${version}`;
+}
+
+export function hostOverviewText(result: HostOverview): string {
+  const snapshots = result.containers.reduce((sum, container) => sum + container.snapshots.length, 0);
+  const head = `== ${result.host}: ${statusText(result.status)}`;
+  if (result.error) return `${head}\n\n`;
+  return `${head}; ${result.containers.length} containers, ${snapshots} snapshots\n${result.containers.length > 0 ? containerTable(result.containers) : ''}\n`;
 }

@@ -30,13 +30,45 @@ export async function confirm(io: CliIo, warning: string, action: string): Promi
     );
   }
   io.stderr.write(`${warning}\n\n`);
+  const answer = await ask(io, 'Continue? [y/N]: ');
+  return answer !== null && /^y(es)?$/i.test(answer.trim());
+}
+
+/** One line typed on the terminal after `question`; null when input ends. */
+export async function ask(io: CliIo, question: string): Promise<string | null> {
   const prompt = createInterface({ input: io.stdin, output: io.stderr, terminal: false });
   try {
-    const answer = await prompt.question('Continue? [y/N]: ');
-    return /^y(es)?$/i.test(answer.trim());
+    return await prompt.question(question);
   } catch {
-    return false;
+    return null;
   } finally {
     prompt.close();
   }
+}
+
+/** A secret typed on the terminal without echo; null on Ctrl-C or Ctrl-D. */
+export function askSecret(io: CliIo, question: string): Promise<string | null> {
+  const stdin = io.stdin as CliIo['stdin'] & { setRawMode?: (raw: boolean) => void };
+  if (!stdin.setRawMode) return ask(io, question);
+  io.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  let typed = '';
+  return new Promise((resolve) => {
+    const finish = (value: string | null) => {
+      stdin.removeListener('data', onData);
+      stdin.setRawMode?.(false);
+      stdin.pause();
+      io.stderr.write('\n');
+      resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const char of chunk.toString('utf8')) {
+        if (char === '\r' || char === '\n') return finish(typed);
+        if (char === '\u0003' || char === '\u0004') return finish(null);
+        typed = char === '\u007f' || char === '\b' ? typed.slice(0, -1) : typed + char;
+      }
+    };
+    stdin.on('data', onData);
+  });
 }

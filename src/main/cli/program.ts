@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { toErrorInfo } from '../errors';
 import { containerCommand } from './container-commands';
+import { hostCommand, overviewCommand } from './host-commands';
 import { UsageError, type CliIo } from './io';
 import { CliSession } from './session';
 import { snapshotCommand } from './snapshot-commands';
@@ -14,7 +15,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description('Checkpoint, roll back and branch Incus containers')
     .version(VERSION)
     .addCommand(snapshotCommand(session))
-    .addCommand(containerCommand(session));
+    .addCommand(containerCommand(session))
+    .addCommand(hostCommand(session))
+    .addCommand(overviewCommand(session));
   // Commands added with addCommand inherit no settings: each one writes to this run's streams.
   for (const command of [program, ...allCommands(program)]) {
     command.exitOverride().configureOutput({

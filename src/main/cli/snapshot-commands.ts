@@ -1,9 +1,11 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../errors';
+import type { SnapshotService } from '../snapshots/service';
 import { allSnapshotsText, deleteOutcomeText, snapshotDetailJson, snapshotInfoText, snapshotJson, snapshotListText, toJson } from './format';
 import { confirm, UsageError } from './io';
-import type { CliSession } from './session';
+import { withHostOptions } from './host-options';
+import type { CliSession, HostChoice } from './session';
 
 const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 const containerOption = () => new Option('-c, --container <name>', 'container (default: COI_CONTAINER, else the workspace container)');
@@ -20,12 +22,13 @@ export function snapshotCommand(session: CliSession): Command {
     .addOption(containerOption())
     .option('--stateful', 'include process memory (needs migration.stateful=true and CRIU)')
     .option('--expires-at <time>', 'ISO 8601 time when Incus deletes the snapshot')
-    .action(async (name: string | undefined, options: { container?: string; stateful?: boolean; expiresAt?: string }) => {
+    .action(async (name: string | undefined, options: HostChoice & { container?: string; stateful?: boolean; expiresAt?: string }) => {
       if (options.expiresAt && !ExpiresAtSchema.safeParse(options.expiresAt).success) {
         throw new UsageError(`--expires-at '${options.expiresAt}' is not an ISO 8601 time such as 2026-12-31T18:00:00Z`);
       }
-      const container = await session.container(options.container);
-      const made = await session.service.create(container, {
+      const service = await session.service(options);
+      const container = await session.container(service, options.container);
+      const made = await service.create(container, {
         name,
         stateful: options.stateful,
         expiresAt: options.expiresAt,
@@ -40,9 +43,10 @@ export function snapshotCommand(session: CliSession): Command {
     .addOption(containerOption())
     .option('-a, --all', 'all COI containers')
     .addOption(formatOption())
-    .action(async (options: { container?: string; all?: boolean; format: string }) => {
+    .action(async (options: HostChoice & { container?: string; all?: boolean; format: string }) => {
+      const service = await session.service(options);
       if (options.all) {
-        const containers = await session.service.listCoiContainers();
+        const containers = await service.listCoiContainers();
         if (options.format === 'json') {
           out(toJson(Object.fromEntries(containers.map((c) => [c.name, c.snapshots.map(snapshotJson)]))));
         } else if (containers.length === 0) {
@@ -52,8 +56,8 @@ export function snapshotCommand(session: CliSession): Command {
         }
         return;
       }
-      const container = await session.container(options.container);
-      const snapshots = await session.service.listSnapshots(container);
+      const container = await session.container(service, options.container);
+      const snapshots = await service.listSnapshots(container);
       out(options.format === 'json' ? toJson({ container, snapshots: snapshots.map(snapshotJson) }) : snapshotListText(container, snapshots));
     });
 
@@ -65,13 +69,14 @@ export function snapshotCommand(session: CliSession): Command {
     .option('-f, --force', 'skip the confirmation')
     .option('--stateful', 'restore process memory too (stateful snapshots only)')
     .option('--no-safety-snapshot', 'do not take the pre-restore safety snapshot')
-    .action(async (name: string, options: { container?: string; force?: boolean; stateful?: boolean; safetySnapshot: boolean }) => {
-      const container = await session.container(options.container);
+    .action(async (name: string, options: HostChoice & { container?: string; force?: boolean; stateful?: boolean; safetySnapshot: boolean }) => {
+      const service = await session.service(options);
+      const container = await session.container(service, options.container);
       const kept = options.safetySnapshot
         ? 'Changes since the snapshot will be kept only in a pre-restore safety snapshot.'
         : 'All changes since the snapshot will be lost.';
       const warning = `WARNING: This will restore container '${container}' to snapshot '${name}'.\n${kept}`;
-      const result = await session.service.restore(container, name, {
+      const result = await service.restore(container, name, {
         stateful: options.stateful,
         safetySnapshot: options.safetySnapshot,
         confirm: options.force ? undefined : () => confirm(session.io, warning, `restore '${container}'`),
@@ -91,15 +96,16 @@ export function snapshotCommand(session: CliSession): Command {
     .addOption(containerOption())
     .option('-a, --all', 'delete all snapshots of the container')
     .option('-f, --force', 'skip the confirmation')
-    .action(async (name: string | undefined, options: { container?: string; all?: boolean; force?: boolean }) => {
+    .action(async (name: string | undefined, options: HostChoice & { container?: string; all?: boolean; force?: boolean }) => {
       if (!name && !options.all) throw new UsageError('snapshot name required (or use --all to delete all snapshots)');
       if (name && options.all) throw new UsageError('give either a snapshot name or --all, not both');
-      const container = await session.container(options.container);
+      const service = await session.service(options);
+      const container = await session.container(service, options.container);
       if (name) {
-        await session.service.delete(container, name, session.wait);
+        await service.delete(container, name, session.wait);
         return session.say(`Deleted snapshot '${name}'`);
       }
-      await deleteAll(session, container, options.force ?? false);
+      await deleteAll(session, service, container, options.force ?? false);
     });
 
   snapshot
@@ -108,9 +114,10 @@ export function snapshotCommand(session: CliSession): Command {
     .argument('<name>')
     .addOption(containerOption())
     .addOption(formatOption())
-    .action(async (name: string, options: { container?: string; format: string }) => {
-      const container = await session.container(options.container);
-      const detail = await session.service.info(container, name);
+    .action(async (name: string, options: HostChoice & { container?: string; format: string }) => {
+      const service = await session.service(options);
+      const container = await session.container(service, options.container);
+      const detail = await service.info(container, name);
       out(options.format === 'json' ? toJson(snapshotDetailJson(detail)) : snapshotInfoText(detail));
     });
 
@@ -120,17 +127,19 @@ export function snapshotCommand(session: CliSession): Command {
     .argument('<name>')
     .argument('[new]')
     .addOption(containerOption())
-    .action(async (name: string, target: string | undefined, options: { container?: string }) => {
-      const container = await session.container(options.container);
-      const made = await session.service.branch(container, name, target, session.wait);
+    .action(async (name: string, target: string | undefined, options: HostChoice & { container?: string }) => {
+      const service = await session.service(options);
+      const container = await session.container(service, options.container);
+      const made = await service.branch(container, name, target, session.wait);
       session.say(`Created container '${made}' from snapshot '${name}' of '${container}'`);
     });
 
+  for (const command of snapshot.commands) withHostOptions(command);
   return snapshot;
 }
 
-async function deleteAll(session: CliSession, container: string, force: boolean): Promise<void> {
-  const snapshots = await session.service.listSnapshots(container);
+async function deleteAll(session: CliSession, service: SnapshotService, container: string, force: boolean): Promise<void> {
+  const snapshots = await service.listSnapshots(container);
   if (snapshots.length === 0) return session.say(`No snapshots to delete for container '${container}'`);
   if (!force) {
     const list = snapshots.map((snapshot) => `  - ${snapshot.name}`).join('\n');
@@ -138,7 +147,7 @@ async function deleteAll(session: CliSession, container: string, force: boolean)
     if (!(await confirm(session.io, warning, `delete all snapshots of '${container}'`))) return session.say('Aborted');
   }
   const names = snapshots.map((snapshot) => snapshot.name);
-  const outcomes = await session.service.deleteMany(container, names, (outcome) => session.io.stderr.write(deleteOutcomeText(outcome)));
+  const outcomes = await service.deleteMany(container, names, (outcome) => session.io.stderr.write(deleteOutcomeText(outcome)));
   const failed = outcomes.filter((outcome) => !outcome.ok);
   if (failed.length > 0) {
     throw new AppError('operation-failed', `${failed.length} of ${outcomes.length} snapshot(s) could not be deleted: ${failed.map((f) => f.name).join(', ')}`);

@@ -11,6 +11,10 @@ export interface IncusClientOptions {
   endpoint: string;
   /** Incus project; the daemon's default project when absent. */
   project?: string;
+  /** What a failed request means for this transport (SSH: a lost connection, a refused key…). */
+  transportError?: (error: unknown) => Error;
+  /** How long a wait on a running operation keeps trying to re-attach after a lost connection. */
+  reattachMs?: number;
 }
 
 export interface WaitOptions {
@@ -66,18 +70,39 @@ export class IncusClient {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       for (;;) {
-        const envelope = await this.exchange('GET', `/1.0/operations/${encodeURIComponent(id)}/wait?timeout=${interval}`);
+        const envelope = await this.reattaching(id, () => this.exchange('GET', `/1.0/operations/${encodeURIComponent(id)}/wait?timeout=${interval}`));
         if (envelope.type === 'sync') return finished(parseOrThrow(OperationSchema, envelope.metadata, `wait ${id}`));
         if (envelope.error_code === 404) {
           throw new IncusOperationError(id, 'lost', `operation ${id} ended before its result could be read; check the container's state`);
         }
         if (envelope.error !== DEADLINE) throw new IncusOperationError(id, 'failed', envelope.error ?? 'operation failed');
-        const current = await this.operation(id);
+        const current = await this.reattaching(id, () => this.operation(id));
         if (current.status_code >= 200) return finished(current);
         options.onProgress?.(current);
       }
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * Runs `read` (a request about operation `id`); when the connection drops, tries again until
+   * `reattachMs` has passed: the operation goes on in Incus and is re-attached by its id, never repeated.
+   */
+  private async reattaching<T>(id: string, read: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + (this.options.reattachMs ?? 60_000);
+    for (let pause = 250; ; pause = Math.min(pause * 2, 4_000)) {
+      try {
+        return await read();
+      } catch (error) {
+        if (!(error instanceof IncusUnreachableError) || Date.now() + pause > deadline) {
+          if (error instanceof IncusUnreachableError) {
+            throw new IncusUnreachableError(error.endpoint, error.code, `${error.message}; operation ${id} may still be running there: check it with 'incus operation show ${id}'`);
+          }
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
   }
 
@@ -115,7 +140,7 @@ export class IncusClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
-      throw unreachable(this.options.endpoint, error);
+      throw this.options.transportError?.(error) ?? unreachable(this.options.endpoint, error);
     }
     const text = await response.body.text();
     const envelope = parseOrThrow(EnvelopeSchema, safeJson(text, `${method} ${path}`), `${method} ${path}`);

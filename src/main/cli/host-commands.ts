@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { SshHostSchema, type SshHostConfig } from '../../shared/hosts';
+import type { HostOverview, HostTestResult } from '../../shared/model';
+import { AppError } from '../errors';
+import { importSshConfig, parseEndpoint } from '../hosts/ssh-config-import';
+import { hostListText, hostOverviewText, hostStatusText, toJson } from './format';
+import type { CliSession } from './session';
+
+const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+interface AddOptions {
+  ssh: string;
+  identity: string[];
+  jump?: string;
+  socket?: string;
+  project?: string;
+  test: boolean;
+  trustFingerprint?: string;
+}
+
+export function hostCommand(session: CliSession): Command {
+  const host = new Command('host').description('Manage the Incus hosts COI Desktop talks to (local, or over SSH)');
+  const out = (text: string) => session.io.stdout.write(text);
+
+  host
+    .command('add')
+    .description('Add a remote host reached over SSH; the connection is tested before it is saved')
+    .argument('<name>')
+    .requiredOption('--ssh <user@host[:port]>', 'the SSH login')
+    .option('-i, --identity <file>', 'private key file (repeatable; default: the agent, then ~/.ssh/id_*)', collect, [])
+    .option('-J, --jump <user@host[:port]>', 'one jump host (ProxyJump)')
+    .option('--socket <path>', 'the Incus socket there (default: /var/lib/incus/unix.socket, else unix.socket.user)')
+    .option('--project <name>', 'Incus project')
+    .option('--no-test', 'save without connecting first')
+    .option('--trust-fingerprint <fingerprint>', "trust the host's SSH key if its fingerprint is this SHA256:… value")
+    .action(async (name: string, options: AddOptions) => {
+      const config = sshHost(name, options, session.io.env.USER ?? 'root');
+      if (options.test) {
+        const pool = await session.poolWith(config, options);
+        const result = await pool.test(name).finally(() => pool.close());
+        if (result.error) throw new AppError(result.error.code, `${result.error.message}\nThe host was not saved (use --no-test to save it anyway).`);
+        session.say(hostStatusText(result));
+      }
+      await (await session.registry()).add(config);
+      session.say(`Added host '${name}' (${config.user}@${config.host}:${config.port})`);
+    });
+
+  host
+    .command('import-ssh-config')
+    .description('Add hosts from ~/.ssh/config (HostName, User, Port, IdentityFile, ProxyJump); all of them when none is named')
+    .argument('[aliases...]')
+    .option('--config <file>', 'the ssh config file', '')
+    .action(async (aliases: string[], options: { config: string }) => {
+      const file = options.config || join(session.home, '.ssh', 'config');
+      const imported = importSshConfig(await readFile(file, 'utf8'), session.home, aliases);
+      const registry = await session.registry();
+      const taken = new Set(registry.list().map((known) => known.name));
+      for (const { alias, host: config, problem } of imported) {
+        if (!config) session.say(`Skipped '${alias}': ${problem}`);
+        else if (taken.has(config.name)) session.say(`Skipped '${alias}': a host named '${config.name}' already exists`);
+        else {
+          await registry.add(config);
+          session.say(`Added host '${config.name}' (${config.user}@${config.host}:${config.port}${config.jump ? ` via ${config.jump.host}` : ''})`);
+        }
+      }
+    });
+
+  host
+    .command('list')
+    .description('List the configured hosts')
+    .addOption(formatOption())
+    .action(async (options: { format: string }) => {
+      const hosts = (await session.registry()).list();
+      out(options.format === 'json' ? toJson(hosts) : hostListText(hosts));
+    });
+
+  host
+    .command('remove')
+    .description('Remove a host (nothing on the host is touched)')
+    .argument('<name>')
+    .action(async (name: string) => {
+      await (await session.registry()).remove(name);
+      session.say(`Removed host '${name}'`);
+    });
+
+  host
+    .command('test')
+    .description('Connect to a host and say how it is')
+    .argument('<name>')
+    .addOption(formatOption())
+    .option('--trust-fingerprint <fingerprint>', "trust the host's SSH key if its fingerprint is this SHA256:… value")
+    .action(async (name: string, options: { format: string; trustFingerprint?: string }) => {
+      const result: HostTestResult = await (await session.pool(options)).test(name);
+      if (options.format === 'json') out(toJson(result));
+      else if (!result.error) out(`${hostStatusText(result)}\n`);
+      if (result.error) throw new AppError(result.error.code, result.error.message);
+    });
+
+  return host;
+}
+
+export function overviewCommand(session: CliSession): Command {
+  return new Command('overview')
+    .description("Every host's status, containers and snapshots; each host is shown as soon as it answers")
+    .addOption(formatOption())
+    .action(async (options: { format: string }) => {
+      const pool = await session.pool();
+      const show = options.format === 'json' ? undefined : (result: HostOverview) => session.io.stdout.write(hostOverviewText(result));
+      const all = await pool.overview(show);
+      if (options.format === 'json') session.io.stdout.write(toJson(all));
+    });
+}
+
+function sshHost(name: string, options: AddOptions, defaultUser: string): SshHostConfig {
+  const login = parseEndpoint(options.ssh, defaultUser);
+  const parsed = SshHostSchema.safeParse({
+    kind: 'ssh',
+    name,
+    ...login,
+    identityFiles: options.identity,
+    ...(options.jump ? { jump: parseEndpoint(options.jump, defaultUser) } : {}),
+    ...(options.socket ? { socketPath: options.socket } : {}),
+    ...(options.project ? { project: options.project } : {}),
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError('invalid-input', `${issue?.path.join('.') ?? 'host'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+

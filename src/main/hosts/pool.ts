@@ -1,0 +1,171 @@
+import { EventEmitter } from 'node:events';
+import { z } from 'zod';
+import type { HostConfig, HostStatus } from '../../shared/hosts';
+import type { HostOverview, HostTestResult } from '../../shared/model';
+import { AppError, toErrorInfo } from '../errors';
+import { SnapshotService } from '../snapshots/service';
+import { openHostClient, type HostClient, type HostClientDeps } from './host-client';
+import type { HostRegistry } from './registry';
+
+export interface HostPoolOptions extends Omit<HostClientDeps, 'checkHostKey'> {
+  registry: Pick<HostRegistry, 'list' | 'get'>;
+  coiPrefix: string;
+  checkHostKeyFor: (host: string) => HostClientDeps['checkHostKey'];
+  /** How many hosts are contacted at once. */
+  concurrency?: number;
+  /** How long one host may take in the overview before it is reported offline. */
+  hostTimeoutMs?: number;
+}
+
+interface Handle extends HostClient {
+  config: HostConfig;
+  service: SnapshotService;
+  status: HostStatus;
+}
+
+const ServerSchema = z.object({ environment: z.object({ server_version: z.string() }).partial().optional() });
+
+/**
+ * Every configured host, connected lazily and in parallel up to a bound; one slow or dead host
+ * never delays the others. Emits `status` whenever a host's status changes.
+ */
+export class HostPool extends EventEmitter<{ status: [host: string, status: HostStatus] }> {
+  private readonly handles = new Map<string, Handle>();
+
+  constructor(private readonly options: HostPoolOptions) {
+    super();
+  }
+
+  hosts(): HostConfig[] {
+    return this.options.registry.list();
+  }
+
+  service(host: string): SnapshotService {
+    return this.handle(host).service;
+  }
+
+  status(host: string): HostStatus {
+    return this.handles.get(host)?.status ?? { state: 'idle' };
+  }
+
+  /** Connects (if needed) and asks the daemon who it is; the status says how that went. */
+  async test(host: string): Promise<HostTestResult> {
+    const handle = this.handle(host);
+    this.setStatus(handle, { state: 'connecting' });
+    const started = performance.now();
+    try {
+      const server = await handle.client.query('GET', '/1.0', ServerSchema);
+      this.setStatus(handle, { state: 'online', latencyMs: Math.round(performance.now() - started) });
+      return { host, status: handle.status, incusVersion: server.environment?.server_version ?? null };
+    } catch (error) {
+      this.setStatus(handle, statusOf(error));
+      return { host, status: handle.status, incusVersion: null, error: { ...toErrorInfo(error), host } };
+    }
+  }
+
+  /** Every host's containers and snapshots; `onHost` hears each host as soon as it has answered. */
+  async overview(onHost?: (result: HostOverview) => void): Promise<HostOverview[]> {
+    const results: HostOverview[] = [];
+    await bounded(this.hosts(), this.options.concurrency ?? 4, async (config) => {
+      const result = await this.withTimeout(config.name, this.hostOverview(config.name));
+      results.push(result);
+      onHost?.(result);
+    });
+    const order = this.hosts().map((config) => config.name);
+    return results.sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host));
+  }
+
+  /** Closes a host's connection so its next use opens a new one (a changed group, a trusted key). */
+  forget(host: string): void {
+    const handle = this.handles.get(host);
+    if (!handle) return;
+    this.handles.delete(host);
+    void handle.client.close().catch(() => undefined);
+    handle.connection?.close();
+  }
+
+  async close(): Promise<void> {
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    for (const handle of handles) handle.connection?.close();
+    await Promise.all(handles.map((handle) => handle.client.close().catch(() => undefined)));
+  }
+
+  private async hostOverview(host: string): Promise<HostOverview> {
+    const handle = this.handle(host);
+    if (handle.status.state !== 'online') {
+      const tested = await this.test(host);
+      if (tested.error) return { host, status: tested.status, containers: [], error: tested.error };
+    }
+    try {
+      return { host, status: handle.status, containers: await handle.service.listContainers() };
+    } catch (error) {
+      this.setStatus(handle, statusOf(error));
+      return { host, status: handle.status, containers: [], error: { ...toErrorInfo(error), host } };
+    }
+  }
+
+  private withTimeout(host: string, work: Promise<HostOverview>): Promise<HostOverview> {
+    const limit = this.options.hostTimeoutMs ?? 20_000;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<HostOverview>((resolve) => {
+      timer = setTimeout(() => {
+        const reason = `${host} did not answer within ${limit / 1000} s`;
+        const status: HostStatus = { state: 'offline', reason, nextRetryAt: null };
+        const handle = this.handles.get(host);
+        if (handle) this.setStatus(handle, status);
+        resolve({ host, status, containers: [], error: { code: 'host-unreachable', message: reason, host } });
+      }, limit);
+    });
+    return Promise.race([work, late]).finally(() => clearTimeout(timer));
+  }
+
+  private handle(host: string): Handle {
+    const existing = this.handles.get(host);
+    if (existing) return existing;
+    const config = this.options.registry.get(host);
+    const opened = openHostClient(config, { ...this.options, checkHostKey: this.options.checkHostKeyFor(host) });
+    const handle: Handle = { ...opened, config, service: new SnapshotService(opened.client, { coiPrefix: this.options.coiPrefix }), status: { state: 'idle' } };
+    opened.connection?.on('lost', (reason, nextRetryAt) => this.setStatus(handle, { state: 'offline', reason, nextRetryAt: nextRetryAt.toISOString() }));
+    opened.connection?.on('connected', () => {
+      if (handle.status.state === 'offline') void this.test(host);
+    });
+    this.handles.set(host, handle);
+    return handle;
+  }
+
+  private setStatus(handle: Handle, status: HostStatus): void {
+    handle.status = status;
+    this.emit('status', handle.config.name, status);
+  }
+}
+
+/** The status a failed request leaves a host in. */
+export function statusOf(error: unknown): HostStatus {
+  const info = toErrorInfo(error);
+  const details = error instanceof AppError ? error.details ?? {} : {};
+  const text = (key: string) => (typeof details[key] === 'string' ? details[key] : '');
+  switch (info.code) {
+    case 'host-key-unknown':
+      return { state: 'host-key-unknown', fingerprint: text('fingerprint'), keyType: text('keyType') };
+    case 'host-key-changed':
+      return { state: 'host-key-changed', fingerprint: text('fingerprint'), keyType: text('keyType'), reason: info.message };
+    case 'auth-failed':
+      return { state: 'auth-failed', reason: info.message };
+    case 'permission-denied':
+    case 'incus-missing':
+    case 'forwarding-disabled':
+      return { state: info.code, reason: info.message, fix: text('fix') };
+    default:
+      return { state: 'offline', reason: info.message, nextRetryAt: null };
+  }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function bounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
+}

@@ -1,0 +1,229 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { Client, type AuthHandlerMiddleware, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { SshEndpoint } from '../../shared/hosts';
+import { AppError } from '../errors';
+import { hostKeyFromBlob, type HostKey } from './known-hosts';
+
+/** Resolves when `key` may be trusted for `endpoint`; rejects with the reason otherwise. */
+export type HostKeyCheck = (endpoint: SshEndpoint, key: HostKey) => Promise<void>;
+
+export interface SshConnectionOptions {
+  /** The host's name, for messages. */
+  label: string;
+  target: SshEndpoint;
+  jump?: SshEndpoint;
+  /** A fresh auth handler for one handshake; `tried` collects what was offered. */
+  auth: (endpoint: SshEndpoint, tried: string[]) => AuthHandlerMiddleware;
+  checkHostKey: HostKeyCheck;
+  readyTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  /** First and longest wait between reconnection attempts after a dropped connection. */
+  backoffMs?: { first: number; max: number };
+}
+
+export interface ExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** What `SshConnection` tells about itself. */
+export interface SshConnectionEvents {
+  connected: [];
+  /** The connection dropped or a reconnection failed; the next attempt is at `nextRetryAt`. */
+  lost: [reason: string, nextRetryAt: Date];
+}
+
+/**
+ * One SSH session to one host, shared by every request: Incus HTTP requests ride stream-local
+ * channels of it, diagnostics run as exec channels of it. It connects on first use, through one
+ * jump host if configured, sends keepalives, and after a drop reconnects with backoff.
+ */
+export class SshConnection extends EventEmitter<SshConnectionEvents> {
+  private client: Client | undefined;
+  private jumpClient: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private backoff: number;
+  private closed = false;
+
+  constructor(private readonly options: SshConnectionOptions) {
+    super();
+    this.backoff = options.backoffMs?.first ?? 1_000;
+  }
+
+  /** The live session, connecting (once, however many callers wait) when there is none. */
+  session(): Promise<Client> {
+    if (this.closed) return Promise.reject(new AppError('connection-lost', `the connection to ${this.options.label} was closed`));
+    if (this.client) return Promise.resolve(this.client);
+    this.connecting ??= this.dial().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** A channel to the unix socket `path` on the host (`direct-streamlocal@openssh.com`). */
+  async openStreamLocal(path: string): Promise<ClientChannel> {
+    const client = await this.session();
+    return new Promise((resolve, reject) => {
+      try {
+        client.openssh_forwardOutStreamLocal(path, (error, channel) => (error ? reject(error) : resolve(channel)));
+      } catch (error) {
+        // ssh2 throws "Not connected" synchronously when the session has just dropped.
+        reject(new AppError('connection-lost', `the connection to ${this.options.label} was lost (${(error as Error).message})`));
+      }
+    });
+  }
+
+  /** Runs `command` on the host over this session. */
+  async exec(command: string): Promise<ExecResult> {
+    const client = await this.session();
+    return new Promise((resolve, reject) => {
+      const done = (error: Error | undefined, channel: ClientChannel) => {
+        if (error) return reject(error);
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        channel.on('data', (chunk: Buffer) => out.push(chunk));
+        channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+        channel.on('close', (code: number | null) => resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+      };
+      try {
+        client.exec(command, done);
+      } catch (error) {
+        reject(error as Error);
+      }
+    });
+  }
+
+  /** Ends the session (and the jump host's) and stops reconnecting; a new SSH session starts on next use. */
+  disconnect(): void {
+    clearTimeout(this.retryTimer);
+    const client = this.client;
+    this.client = undefined;
+    client?.end();
+    this.jumpClient?.end();
+    this.jumpClient = undefined;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.disconnect();
+  }
+
+  private async dial(): Promise<Client> {
+    clearTimeout(this.retryTimer);
+    const { target, jump } = this.options;
+    const sock = jump ? await this.throughJump(jump, target) : undefined;
+    const client = await this.handshake(target, sock).catch((error: unknown) => {
+      this.jumpClient?.end();
+      throw error;
+    });
+    client.on('error', () => undefined); // the 'close' that follows is what counts
+    client.on('close', () => this.onClose(client));
+    this.client = client;
+    this.backoff = this.options.backoffMs?.first ?? 1_000;
+    this.emit('connected');
+    return client;
+  }
+
+  private async throughJump(jump: SshEndpoint, target: SshEndpoint): Promise<Duplex> {
+    const jumpClient = await this.handshake(jump);
+    jumpClient.on('error', () => undefined);
+    this.jumpClient = jumpClient;
+    return new Promise((resolve, reject) => {
+      jumpClient.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => {
+        if (!error) return resolve(stream);
+        jumpClient.end();
+        reject(new AppError('host-unreachable', `the jump host ${jump.host} could not reach ${target.host}:${target.port} (${error.message})`));
+      });
+    });
+  }
+
+  private handshake(endpoint: SshEndpoint, sock?: Duplex): Promise<Client> {
+    return new Promise((resolve, reject) => {
+      const client = new Client();
+      const tried: string[] = [];
+      let refusal: unknown;
+      const config: ConnectConfig = {
+        host: endpoint.host,
+        port: endpoint.port,
+        username: endpoint.user,
+        ...(sock ? { sock } : {}),
+        readyTimeout: this.options.readyTimeoutMs ?? 15_000,
+        keepaliveInterval: this.options.keepaliveIntervalMs ?? 10_000,
+        keepaliveCountMax: 3,
+        authHandler: this.options.auth(endpoint, tried),
+        hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+          this.options.checkHostKey(endpoint, hostKeyFromBlob(key)).then(
+            () => verify(true),
+            (error: unknown) => {
+              refusal = error;
+              verify(false);
+            },
+          );
+        },
+      };
+      const onError = (error: Error & { level?: string; code?: string }) => {
+        client.end();
+        reject(refusal ?? connectError(error, endpoint, tried));
+      };
+      client.once('error', onError);
+      client.once('ready', () => {
+        client.removeListener('error', onError);
+        resolve(client);
+      });
+      client.connect(config);
+    });
+  }
+
+  private onClose(client: Client): void {
+    if (client !== this.client) return; // ended on purpose
+    this.client = undefined;
+    this.jumpClient?.end();
+    this.jumpClient = undefined;
+    this.scheduleReconnect(`the connection to ${this.options.label} was lost`);
+  }
+
+  private scheduleReconnect(reason: string): void {
+    if (this.closed) return;
+    const wait = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, this.options.backoffMs?.max ?? 30_000);
+    this.emit('lost', reason, new Date(Date.now() + wait));
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.session().catch((error: unknown) => {
+        if (!isRetryable(error)) return; // needs the user: a key, a host key decision
+        this.scheduleReconnect(error instanceof Error ? error.message : String(error));
+      });
+    }, wait);
+    this.retryTimer.unref();
+  }
+}
+
+/** Worth retrying on its own: the host was unreachable, not refusing us. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof AppError && (error.code === 'host-unreachable' || error.code === 'connection-lost');
+}
+
+function connectError(error: Error & { level?: string; code?: string }, endpoint: SshEndpoint, tried: string[]): AppError {
+  const where = `${endpoint.host}:${endpoint.port}`;
+  if (error.level === 'client-authentication') {
+    const offered = tried.length > 0 ? tried.join('; ') : 'nothing: no agent (SSH_AUTH_SOCK) and no key files';
+    return new AppError(
+      'auth-failed',
+      `${endpoint.user}@${where} accepted none of our keys. Tried: ${offered}. Add your public key to ~/.ssh/authorized_keys of ${endpoint.user} there, or load the right key into your agent (ssh-add).`,
+    );
+  }
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused: is sshd running there, and on that port?',
+    ENOTFOUND: 'no such host name',
+    EAI_AGAIN: 'the host name could not be resolved (no DNS?)',
+    EHOSTUNREACH: 'no route to the host',
+    ENETUNREACH: 'the network is unreachable',
+    ETIMEDOUT: 'the connection timed out',
+    ECONNRESET: 'the connection was reset',
+  };
+  const reason = (error.code && reasons[error.code]) ?? (error.level === 'client-timeout' ? `no SSH answer in time (${error.message})` : error.message);
+  return new AppError('host-unreachable', `cannot reach SSH on ${where}: ${reason}`);
+}

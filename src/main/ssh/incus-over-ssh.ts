@@ -1,0 +1,74 @@
+import type { Socket } from 'node:net';
+import type { ClientChannel } from 'ssh2';
+import { Agent } from 'undici';
+import { AppError } from '../errors';
+import { IncusUnreachableError } from '../incus/errors';
+import { SYSTEM_SOCKET, USER_SOCKET } from '../incus/local-socket';
+import type { SshConnection } from './connection';
+import { diagnose, diagnosticCommand } from './diagnose';
+
+const isChannelOpenFailure = (error: unknown) => error instanceof Error && error.message.startsWith('(SSH) Channel open failure');
+
+/**
+ * The remote Incus socket reached through an SSH connection: each HTTP connection undici makes is a
+ * `direct-streamlocal@openssh.com` channel of the one SSH session. No TCP port is opened anywhere,
+ * so no other local user can borrow the remote user's Incus access.
+ */
+export class IncusOverSsh {
+  /** The socket that answered; the configured one, or found by trying the system then the user socket. */
+  private socketPath: string | undefined;
+
+  constructor(
+    private readonly connection: SshConnection,
+    private readonly target: { label: string; user: string; socketPath?: string },
+  ) {
+    this.socketPath = target.socketPath;
+  }
+
+  dispatcher(): Agent {
+    return new Agent({
+      keepAliveTimeout: 10_000,
+      connect: (_options, callback) => {
+        this.openChannel().then(
+          (channel) => callback(null, channel as unknown as Socket),
+          (error: unknown) => callback(error as Error, null),
+        );
+      },
+    });
+  }
+
+  /** Maps a failed request to what the user should read: lost connections are retryable. */
+  transportError(error: unknown): Error {
+    if (error instanceof AppError) {
+      return error.code === 'connection-lost' || error.code === 'host-unreachable'
+        ? new IncusUnreachableError(`ssh ${this.target.label}`, error.code, error.message)
+        : error;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new IncusUnreachableError(`ssh ${this.target.label}`, 'connection-lost', `the connection to ${this.target.label} was lost (${message}); COI Desktop reconnects on its own`);
+  }
+
+  private async openChannel(): Promise<ClientChannel> {
+    const paths = this.socketPath ? [this.socketPath] : [SYSTEM_SOCKET, USER_SOCKET];
+    for (const path of paths) {
+      try {
+        const channel = await this.connection.openStreamLocal(path);
+        // Without this a half-closed channel never finishes closing (websocket close would hang).
+        channel.allowHalfOpen = false;
+        this.socketPath = path;
+        return channel;
+      } catch (error) {
+        if (!isChannelOpenFailure(error)) throw error;
+      }
+    }
+    throw await this.diagnosis(paths);
+  }
+
+  private async diagnosis(paths: string[]): Promise<AppError> {
+    const result = await this.connection.exec(diagnosticCommand(paths)).catch((error: unknown) => ({ code: -1, stdout: '', stderr: String(error) }));
+    const finding = diagnose(result, { label: this.target.label, user: this.target.user, socketPaths: paths });
+    // A group change applies only to a new SSH session: the next attempt must open one.
+    if (finding.code === 'permission-denied') this.connection.disconnect();
+    return finding;
+  }
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+
+/** A host's name in the registry and on the command line (`--host NAME`). */
+export const HostNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'a host name holds letters, digits, ".", "_" and "-", starts with a letter or digit, and has at most 63 characters');
+
+/** `user@host:port` of an SSH server. */
+export const SshEndpointSchema = z.object({
+  user: z.string().min(1).regex(/^[^\s@:]+$/, 'a user name has no spaces, "@" or ":"'),
+  host: z.string().min(1).regex(/^[^\s@/]+$/, 'a host has no spaces, "@" or "/"'),
+  port: z.number().int().min(1).max(65535).default(22),
+});
+export type SshEndpoint = z.infer<typeof SshEndpointSchema>;
+
+const common = {
+  name: HostNameSchema,
+  displayName: z.string().max(200).optional(),
+  /** Incus project; the daemon's default project when absent. */
+  project: z.string().min(1).max(63).optional(),
+};
+
+export const LocalHostSchema = z.object({
+  ...common,
+  kind: z.literal('local'),
+}).strict();
+
+export const SshHostSchema = z.object({
+  ...common,
+  kind: z.literal('ssh'),
+  ...SshEndpointSchema.shape,
+  /** Private key files tried after the agent, in order; empty means OpenSSH's default files. */
+  identityFiles: z.array(z.string().min(1)).default([]),
+  /** One jump host (ProxyJump). */
+  jump: SshEndpointSchema.optional(),
+  /** The Incus socket on the remote host; absent: the system socket, else the restricted user socket. */
+  socketPath: z.string().startsWith('/').optional(),
+}).strict();
+
+export const HostConfigSchema = z.discriminatedUnion('kind', [LocalHostSchema, SshHostSchema]);
+export type HostConfig = z.infer<typeof HostConfigSchema>;
+export type SshHostConfig = z.infer<typeof SshHostSchema>;
+
+/** How a host is doing, as every face of the app shows it. */
+export const HostStatusSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('idle') }),
+  z.object({ state: z.literal('connecting') }),
+  z.object({ state: z.literal('online'), latencyMs: z.number() }),
+  z.object({ state: z.literal('offline'), reason: z.string(), nextRetryAt: z.string().nullable() }),
+  /** The user cannot use Incus there, or sshd refuses what we need: `fix` says what to do. */
+  z.object({ state: z.literal('permission-denied'), reason: z.string(), fix: z.string() }),
+  z.object({ state: z.literal('incus-missing'), reason: z.string(), fix: z.string() }),
+  z.object({ state: z.literal('forwarding-disabled'), reason: z.string(), fix: z.string() }),
+  z.object({ state: z.literal('auth-failed'), reason: z.string() }),
+  z.object({ state: z.literal('host-key-unknown'), fingerprint: z.string(), keyType: z.string() }),
+  z.object({ state: z.literal('host-key-changed'), fingerprint: z.string(), keyType: z.string(), reason: z.string() }),
+]);
+export type HostStatus = z.infer<typeof HostStatusSchema>;
+
+/** The file the host registry keeps: `hosts.json` in the app's config directory. */
+export const HostsFileSchema = z.object({
+  version: z.literal(1),
+  hosts: z.array(HostConfigSchema),
+});
+export type HostsFile = z.infer<typeof HostsFileSchema>;
+
+export const LOCAL_HOST: HostConfig = { name: 'local', kind: 'local', displayName: 'This machine' };
