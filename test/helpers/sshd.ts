@@ -1,0 +1,207 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const SSHD = '/usr/sbin/sshd';
+
+export function requireSshd(): void {
+  if (!existsSync(SSHD)) throw new Error(`no ${SSHD}: run scripts/setup.sh (it installs openssh-server) before the SSH tests`);
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface KeyPair {
+  file: string;
+  publicKey: string;
+}
+
+/** `ssh-keygen` a throw-away key pair. */
+export async function makeKey(dir: string, name: string, type: 'ed25519' | 'ecdsa' | 'rsa', passphrase = ''): Promise<KeyPair> {
+  const file = join(dir, name);
+  await run('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', passphrase, '-C', name, '-f', file]);
+  return { file, publicKey: readFileSync(`${file}.pub`, 'utf8').trim() };
+}
+
+/** The `SHA256:…` fingerprint `ssh-keygen -lf` prints for a public key file. */
+export async function keygenFingerprint(publicKeyFile: string): Promise<string> {
+  const { stdout } = await run('ssh-keygen', ['-lf', publicKeyFile]);
+  return stdout.split(' ')[1]!;
+}
+
+export interface SshdOptions {
+  address?: string;
+  port?: number;
+  /** Run inside this network namespace. */
+  netns?: string;
+  /** Extra sshd_config lines. */
+  config?: string[];
+}
+
+/** A real OpenSSH server on a loopback (or namespace) address with its own host key and authorized keys. */
+export class TestSshd {
+  private process: ChildProcess | undefined;
+  readonly host: string;
+  port = 0;
+  readonly hostKey: string;
+  readonly authorizedKeys: string;
+
+  private constructor(
+    readonly dir: string,
+    private readonly options: SshdOptions,
+  ) {
+    this.host = options.address ?? '127.0.0.1';
+    this.hostKey = join(dir, 'ssh_host_ed25519_key');
+    this.authorizedKeys = join(dir, 'authorized_keys');
+  }
+
+  static async start(dir: string, options: SshdOptions = {}): Promise<TestSshd> {
+    mkdirSync(dir, { recursive: true });
+    mkdirSync('/run/sshd', { recursive: true }); // sshd's privilege separation directory
+    const sshd = new TestSshd(dir, options);
+    sshd.port = options.port ?? (await freePort());
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', sshd.hostKey]);
+    writeFileSync(sshd.authorizedKeys, '', { mode: 0o644 });
+    await sshd.launch();
+    return sshd;
+  }
+
+  /** The host's public key line as `known_hosts` holds it. */
+  knownHostsLine(): string {
+    const [type, key] = readFileSync(`${this.hostKey}.pub`, 'utf8').split(' ');
+    return `${this.port === 22 ? this.host : `[${this.host}]:${this.port}`} ${type} ${key}`;
+  }
+
+  authorize(publicKey: string): void {
+    appendFileSync(this.authorizedKeys, `${publicKey}\n`);
+  }
+
+  /** Kills the server and every session it serves (each session is its own process group). */
+  async stop(): Promise<void> {
+    const pid = this.process?.pid;
+    if (!pid || this.process?.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.process?.once('exit', resolve));
+    for (const child of await descendants(pid)) process.kill(child, 'SIGKILL');
+    process.kill(pid, 'SIGKILL');
+    await exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  private async launch(): Promise<void> {
+    const config = join(this.dir, 'sshd_config');
+    writeFileSync(config, [
+      `Port ${this.port}`,
+      `ListenAddress ${this.host}`,
+      `HostKey ${this.hostKey}`,
+      `PidFile ${join(this.dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${this.authorizedKeys}`,
+      'StrictModes no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'PermitRootLogin prohibit-password',
+      'AllowTcpForwarding yes',
+      'LogLevel VERBOSE',
+      ...(this.options.config ?? ['AllowStreamLocalForwarding yes']),
+    ].join('\n') + '\n');
+    const argv = ['-D', '-e', '-f', config];
+    const child = this.options.netns ? spawn('ip', ['netns', 'exec', this.options.netns, SSHD, ...argv]) : spawn(SSHD, argv);
+    this.process = child;
+    await new Promise<void>((resolve, reject) => {
+      let log = '';
+      const timer = setTimeout(() => reject(new Error(`sshd did not start:\n${log}`)), 10_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        log += chunk.toString();
+        if (log.includes('Server listening on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`sshd exited (${code}):\n${log}`));
+      });
+    });
+    child.stdout!.resume();
+  }
+}
+
+async function descendants(pid: number): Promise<number[]> {
+  const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(pid)]).catch(() => ({ stdout: '' }));
+  const children = stdout.split('\n').map((line) => Number(line.trim())).filter((child) => child > 0);
+  const nested = await Promise.all(children.map(descendants));
+  return [...children, ...nested.flat()];
+}
+
+/** A real `ssh-agent` on a socket of its own. */
+export class TestAgent {
+  private constructor(
+    readonly socket: string,
+    private readonly process: ChildProcess,
+  ) {}
+
+  static async start(dir: string): Promise<TestAgent> {
+    const socket = join(dir, `agent-${randomBytes(3).toString('hex')}.sock`);
+    const child = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !existsSync(socket); i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    return new TestAgent(socket, child);
+  }
+
+  async add(keyFile: string): Promise<void> {
+    await run('ssh-add', [keyFile], { env: { ...process.env, SSH_AUTH_SOCK: this.socket } });
+  }
+
+  stop(): void {
+    this.process.kill();
+  }
+}
+
+/** A network namespace joined to this one by a veth pair: a second "machine" for the tests. */
+export class TestNetns {
+  private constructor(
+    readonly name: string,
+    private readonly hostVeth: string,
+    /** The namespace's address, reachable from here. */
+    readonly address: string,
+  ) {}
+
+  static async create(index: number): Promise<TestNetns> {
+    const id = randomBytes(2).toString('hex');
+    const name = `coi-test-${id}`;
+    const [outer, inner] = [`cva${id}`, `cvb${id}`];
+    const net = `10.231.${index}`;
+    const steps = [
+      ['netns', 'add', name],
+      ['link', 'add', outer, 'type', 'veth', 'peer', 'name', inner],
+      ['link', 'set', inner, 'netns', name],
+      ['addr', 'add', `${net}.1/30`, 'dev', outer],
+      ['link', 'set', outer, 'up'],
+      ['-n', name, 'addr', 'add', `${net}.2/30`, 'dev', inner],
+      ['-n', name, 'link', 'set', inner, 'up'],
+      ['-n', name, 'link', 'set', 'lo', 'up'],
+    ];
+    for (const step of steps) await run('ip', step);
+    return new TestNetns(name, outer, `${net}.2`);
+  }
+
+  async destroy(): Promise<void> {
+    await run('ip', ['netns', 'del', this.name]).catch(() => undefined);
+    await run('ip', ['link', 'del', this.hostVeth]).catch(() => undefined);
+  }
+}
