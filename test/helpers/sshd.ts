@@ -91,10 +91,16 @@ export class TestSshd {
   /** Kills the server and every session it serves (each session is its own process group). */
   async stop(): Promise<void> {
     const pid = this.process?.pid;
-    if (!pid || this.process?.exitCode !== null) return;
+    // A process killed by a signal keeps exitCode null: it has ended all the same.
+    if (!pid || this.process?.exitCode !== null || this.process.signalCode !== null) return;
     const exited = new Promise((resolve) => this.process?.once('exit', resolve));
-    for (const child of await descendants(pid)) process.kill(child, 'SIGKILL');
-    process.kill(pid, 'SIGKILL');
+    for (const child of [...(await descendants(pid)), pid]) {
+      try {
+        process.kill(child, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await exited;
   }
 

@@ -132,6 +132,7 @@ export class IncusClient {
     const url = new URL(path, ORIGIN);
     if (this.options.project) url.searchParams.set('project', this.options.project);
     let response: Dispatcher.ResponseData;
+    let text: string;
     try {
       response = await request(url, {
         dispatcher: this.options.dispatcher,
@@ -139,10 +140,10 @@ export class IncusClient {
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
+      text = await response.body.text(); // the connection can drop between the headers and the body
     } catch (error) {
       throw this.options.transportError?.(error) ?? unreachable(this.options.endpoint, error);
     }
-    const text = await response.body.text();
     const envelope = parseOrThrow(EnvelopeSchema, safeJson(text, `${method} ${path}`), `${method} ${path}`);
     return envelope.type === 'error' && !envelope.error_code ? { ...envelope, error_code: response.statusCode } : envelope;
   }

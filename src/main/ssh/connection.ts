@@ -119,7 +119,6 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
       this.jumpClient?.end();
       throw error;
     });
-    client.on('error', () => undefined); // the 'close' that follows is what counts
     client.on('close', () => this.onClose(client));
     this.client = client;
     this.backoff = this.options.backoffMs?.first ?? 1_000;
@@ -129,7 +128,6 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
 
   private async throughJump(jump: SshEndpoint, target: SshEndpoint): Promise<Duplex> {
     const jumpClient = await this.handshake(jump);
-    jumpClient.on('error', () => undefined);
     this.jumpClient = jumpClient;
     return new Promise((resolve, reject) => {
       jumpClient.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => {
@@ -164,13 +162,16 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
           );
         },
       };
-      const onError = (error: Error & { level?: string; code?: string }) => {
+      let settled = false;
+      // ssh2 may emit more than one error for one failure (a timeout, then the lost socket).
+      client.on('error', (error: Error & { level?: string; code?: string }) => {
+        if (settled) return;
+        settled = true;
         client.end();
         reject(refusal ?? connectError(error, endpoint, tried));
-      };
-      client.once('error', onError);
+      });
       client.once('ready', () => {
-        client.removeListener('error', onError);
+        settled = true;
         resolve(client);
       });
       client.connect(config);
