@@ -9,7 +9,7 @@ import type { HostStatus } from '../../src/shared/hosts';
 import type { HostOverview } from '../../src/shared/model';
 import type { HostPool } from '../../src/main/hosts/pool';
 import { knowHost, makePool, sshHost, tempHome } from '../helpers/hosts';
-import { Fixtures, incus, localClient, requireDaemon, testName } from '../helpers/incus';
+import { Fixtures, incus, requireDaemon, testName } from '../helpers/incus';
 import { freePort, makeKey, requireSshd, TestNetns, TestSshd, type KeyPair } from '../helpers/sshd';
 
 const run = promisify(execFile);
@@ -93,7 +93,7 @@ describe('a dropped connection', () => {
     const statuses: HostStatus['state'][] = [];
     remote.on('status', (_host, status) => statuses.push(status.state));
     const name = await fixtures.launch(testName('reattach'));
-    const client = (remote.service('box') as unknown as { client: ReturnType<typeof localClient> }).client;
+    const client = remote.client('box');
 
     let restarted: Promise<void> | undefined;
     const body = { command: ['sh', '-c', 'echo ran >> /root/runs; sleep 3'], 'wait-for-websocket': false, interactive: false };

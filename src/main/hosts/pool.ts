@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { HostConfig, HostStatus } from '../../shared/hosts';
 import type { HostOverview, HostTestResult } from '../../shared/model';
 import { AppError, toErrorInfo } from '../errors';
+import type { IncusClient } from '../incus/client';
 import { SnapshotService } from '../snapshots/service';
 import { openHostClient, type HostClient, type HostClientDeps } from './host-client';
 import type { HostRegistry } from './registry';
@@ -42,6 +43,11 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
 
   service(host: string): SnapshotService {
     return this.handle(host).service;
+  }
+
+  /** The raw Incus client of a host, for what the snapshot service does not cover (operations). */
+  client(host: string): IncusClient {
+    return this.handle(host).client;
   }
 
   status(host: string): HostStatus {
