@@ -1,0 +1,147 @@
+// `npm run bench`: how fast COI Desktop lists snapshots, against the real Incus daemon and a real sshd.
+// Creates N containers × M snapshots of its own (prefix bench-…), times each way of listing them R
+// times after a warm-up, prints medians and ratios side by side, and removes what it made.
+//   npx tsx scripts/bench.ts [--containers 50] [--snapshots 10] [--runs 7]
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import type { HostPool } from '../src/main/hosts/pool';
+import { knowHost, makePool, sshHost, tempHome } from '../test/helpers/hosts';
+import { makeKey, TestSshd } from '../test/helpers/sshd';
+
+const run = promisify(execFile);
+const root = join(__dirname, '..');
+const { values: args } = parseArgs({
+  options: { containers: { type: 'string', default: '50' }, snapshots: { type: 'string', default: '10' }, runs: { type: 'string', default: '7' } },
+});
+const N = Number(args.containers);
+const M = Number(args.snapshots);
+const RUNS = Number(args.runs);
+const IMAGE = process.env.COI_TEST_IMAGE ?? 'coi-test-busybox';
+const SOCKET = process.env.INCUS_SOCKET ?? '/var/lib/incus/unix.socket';
+const PREFIX = `bench-${randomBytes(2).toString('hex')}-`;
+const CLI = join(root, 'bin', 'coi-desktop.cjs');
+const names = Array.from({ length: N }, (_, i) => `${PREFIX}${String(i).padStart(8, '0')}-1`);
+
+interface Row {
+  label: string;
+  median: number;
+  min: number;
+  max: number;
+}
+
+async function pool<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: limit }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await worker(item);
+  }));
+}
+
+function quiet(command: string, argv: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${argv.join(' ')}: ${err.trim()}`))));
+  });
+}
+
+async function timed(label: string, once: () => Promise<unknown>): Promise<Row> {
+  await once(); // warm-up: caches, and for the tunnel the SSH session itself
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    const started = process.hrtime.bigint();
+    await once();
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  const row = { label, median: samples[Math.floor(samples.length / 2)]!, min: samples[0]!, max: samples.at(-1)! };
+  process.stderr.write(`  ${label}: ${row.median.toFixed(1)} ms\n`);
+  return row;
+}
+
+function table(title: string, rows: Row[], versus: string): string {
+  const base = rows[0]!.median;
+  return [
+    title,
+    '',
+    `| way of listing | median ms | min–max ms | ${versus} |`,
+    '| --- | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.label} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${(r.median / base).toFixed(2)}× |`),
+    '',
+  ].join('\n');
+}
+
+function expectAll(listed: { name: string; snapshots: unknown[] }[]): void {
+  const mine = listed.filter((container) => container.name.startsWith(PREFIX));
+  if (mine.length !== N || mine.some((container) => container.snapshots.length !== M)) throw new Error('the listing is not what the benchmark made');
+}
+
+async function localRows(): Promise<Row[]> {
+  const env = { ...process.env, COI_CONTAINER_PREFIX: PREFIX };
+  return [
+    await timed('coi-desktop snapshot list --all --format json', async () => {
+      const { stdout } = await run(process.execPath, [CLI, 'snapshot', 'list', '--all', '--format', 'json'], { env, maxBuffer: 1 << 28 });
+      if (Object.keys(JSON.parse(stdout) as object).length !== N) throw new Error('coi-desktop listed something else');
+    }),
+    await timed('curl --unix-socket … /1.0/instances?recursion=2', () => run('curl', ['-sf', '--unix-socket', SOCKET, 'http://incus/1.0/instances?recursion=2', '-o', '/dev/null'])),
+    await timed(`incus snapshot list, once per container (${N} calls)`, () => pool(names, 1, (name) => run('incus', ['snapshot', 'list', name, '--format', 'json']))),
+  ];
+}
+
+async function remoteRows(): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'coi-bench-'));
+  const sshd = await TestSshd.start(join(dir, 'sshd'));
+  const key = await makeKey(dir, 'id_ed25519', 'ed25519');
+  sshd.authorize(key.publicKey);
+  const home = tempHome();
+  knowHost(home.sshDir, sshd);
+  let hosts: HostPool | undefined;
+  try {
+    hosts = (await makePool({ home, hosts: [sshHost('bench', sshd, { identityFiles: [key.file] })] })).pool;
+    const remote = hosts.service('bench');
+    const local = hosts.service('local');
+    const sshArgs = ['-i', key.file, '-p', String(sshd.port), '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${join(home.sshDir, 'known_hosts')}`, `root@${sshd.host}`, 'incus', 'list', '--format', 'json'];
+    return [
+      await timed('in-process list over a warm SSH tunnel', async () => expectAll(await remote.listContainers())),
+      await timed('in-process list over the local socket', async () => expectAll(await local.listContainers())),
+      await timed('ssh HOST incus list --format json (new SSH process per call)', () => run('ssh', sshArgs, { maxBuffer: 1 << 28 })),
+    ];
+  } finally {
+    await hosts?.close();
+    await sshd.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(root, 'out', 'main', 'cli.js'))) throw new Error('the CLI is not built: run `npm run bench` (it builds first)');
+  const version = /Server version: (\S+)/.exec((await run('incus', ['version'])).stdout)?.[1] ?? '?';
+  process.stderr.write(`Creating ${N} containers × ${M} snapshots (prefix ${PREFIX})…\n`);
+  const tearDown = () => pool(Array.from({ length: Math.ceil(N / 25) }, (_, i) => names.slice(i * 25, i * 25 + 25)), 1, (batch) => quiet('incus', ['delete', '-f', ...batch]).catch(() => undefined));
+  process.on('SIGINT', () => void tearDown().finally(() => process.exit(130)));
+  try {
+    await pool(names, 4, async (name) => {
+      await quiet('incus', ['init', IMAGE, name, '-q']);
+      for (let s = 0; s < M; s += 1) await quiet('incus', ['snapshot', 'create', name, `snap-${s}`]);
+    });
+    process.stderr.write('Measuring the local listing…\n');
+    const local = await localRows();
+    process.stderr.write('Measuring over SSH (a real sshd on 127.0.0.1)…\n');
+    const remote = await remoteRows();
+    const header = `${N} containers × ${M} snapshots, median of ${RUNS} runs after a warm-up, Incus ${version}`;
+    process.stdout.write(table(`Snapshot listing, ${header}:`, local, 'vs coi-desktop'));
+    process.stdout.write('\n' + table(`Listing over SSH, ${header}:`, remote, 'vs warm tunnel'));
+  } finally {
+    process.stderr.write('Removing the benchmark containers…\n');
+    await tearDown();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
