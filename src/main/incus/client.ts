@@ -39,6 +39,19 @@ export class IncusClient {
     return this.options.endpoint;
   }
 
+  /** The transport every request of this client rides (events use it too). */
+  get dispatcher(): Dispatcher {
+    return this.options.dispatcher;
+  }
+
+  /** The URL of `path` on this daemon, in this client's project. */
+  url(path: string, protocol: 'http:' | 'ws:' = 'http:'): URL {
+    const url = new URL(path, ORIGIN);
+    url.protocol = protocol;
+    if (this.options.project) url.searchParams.set('project', this.options.project);
+    return url;
+  }
+
   /** A synchronous request whose metadata is parsed with `schema`. */
   async query<S extends z.ZodType>(method: HttpMethod, path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
     const envelope = await this.send(method, path, body);
@@ -129,8 +142,7 @@ export class IncusClient {
 
   /** Sends a request and returns the daemon's answer as it is, errors included. */
   private async exchange(method: HttpMethod, path: string, body?: unknown): Promise<Envelope> {
-    const url = new URL(path, ORIGIN);
-    if (this.options.project) url.searchParams.set('project', this.options.project);
+    const url = this.url(path);
     let response: Dispatcher.ResponseData;
     let text: string;
     try {
