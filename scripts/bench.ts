@@ -4,13 +4,12 @@
 //   npx tsx scripts/bench.ts [--containers 50] [--snapshots 10] [--runs 7]
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import type { HostPool } from '../src/main/hosts/pool';
 import { knowHost, makePool, sshHost, tempHome } from '../test/helpers/hosts';
-import { makeKey, TestSshd } from '../test/helpers/sshd';
+import { sshdWithKey } from '../test/helpers/sshd';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..');
@@ -94,10 +93,7 @@ async function localRows(): Promise<Row[]> {
 }
 
 async function remoteRows(): Promise<Row[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'coi-bench-'));
-  const sshd = await TestSshd.start(join(dir, 'sshd'));
-  const key = await makeKey(dir, 'id_ed25519', 'ed25519');
-  sshd.authorize(key.publicKey);
+  const { sshd, key } = await sshdWithKey('bench');
   const home = tempHome();
   knowHost(home.sshDir, sshd);
   let hosts: HostPool | undefined;

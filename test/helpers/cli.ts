@@ -1,15 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { runCli } from '../../src/main/cli/program';
+import { runProcess, type ProcessRun } from './incus';
 
-export interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type CliRun = ProcessRun;
 
 export interface CliRunOptions {
   env?: NodeJS.ProcessEnv;
@@ -59,13 +55,5 @@ export function cliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise
   if (!existsSync(join(__dirname, '..', '..', 'out', 'main', 'cli.js'))) {
     throw new Error('the CLI is not built: run `npm run build` (npm test does) before this test');
   }
-  const child = spawn(process.execPath, [BUILT_BIN, ...args], { env: { ...process.env, COI_DESKTOP_CONFIG_DIR: ownConfigDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
-  });
+  return runProcess(process.execPath, [BUILT_BIN, ...args], { ...process.env, COI_DESKTOP_CONFIG_DIR: ownConfigDir, ...env });
 }

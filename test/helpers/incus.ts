@@ -8,19 +8,28 @@ import { createLocalDispatcher, findLocalSocket } from '../../src/main/incus/loc
 export const TEST_IMAGE = process.env.COI_TEST_IMAGE ?? 'coi-test-busybox';
 
 /** The `incus` command itself: fixtures and checks go through it, independent of the code under test. */
-export function incus(...args: string[]): Promise<string> {
-  // stdin closed: `incus init/launch` read a YAML config from a non-terminal stdin.
-  const child = spawn('incus', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function incus(...args: string[]): Promise<string> {
+  const run = await runProcess('incus', args);
+  if (run.code !== 0) throw new Error(`incus ${args.join(' ')} failed (${run.code}): ${run.stderr.trim()}`);
+  return run.stdout;
+}
+
+export interface ProcessRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to its end with standard input closed (`incus init` reads YAML from a non-terminal stdin). */
+export function runProcess(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ProcessRun> {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(Buffer.concat(out).toString());
-      else reject(new Error(`incus ${args.join(' ')} failed (${code}): ${Buffer.concat(err).toString().trim()}`));
-    });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
   });
 }
 

@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -210,4 +211,13 @@ export class TestNetns {
     await run('ip', ['netns', 'del', this.name]).catch(() => undefined);
     await run('ip', ['link', 'del', this.hostVeth]).catch(() => undefined);
   }
+}
+
+/** A test's own sshd on loopback (or as `options` say) that accepts one fresh ed25519 key. */
+export async function sshdWithKey(label: string, options: SshdOptions = {}): Promise<{ dir: string; sshd: TestSshd; key: KeyPair }> {
+  const dir = mkdtempSync(join(tmpdir(), `coi-${label}-`));
+  const sshd = await TestSshd.start(join(dir, 'sshd'), options);
+  const key = await makeKey(dir, 'id_ed25519', 'ed25519');
+  sshd.authorize(key.publicKey);
+  return { dir, sshd, key };
 }

@@ -1,24 +1,19 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempHome } from '../helpers/hosts';
 import { cli } from '../helpers/cli';
 import { Fixtures, incus, requireDaemon, snapshotNames, testName } from '../helpers/incus';
-import { keygenFingerprint, makeKey, requireSshd, TestSshd, type KeyPair } from '../helpers/sshd';
+import { keygenFingerprint, requireSshd, sshdWithKey, type KeyPair, type TestSshd } from '../helpers/sshd';
 
 const fixtures = new Fixtures();
-let dir: string;
 let sshd: TestSshd;
 let key: KeyPair;
 
 beforeAll(async () => {
   requireDaemon();
   requireSshd();
-  dir = mkdtempSync(join(tmpdir(), 'coi-clihosts-'));
-  sshd = await TestSshd.start(join(dir, 'sshd'));
-  key = await makeKey(dir, 'id_ed25519', 'ed25519');
-  sshd.authorize(key.publicKey);
+  ({ sshd, key } = await sshdWithKey('clihosts'));
 });
 afterAll(async () => {
   await sshd?.stop();

@@ -1,12 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostPool } from '../../src/main/hosts/pool';
 import { subscribeEvents, type IncusEvent } from '../../src/main/incus/events';
 import { knowHost, makePool, sshHost, tempHome } from '../helpers/hosts';
 import { Fixtures, incus, requireDaemon, testName } from '../helpers/incus';
-import { makeKey, requireSshd, TestSshd } from '../helpers/sshd';
+import { requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
 
 const fixtures = new Fixtures();
 let sshd: TestSshd;
@@ -15,10 +12,9 @@ let hosts: HostPool;
 beforeAll(async () => {
   requireDaemon();
   requireSshd();
-  const dir = mkdtempSync(join(tmpdir(), 'coi-events-'));
-  sshd = await TestSshd.start(join(dir, 'sshd'));
-  const key = await makeKey(dir, 'id_ed25519', 'ed25519');
-  sshd.authorize(key.publicKey);
+  const made = await sshdWithKey('events');
+  sshd = made.sshd;
+  const key = made.key;
   const home = tempHome();
   knowHost(home.sshDir, sshd);
   hosts = (await makePool({ home, hosts: [sshHost('box', sshd, { identityFiles: [key.file] })] })).pool;

@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostsMatch } from '../../src/main/ssh/known-hosts';
 import type { HostPool } from '../../src/main/hosts/pool';
 import { knowHost, makePool, sshHost, tempHome } from '../helpers/hosts';
 import { Fixtures, readFile as readContainerFile, requireDaemon, snapshotNames, testName, writeFile } from '../helpers/incus';
-import { keygenFingerprint, makeKey, requireSshd, TestAgent, TestSshd, type KeyPair } from '../helpers/sshd';
+import { keygenFingerprint, makeKey, requireSshd, sshdWithKey, TestAgent, type KeyPair, type TestSshd } from '../helpers/sshd';
 
 const fixtures = new Fixtures();
 const pools: HostPool[] = [];
@@ -17,10 +16,7 @@ let key: KeyPair;
 beforeAll(async () => {
   requireDaemon();
   requireSshd();
-  dir = mkdtempSync(join(tmpdir(), 'coi-ssh-'));
-  sshd = await TestSshd.start(join(dir, 'sshd'));
-  key = await makeKey(dir, 'id_ed25519', 'ed25519');
-  sshd.authorize(key.publicKey);
+  ({ dir, sshd, key } = await sshdWithKey('ssh'));
 });
 afterAll(async () => {
   await Promise.all(pools.map((pool) => pool.close()));

@@ -1,6 +1,6 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { containerJson, containerTable, toJson } from './format';
-import { withHostOptions } from './host-options';
+import { formatOption, withHostOptions } from './options';
 import type { CliSession, HostChoice } from './session';
 
 export function containerCommand(session: CliSession): Command {
@@ -9,7 +9,7 @@ export function containerCommand(session: CliSession): Command {
   container
     .command('list')
     .description('List instances with their snapshot counts, COI containers first')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(formatOption())
     .option('--coi', 'only COI containers')
     .action(async (options: HostChoice & { format: string; coi?: boolean }) => {
       const service = await session.service(options);

@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { SshHostSchema, type SshHostConfig } from '../../shared/hosts';
 import type { HostOverview, HostTestResult } from '../../shared/model';
 import { AppError } from '../errors';
 import { importSshConfig, parseEndpoint } from '../hosts/ssh-config-import';
 import { hostListText, hostOverviewText, hostStatusText, toJson } from './format';
+import { formatOption, trustOption } from './options';
 import type { CliSession } from './session';
 
-const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 interface AddOptions {
@@ -35,7 +35,7 @@ export function hostCommand(session: CliSession): Command {
     .option('--socket <path>', 'the Incus socket there (default: /var/lib/incus/unix.socket, else unix.socket.user)')
     .option('--project <name>', 'Incus project')
     .option('--no-test', 'save without connecting first')
-    .option('--trust-fingerprint <fingerprint>', "trust the host's SSH key if its fingerprint is this SHA256:… value")
+    .addOption(trustOption())
     .action(async (name: string, options: AddOptions) => {
       const config = sshHost(name, options, session.io.env.USER ?? 'root');
       if (options.test) {
@@ -91,7 +91,7 @@ export function hostCommand(session: CliSession): Command {
     .description('Connect to a host and say how it is')
     .argument('<name>')
     .addOption(formatOption())
-    .option('--trust-fingerprint <fingerprint>', "trust the host's SSH key if its fingerprint is this SHA256:… value")
+    .addOption(trustOption())
     .action(async (name: string, options: { format: string; trustFingerprint?: string }) => {
       const result: HostTestResult = await (await session.pool(options)).test(name);
       if (options.format === 'json') out(toJson(result));

@@ -4,10 +4,9 @@ import { AppError } from '../errors';
 import type { SnapshotService } from '../snapshots/service';
 import { allSnapshotsText, deleteOutcomeText, snapshotDetailJson, snapshotInfoText, snapshotJson, snapshotListText, toJson } from './format';
 import { confirm, UsageError } from './io';
-import { withHostOptions } from './host-options';
+import { formatOption, withHostOptions } from './options';
 import type { CliSession, HostChoice } from './session';
 
-const formatOption = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
 const containerOption = () => new Option('-c, --container <name>', 'container (default: COI_CONTAINER, else the workspace container)');
 const ExpiresAtSchema = z.iso.datetime({ offset: true });
 
