@@ -240,3 +240,24 @@ describe('info and branch', () => {
     await expectAppError(service.branch(name, 'idea', 'bad_name'), 'invalid-input', /must start with a letter/);
   });
 });
+
+describe('rename and expiry', () => {
+  it('renames a snapshot, refusing a taken or unsafe name', async () => {
+    const name = await fixtures.launch(testName('rename'), { stopped: true });
+    for (const snap of ['old', 'taken']) await incus('snapshot', 'create', name, snap);
+    expect((await service.rename(name, 'old', 'new')).name).toBe('new');
+    expect(await snapshotNames(name)).toEqual(['new', 'taken']);
+    await expectAppError(service.rename(name, 'new', 'taken'), 'already-exists', /snapshot 'taken' already exists/);
+    await expectAppError(service.rename(name, 'new', '..'), 'invalid-input', /names a directory/);
+    expect(await snapshotNames(name)).toEqual(['new', 'taken']);
+  });
+
+  it('sets and clears the expiry', async () => {
+    const name = await fixtures.launch(testName('setexp'), { stopped: true });
+    await incus('snapshot', 'create', name, 's');
+    expect((await service.setExpiry(name, 's', '2099-06-01T12:00:00Z')).expiresAt).toMatch(/^2099-06-01T12:00:00/);
+    expect((await incus('query', `/1.0/instances/${name}/snapshots/s`)).includes('"expires_at": "2099-06-01T12:00:00Z"')).toBe(true);
+    expect((await service.setExpiry(name, 's', null)).expiresAt).toBeNull();
+    await expectAppError(service.setExpiry(name, 'gone', null), 'not-found', /snapshot 'gone' not found/);
+  });
+});

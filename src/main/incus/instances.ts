@@ -46,6 +46,13 @@ export function renameSnapshot(client: IncusClient, instance: string, snapshot: 
   return client.run('POST', snapshotPath(instance, snapshot), { name: newName }, wait);
 }
 
+/** Incus's "never": the zero time clears a snapshot's expiry. */
+const NEVER = '0001-01-01T00:00:00Z';
+
+export function setSnapshotExpiry(client: IncusClient, instance: string, snapshot: string, expiresAt: string | null, wait?: WaitOptions): Promise<Operation> {
+  return client.run('PATCH', snapshotPath(instance, snapshot), { expires_at: expiresAt ?? NEVER }, wait);
+}
+
 /** A new instance copied from `instance/snapshot`. */
 export function copyFromSnapshot(client: IncusClient, instance: string, snapshot: string, target: string, wait?: WaitOptions): Promise<Operation> {
   const body = { name: target, source: { type: 'copy', source: `${instance}/${snapshot}` } };

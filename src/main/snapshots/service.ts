@@ -151,6 +151,31 @@ export class SnapshotService {
     return name;
   }
 
+  /** Renames a snapshot; the new name is held to the same rules as a new snapshot's. */
+  async rename(container: string, snapshot: string, newName: string, wait?: WaitOptions): Promise<Snapshot> {
+    assertSnapshotName(snapshot);
+    assertSnapshotName(newName);
+    const instance = await this.instance(container);
+    if (!instance.snapshots.some((candidate) => candidate.name === snapshot)) throw snapshotNotFound(container, snapshot, instance);
+    if (instance.snapshots.some((candidate) => candidate.name === newName)) {
+      throw new AppError('already-exists', `snapshot '${newName}' already exists for container '${container}'`);
+    }
+    await api.renameSnapshot(this.client, container, snapshot, newName, wait);
+    return toSnapshot(await api.getSnapshot(this.client, container, newName));
+  }
+
+  /** Sets when Incus deletes the snapshot (ISO time), or never (null). */
+  async setExpiry(container: string, snapshot: string, expiresAt: string | null, wait?: WaitOptions): Promise<Snapshot> {
+    assertSnapshotName(snapshot);
+    try {
+      await api.setSnapshotExpiry(this.client, container, snapshot, expiresAt, wait);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      throw snapshotNotFound(container, snapshot, await this.instance(container));
+    }
+    return toSnapshot(await api.getSnapshot(this.client, container, snapshot));
+  }
+
   async start(container: string, wait?: WaitOptions): Promise<void> {
     await this.instance(container);
     await api.changeState(this.client, container, 'start', {}, wait);
