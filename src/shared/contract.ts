@@ -1,22 +1,122 @@
 import { z } from 'zod';
-import type { ErrorInfo } from './errors';
-import { ContainerSchema } from './model';
+import { ErrorInfoSchema, type ErrorInfo } from './errors';
+import { HostConfigSchema, HostNameSchema, HostStatusSchema, SshHostSchema } from './hosts';
+import {
+  ContainerSchema,
+  DeleteOutcomeSchema,
+  HostOverviewSchema,
+  HostTestResultSchema,
+  OperationSummarySchema,
+  RestoreResultSchema,
+  SnapshotDetailSchema,
+  SnapshotSchema,
+} from './model';
+import { InstanceNameSchema, SnapshotNameSchema } from './names';
+
+const none = z.object({}).strict();
+const done = z.null();
+const HostRef = z.object({ host: HostNameSchema }).strict();
+const ContainerRef = HostRef.extend({ container: InstanceNameSchema }).strict();
+const SnapshotRef = ContainerRef.extend({ snapshot: SnapshotNameSchema }).strict();
+const IsoTime = z.iso.datetime({ offset: true });
+
+export const HostSummarySchema = z.object({ config: HostConfigSchema, status: HostStatusSchema });
+export type HostSummary = z.infer<typeof HostSummarySchema>;
+
+/** A host of `~/.ssh/config`, as the "Add host" flow offers it. */
+export const SshConfigCandidateSchema = z.object({ alias: z.string(), host: SshHostSchema.optional(), problem: z.string().optional() });
+export type SshConfigCandidate = z.infer<typeof SshConfigCandidateSchema>;
+
+export const ImportOutcomeSchema = z.object({ alias: z.string(), added: z.boolean(), reason: z.string().optional() });
 
 /**
  * Every call the renderer can make, declared once: input and output schemas. Main validates both
  * directions; the preload and web mode expose exactly these names as `window.coi`.
  */
 export const contract = {
-  'containers.list': { input: z.object({}).strict(), output: z.array(ContainerSchema) },
+  'hosts.list': { input: none, output: z.array(HostSummarySchema) },
+  /** Tests the connection first (unless `test` is false) and saves the host only if it works. */
+  'hosts.add': { input: z.object({ host: SshHostSchema, test: z.boolean().default(true) }).strict(), output: HostTestResultSchema },
+  'hosts.importCandidates': { input: none, output: z.array(SshConfigCandidateSchema) },
+  'hosts.import': { input: z.object({ aliases: z.array(z.string().min(1).max(200)).min(1).max(200) }).strict(), output: z.array(ImportOutcomeSchema) },
+  'hosts.remove': { input: HostRef, output: done },
+  'hosts.test': { input: HostRef, output: HostTestResultSchema },
+  /** Trusts the key the host last offered, if it has this fingerprint; then test or add the host again. */
+  'hosts.trustFingerprint': { input: HostRef.extend({ fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint looks like SHA256: and 43 base64 characters') }).strict(), output: done },
+  /** Answers a `passphrase-request` event; null declines. */
+  'hosts.answerPassphrase': { input: z.object({ requestId: z.uuid(), passphrase: z.string().max(4096).nullable() }).strict(), output: done },
+
+  'containers.list': { input: HostRef, output: z.array(ContainerSchema) },
+  /** Every host at once; each host also arrives as an `overview-host` event as soon as it answers. */
+  'containers.overview': { input: none, output: z.array(HostOverviewSchema) },
+  'containers.start': { input: ContainerRef, output: done },
+  'containers.stop': { input: ContainerRef.extend({ force: z.boolean().default(false) }).strict(), output: done },
+
+  'snapshots.list': { input: ContainerRef, output: z.array(SnapshotSchema) },
+  'snapshots.create': {
+    input: ContainerRef.extend({ name: SnapshotNameSchema.optional(), stateful: z.boolean().default(false), expiresAt: IsoTime.optional() }).strict(),
+    output: SnapshotSchema,
+  },
+  /** `stopFirst` stops a running container before restoring ("Stop and restore"). */
+  'snapshots.restore': {
+    input: SnapshotRef.extend({ stateful: z.boolean().default(false), safetySnapshot: z.boolean().default(true), stopFirst: z.boolean().default(false) }).strict(),
+    output: RestoreResultSchema,
+  },
+  'snapshots.delete': { input: SnapshotRef, output: done },
+  'snapshots.deleteMany': { input: ContainerRef.extend({ snapshots: z.array(SnapshotNameSchema).min(1).max(5000) }).strict(), output: z.array(DeleteOutcomeSchema) },
+  /** Deletes every snapshot; `confirmName` must be the container's name, typed by the user. */
+  'snapshots.deleteAll': { input: ContainerRef.extend({ confirmName: z.string().max(200) }).strict(), output: z.array(DeleteOutcomeSchema) },
+  'snapshots.info': { input: SnapshotRef, output: SnapshotDetailSchema },
+  'snapshots.branch': { input: SnapshotRef.extend({ target: InstanceNameSchema.optional() }).strict(), output: z.object({ container: z.string() }) },
+  'snapshots.rename': { input: SnapshotRef.extend({ newName: SnapshotNameSchema }).strict(), output: SnapshotSchema },
+  'snapshots.setExpiry': { input: SnapshotRef.extend({ expiresAt: IsoTime.nullable() }).strict(), output: SnapshotSchema },
+
+  'operations.list': { input: HostRef, output: z.array(OperationSummarySchema) },
+  'operations.cancel': { input: HostRef.extend({ id: z.uuid() }).strict(), output: done },
 } as const;
 
+/** Everything main pushes to the renderer. */
+export const CoiEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('host-status'), host: z.string(), status: HostStatusSchema }),
+  z.object({ type: z.literal('hosts-changed') }),
+  z.object({ type: z.literal('overview-host'), overview: HostOverviewSchema }),
+  /** An Incus lifecycle event: `instance-snapshot-created`, `instance-started`, … */
+  z.object({ type: z.literal('lifecycle'), host: z.string(), action: z.string(), source: z.string(), container: z.string().nullable() }),
+  z.object({ type: z.literal('operation'), host: z.string(), operation: OperationSummarySchema }),
+  /** The host's event stream ended: the renderer polls until it is back. */
+  z.object({ type: z.literal('events-unavailable'), host: z.string(), reason: z.string() }),
+  z.object({ type: z.literal('passphrase-request'), requestId: z.uuid(), host: z.string(), keyFile: z.string(), attempt: z.number().int() }),
+]);
+export type CoiEvent = z.infer<typeof CoiEventSchema>;
+
 export type CallName = keyof typeof contract;
-export type CallInput<N extends CallName> = z.infer<(typeof contract)[N]['input']>;
+export type CallInput<N extends CallName> = z.input<(typeof contract)[N]['input']>;
+export type ParsedInput<N extends CallName> = z.output<(typeof contract)[N]['input']>;
 export type CallOutput<N extends CallName> = z.infer<(typeof contract)[N]['output']>;
 
 /** Results cross the boundary as data, so the renderer shows the real reason of a failure. */
 export type CallResult<N extends CallName> = { ok: true; value: CallOutput<N> } | { ok: false; error: ErrorInfo };
+export const CallFailureSchema = z.object({ ok: z.literal(false), error: ErrorInfoSchema });
 
 export const IPC_CHANNEL_PREFIX = 'coi:';
+export const IPC_EVENT_CHANNEL = 'coi:event';
+export const CALL_NAMES = Object.keys(contract) as CallName[];
 
-export type CoiApi = { [N in CallName]: (input: CallInput<N>) => Promise<CallResult<N>> };
+export type CoiListener = (event: CoiEvent) => void;
+
+/** `window.coi`: one function per call, and `on` to hear events (it returns the unsubscribe function). */
+export type CoiApi = { [N in CallName]: (input: CallInput<N>) => Promise<CallResult<N>> } & {
+  on: (listener: CoiListener) => () => void;
+};
+
+/**
+ * Builds `window.coi` from the contract table over any transport: Electron IPC in the preload,
+ * HTTP in web mode. Nothing but the contract's calls and `on` is on it.
+ */
+export function createCoiApi(
+  invoke: (name: CallName, input: unknown) => Promise<unknown>,
+  subscribe: (listener: CoiListener) => () => void,
+): CoiApi {
+  const calls = Object.fromEntries(CALL_NAMES.map((name) => [name, (input: unknown) => invoke(name, input)]));
+  return { ...calls, on: subscribe } as CoiApi;
+}

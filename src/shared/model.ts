@@ -74,3 +74,19 @@ export const HostTestResultSchema = z.object({
   error: ErrorInfoSchema.optional(),
 });
 export type HostTestResult = z.infer<typeof HostTestResultSchema>;
+
+/** A running or finished Incus operation, as the operations drawer shows it. */
+export const OperationSummarySchema = z.object({
+  id: z.string(),
+  description: z.string(),
+  status: z.string(),
+  createdAt: z.string(),
+  mayCancel: z.boolean(),
+  /** Progress in words ("Creating instance: unpack: 40%"), when Incus reports any. */
+  progress: z.string().nullable(),
+  percent: z.number().min(0).max(100).nullable(),
+  error: z.string(),
+  /** The instances it touches, by name. */
+  instances: z.array(z.string()),
+});
+export type OperationSummary = z.infer<typeof OperationSummarySchema>;

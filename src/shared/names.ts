@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Name rules checked by us before any request reaches Incus.
  *
@@ -38,3 +40,14 @@ export function instanceNameProblem(name: string): string | undefined {
   }
   return undefined;
 }
+
+/** The name rules as zod schemas, with the same messages, for the contract's inputs. */
+export const SnapshotNameSchema = z.string().max(200).superRefine((name, ctx) => {
+  const problem = snapshotNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const InstanceNameSchema = z.string().max(200).superRefine((name, ctx) => {
+  const problem = instanceNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});

@@ -4,7 +4,7 @@ import { runCli } from './program';
 const interrupt = new AbortController();
 process.on('SIGINT', () => {
   if (!interrupt.signal.aborted) {
-    process.stderr.write('\nCancelling…\n');
+    process.stderr.write('\nStopping…\n');
     interrupt.abort();
     return;
   }

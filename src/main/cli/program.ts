@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { toErrorInfo } from '../errors';
 import { containerCommand } from './container-commands';
 import { hostCommand, overviewCommand } from './host-commands';
+import { webCommand } from './web-command';
 import { UsageError, type CliIo } from './io';
 import { CliSession } from './session';
 import { snapshotCommand } from './snapshot-commands';
@@ -17,7 +18,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addCommand(snapshotCommand(session))
     .addCommand(containerCommand(session))
     .addCommand(hostCommand(session))
-    .addCommand(overviewCommand(session));
+    .addCommand(overviewCommand(session))
+    .addCommand(webCommand(session));
   // Commands added with addCommand inherit no settings: each one writes to this run's streams.
   for (const command of [program, ...allCommands(program)]) {
     command.exitOverride().configureOutput({

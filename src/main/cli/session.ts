@@ -6,7 +6,7 @@ import type { WaitOptions } from '../incus/client';
 import { findLocalSocket } from '../incus/local-socket';
 import { progressText } from '../incus/progress';
 import { HostPool } from '../hosts/pool';
-import { HostRegistry } from '../hosts/registry';
+import { HostRegistry, registryWith, type HostList } from '../hosts/registry';
 import { coiPrefix } from '../snapshots/coi-naming';
 import { resolveContainer } from '../snapshots/resolve-container';
 import type { SnapshotService } from '../snapshots/service';
@@ -53,9 +53,7 @@ export class CliSession {
   async poolWith(host: HostConfig, choice: HostChoice): Promise<HostPool> {
     this.trustFingerprint = choice.trustFingerprint;
     const { registry, policy } = await this.open();
-    const hosts = [...registry.list().filter((other) => other.name !== host.name), host];
-    const view = { list: () => hosts, get: (name: string) => hosts.find((other) => other.name === name) ?? registry.get(name) };
-    return this.makePool(view, policy);
+    return this.makePool(registryWith(registry, host), policy);
   }
 
   async service(choice: HostChoice): Promise<SnapshotService> {
@@ -102,7 +100,7 @@ export class CliSession {
     return this.opened;
   }
 
-  private makePool(registry: Pick<HostRegistry, 'list' | 'get'>, policy: HostKeyPolicy): HostPool {
+  private makePool(registry: HostList, policy: HostKeyPolicy): HostPool {
     return new HostPool({
       registry,
       coiPrefix: coiPrefix(this.io.env),

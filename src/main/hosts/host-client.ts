@@ -33,7 +33,7 @@ export function openHostClient(config: HostConfig, deps: HostClientDeps): HostCl
     target: { user: config.user, host: config.host, port: config.port },
     ...(config.jump ? { jump: config.jump } : {}),
     auth: (endpoint, tried) =>
-      createAuthHandler({ user: endpoint.user, identityFiles: config.identityFiles, sshDir: deps.sshDir, env: deps.env, platform: deps.platform, askPassphrase: deps.askPassphrase }, tried),
+      createAuthHandler({ user: endpoint.user, host: config.name, identityFiles: config.identityFiles, sshDir: deps.sshDir, env: deps.env, platform: deps.platform, askPassphrase: deps.askPassphrase }, tried),
     checkHostKey: deps.checkHostKey,
     readyTimeoutMs: deps.readyTimeoutMs,
   });

@@ -6,10 +6,10 @@ import { AppError, toErrorInfo } from '../errors';
 import type { IncusClient } from '../incus/client';
 import { SnapshotService } from '../snapshots/service';
 import { openHostClient, type HostClient, type HostClientDeps } from './host-client';
-import type { HostRegistry } from './registry';
+import type { HostList } from './registry';
 
 export interface HostPoolOptions extends Omit<HostClientDeps, 'checkHostKey'> {
-  registry: Pick<HostRegistry, 'list' | 'get'>;
+  registry: HostList;
   coiPrefix: string;
   checkHostKeyFor: (host: string) => HostClientDeps['checkHostKey'];
   /** How many hosts are contacted at once. */

@@ -1,10 +1,13 @@
 import type { BrowserWindowConstructorOptions } from 'electron';
 
+import type { Rect } from './window-state';
+
 /** The main window: the renderer is untrusted web content with no Node and an isolated bridge. */
-export function mainWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
+export function mainWindowOptions(preloadPath: string, bounds?: Rect): BrowserWindowConstructorOptions {
   return {
     width: 1200,
     height: 800,
+    ...bounds,
     minWidth: 720,
     minHeight: 480,
     show: false,
@@ -16,6 +19,9 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
       nodeIntegration: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
     },
   };
 }

@@ -4,8 +4,8 @@ import { utils, type AgentAuthMethod, type AuthHandlerMiddleware, type NextAuthH
 
 type Method = AgentAuthMethod | PublicKeyAuthMethod;
 
-/** Asks the user for the passphrase of `keyFile`; null when they decline. */
-export type AskPassphrase = (keyFile: string, attempt: number) => Promise<string | null>;
+/** Asks the user for the passphrase of `keyFile` (for connecting to `host`); null when they decline. */
+export type AskPassphrase = (keyFile: string, attempt: number, host: string) => Promise<string | null>;
 
 export interface AuthOptions {
   user: string;
@@ -14,6 +14,8 @@ export interface AuthOptions {
   sshDir: string;
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
+  /** The host's name, for the passphrase prompt. */
+  host: string;
   /** Absent where nobody can be asked (no terminal): such keys are skipped, and the error says so. */
   askPassphrase?: AskPassphrase;
 }
@@ -82,7 +84,7 @@ async function passphraseKeyAuth(file: string, data: Buffer, options: AuthOption
     return undefined;
   }
   for (let attempt = 1; attempt <= PASSPHRASE_ATTEMPTS; attempt += 1) {
-    const passphrase = await options.askPassphrase(file, attempt);
+    const passphrase = await options.askPassphrase(file, attempt, options.host);
     if (passphrase === null) {
       tried.push(`${file} (passphrase not given)`);
       return undefined;

@@ -1,0 +1,96 @@
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { CoiEventSchema, type CoiEvent } from '../../shared/contract';
+import type { HostConfig } from '../../shared/hosts';
+import type { HostTestResult } from '../../shared/model';
+import { findLocalSocket } from '../incus/local-socket';
+import { HostPool } from '../hosts/pool';
+import { HostRegistry, registryWith, type HostList } from '../hosts/registry';
+import { coiPrefix } from '../snapshots/coi-naming';
+import { HostKeyPolicy } from '../ssh/host-key-check';
+import { KnownHosts } from '../ssh/known-hosts';
+import { createHandlers } from './handlers';
+import type { Handlers } from './dispatch';
+import { HostEventStreams } from './host-events';
+import { PassphraseBroker } from './passphrases';
+
+export interface CoreOptions {
+  /** The app's config directory (Electron's userData, or the CLI's `configDir()`). */
+  configDir: string;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  platform: NodeJS.Platform;
+}
+
+/**
+ * What every face of the app shares, free of Electron: the hosts, their connections and events,
+ * and one handler per contract call. The Electron shell and web mode are thin layers over it.
+ */
+export class CoiCore {
+  readonly events = new EventEmitter<{ event: [CoiEvent] }>();
+  readonly passphrases: PassphraseBroker;
+  readonly handlers: Handlers;
+  private readonly streams: HostEventStreams;
+
+  private constructor(
+    private readonly options: CoreOptions,
+    readonly registry: HostRegistry,
+    readonly policy: HostKeyPolicy,
+  ) {
+    this.passphrases = new PassphraseBroker((event) => this.emit(event));
+    this.pool = this.makePool(registry);
+    this.pool.on('status', (host, status) => this.emit({ type: 'host-status', host, status }));
+    this.streams = new HostEventStreams(this.pool, (event) => this.emit(event));
+    this.handlers = createHandlers(this);
+  }
+
+  readonly pool: HostPool;
+
+  static async open(options: CoreOptions): Promise<CoiCore> {
+    const registry = await HostRegistry.open(options.configDir);
+    const knownHosts = new KnownHosts({ user: [join(options.home, '.ssh', 'known_hosts')], app: join(options.configDir, 'known_hosts') });
+    return new CoiCore(options, registry, new HostKeyPolicy(knownHosts));
+  }
+
+  get home(): string {
+    return this.options.home;
+  }
+
+  get configDir(): string {
+    return this.options.configDir;
+  }
+
+  /** Tests a host that is not saved yet, on a pool of its own that is closed afterwards. */
+  async testUnsaved(host: HostConfig): Promise<HostTestResult> {
+    const trial = this.makePool(registryWith(this.registry, host));
+    try {
+      return await trial.test(host.name);
+    } finally {
+      await trial.close();
+    }
+  }
+
+  /** Sends `event` to every listener, validated against the contract first. */
+  emit(event: CoiEvent): void {
+    this.events.emit('event', CoiEventSchema.parse(event));
+  }
+
+  async close(): Promise<void> {
+    this.passphrases.cancelAll();
+    await this.streams.close();
+    await this.pool.close();
+  }
+
+  private makePool(registry: HostList): HostPool {
+    return new HostPool({
+      registry,
+      coiPrefix: coiPrefix(this.options.env),
+      checkHostKeyFor: (host) => this.policy.checkFor(host),
+      localSocket: findLocalSocket(this.options.env),
+      env: this.options.env,
+      platform: this.options.platform,
+      sshDir: join(this.options.home, '.ssh'),
+      askPassphrase: this.passphrases.ask,
+    });
+  }
+}

@@ -1,0 +1,28 @@
+import { contract, type CallName, type CallOutput, type CallResult, type ParsedInput } from '../../shared/contract';
+import { AppError, toErrorInfo } from '../errors';
+
+export type Handlers = { [N in CallName]: (input: ParsedInput<N>) => Promise<CallOutput<N>> };
+
+const isCallName = (name: string): name is CallName => Object.hasOwn(contract, name);
+
+/**
+ * One call from an untrusted page (Electron renderer or web mode): the name must be the contract's,
+ * the payload is validated before anything runs, and the result is validated before it leaves.
+ * Failures become data with the real reason.
+ */
+export async function dispatch(handlers: Handlers, name: string, payload: unknown): Promise<CallResult<CallName>> {
+  try {
+    if (!isCallName(name)) throw new AppError('invalid-input', `there is no call named '${name.slice(0, 80)}'`);
+    const input = contract[name].input.safeParse(payload);
+    if (!input.success) {
+      const issue = input.error.issues[0];
+      const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+      throw new AppError('invalid-input', `invalid ${name} request: ${where}${issue?.message ?? 'invalid'}`);
+    }
+    const run = handlers[name] as (input: unknown) => Promise<unknown>;
+    const value = contract[name].output.parse(await run(input.data));
+    return { ok: true, value } as CallResult<CallName>;
+  } catch (error) {
+    return { ok: false, error: toErrorInfo(error) };
+  }
+}

@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError } from '../errors';
+import { importSshConfig } from '../hosts/ssh-config-import';
+import type { CoiCore } from './core';
+import type { Handlers } from './dispatch';
+import { listOperations } from './operations';
+
+const RUNNING = new Set(['Running', 'Frozen']);
+
+/** One handler per contract call; inputs arrive validated, outputs are validated by `dispatch`. */
+export function createHandlers(core: CoiCore): Handlers {
+  const service = (host: string) => core.pool.service(host);
+  const hostsChanged = () => core.emit({ type: 'hosts-changed' });
+  const sshConfig = async () => readFile(join(core.home, '.ssh', 'config'), 'utf8').catch(() => '');
+
+  return {
+    'hosts.list': async () => core.registry.list().map((config) => ({ config, status: core.pool.status(config.name) })),
+    'hosts.add': async ({ host, test }) => {
+      const result = test ? await core.testUnsaved(host) : { host: host.name, status: { state: 'idle' as const }, incusVersion: null };
+      if (result.error) return result;
+      await core.registry.add(host);
+      hostsChanged();
+      return result;
+    },
+    'hosts.importCandidates': async () => importSshConfig(await sshConfig(), core.home),
+    'hosts.import': async ({ aliases }) => {
+      const taken = new Set(core.registry.list().map((host) => host.name));
+      const outcomes = [];
+      for (const { alias, host, problem } of importSshConfig(await sshConfig(), core.home, aliases)) {
+        if (!host) outcomes.push({ alias, added: false, reason: problem });
+        else if (taken.has(host.name)) outcomes.push({ alias, added: false, reason: `a host named '${host.name}' already exists` });
+        else {
+          await core.registry.add(host);
+          outcomes.push({ alias, added: true });
+        }
+      }
+      hostsChanged();
+      return outcomes;
+    },
+    'hosts.remove': async ({ host }) => {
+      await core.registry.remove(host);
+      core.pool.forget(host);
+      hostsChanged();
+      return null;
+    },
+    'hosts.test': async ({ host }) => core.pool.test(host),
+    'hosts.trustFingerprint': async ({ host, fingerprint }) => {
+      await core.policy.trustOffered(host, fingerprint);
+      return null;
+    },
+    'hosts.answerPassphrase': async ({ requestId, passphrase }) => {
+      core.passphrases.answer(requestId, passphrase);
+      return null;
+    },
+
+    'containers.list': async ({ host }) => service(host).listContainers(),
+    'containers.overview': async () => core.pool.overview((overview) => core.emit({ type: 'overview-host', overview })),
+    'containers.start': async ({ host, container }) => {
+      await service(host).start(container);
+      return null;
+    },
+    'containers.stop': async ({ host, container, force }) => {
+      await service(host).stop(container, { force });
+      return null;
+    },
+
+    'snapshots.list': async ({ host, container }) => service(host).listSnapshots(container),
+    'snapshots.create': async ({ host, container, name, stateful, expiresAt }) => service(host).create(container, { name, stateful, expiresAt }),
+    'snapshots.restore': async ({ host, container, snapshot, stateful, safetySnapshot, stopFirst }) => {
+      const snapshots = service(host);
+      if (stopFirst && RUNNING.has((await snapshots.getContainer(container)).status)) await snapshots.stop(container);
+      const result = await snapshots.restore(container, snapshot, { stateful, safetySnapshot });
+      if (!result) throw new AppError('internal', 'the restore was not carried out');
+      return result;
+    },
+    'snapshots.delete': async ({ host, container, snapshot }) => {
+      await service(host).delete(container, snapshot);
+      return null;
+    },
+    'snapshots.deleteMany': async ({ host, container, snapshots }) => service(host).deleteMany(container, snapshots),
+    'snapshots.deleteAll': async ({ host, container, confirmName }) => {
+      if (confirmName !== container) {
+        throw new AppError('confirmation-required', `to delete every snapshot of '${container}', type the container's name exactly`);
+      }
+      const snapshots = await service(host).listSnapshots(container);
+      return service(host).deleteMany(container, snapshots.map((snapshot) => snapshot.name));
+    },
+    'snapshots.info': async ({ host, container, snapshot }) => service(host).info(container, snapshot),
+    'snapshots.branch': async ({ host, container, snapshot, target }) => ({ container: await service(host).branch(container, snapshot, target) }),
+    'snapshots.rename': async ({ host, container, snapshot, newName }) => service(host).rename(container, snapshot, newName),
+    'snapshots.setExpiry': async ({ host, container, snapshot, expiresAt }) => service(host).setExpiry(container, snapshot, expiresAt),
+
+    'operations.list': async ({ host }) => listOperations(core.pool.client(host)),
+    'operations.cancel': async ({ host, id }) => {
+      await core.pool.client(host).cancelOperation(id);
+      return null;
+    },
+  };
+}
