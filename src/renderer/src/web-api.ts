@@ -1,20 +1,8 @@
 import { CallFailureSchema, createCoiApi, type CoiApi, type CoiEvent, type CoiListener } from '../../shared/contract';
 
-const TOKEN_KEY = 'coi-desktop-token';
-
-/** The token web mode printed (`#token=…`): kept for this tab, and taken out of the address bar. */
-function takeToken(): string {
-  const fromHash = /(?:^#|&)token=([^&]+)/.exec(location.hash)?.[1];
-  if (fromHash) {
-    sessionStorage.setItem(TOKEN_KEY, fromHash);
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-  return sessionStorage.getItem(TOKEN_KEY) ?? '';
-}
-
 /** Reads server-sent events from a fetch body (EventSource cannot send the token header). */
-async function readEvents(token: string, deliver: (event: CoiEvent) => void, signal: AbortSignal): Promise<void> {
-  const response = await fetch('/api/events', { headers: { authorization: `Bearer ${token}` }, signal });
+async function readEvents(base: string, token: string, deliver: (event: CoiEvent) => void, signal: AbortSignal): Promise<void> {
+  const response = await fetch(`${base}/api/events`, { headers: { authorization: `Bearer ${token}` }, signal });
   const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   for (;;) {
@@ -30,15 +18,14 @@ async function readEvents(token: string, deliver: (event: CoiEvent) => void, sig
   }
 }
 
-/** `window.coi` for a browser tab: the same contract, over HTTP to the web-mode server. */
-export function createWebApi(): CoiApi {
-  const token = takeToken();
+/** `window.coi` for a browser tab: the same contract, over HTTP to the web-mode server at `base` ('' for this page's). */
+export function createWebApi(token: string, base = ''): CoiApi {
   const listeners = new Set<CoiListener>();
   let stream: AbortController | undefined;
   const connect = () => {
     stream = new AbortController();
     const current = stream;
-    void readEvents(token, (event) => listeners.forEach((listener) => listener(event)), current.signal)
+    void readEvents(base, token, (event) => listeners.forEach((listener) => listener(event)), current.signal)
       .catch(() => undefined)
       .finally(() => {
         // Reconnect while anyone listens; the renderer polls meanwhile (events-unavailable).
@@ -48,7 +35,7 @@ export function createWebApi(): CoiApi {
   return createCoiApi(
     async (name, input) => {
       try {
-        const response = await fetch(`/api/call/${name}`, {
+        const response = await fetch(`${base}/api/call/${name}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
           body: JSON.stringify(input),

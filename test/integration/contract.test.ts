@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALL_NAMES, contract, type CallName, type CallResult, type CoiApi, type CoiEvent } from '../../src/shared/contract';
+import type { CoiCore } from '../../src/main/app/core';
+import { Fixtures, incus, readFile, requireDaemon, snapshotNames, status, testName, writeFile } from '../helpers/incus';
+import { openCore, preloadFace, webFace, type Face } from '../helpers/transports';
+
+const fixtures = new Fixtures();
+let core: CoiCore;
+let home: Awaited<ReturnType<typeof openCore>>['home'];
+const faces: Face[] = [];
+
+beforeAll(async () => {
+  requireDaemon();
+  ({ core, home } = await openCore());
+  faces.push(preloadFace(core), await webFace(core));
+});
+afterAll(async () => {
+  for (const face of faces) await face.close();
+  await core?.close();
+  await fixtures.cleanup();
+});
+
+/** The value of a call that must succeed. */
+function ok<N extends CallName>(result: CallResult<N>): Extract<CallResult<N>, { ok: true }>['value'] {
+  if (!result.ok) throw new Error(`expected success, got ${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+function failed(result: CallResult<CallName>) {
+  if (result.ok) throw new Error(`expected a failure, got ${JSON.stringify(result.value).slice(0, 200)}`);
+  return result.error;
+}
+
+/** Waits for the first event that `match` accepts. */
+function nextEvent(api: CoiApi, match: (event: CoiEvent) => boolean, timeoutMs = 5_000): Promise<CoiEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error('no such event arrived'));
+    }, timeoutMs);
+    const stop = api.on((event) => {
+      if (!match(event)) return;
+      clearTimeout(timer);
+      stop();
+      resolve(event);
+    });
+  });
+}
+
+describe.each(['preload', 'web'] as const)('every call through the %s face, against the real daemon', (faceName) => {
+  const exercised = new Set<CallName>();
+  const face = () => faces.find((candidate) => candidate.name === faceName)!;
+  /** `window.coi`, noting which calls the test made. */
+  const coi = () => new Proxy(face().api, { get: (api, name: string) => (exercised.add(name as CallName), api[name as keyof CoiApi]) });
+
+  it('manages hosts', async () => {
+    const api = coi();
+    expect(ok(await api['hosts.list']({})).map((host) => host.config.name)).toEqual(['local']);
+    expect(ok(await api['hosts.test']({ host: 'local' }))).toMatchObject({ status: { state: 'online' }, incusVersion: expect.stringMatching(/^6\./) });
+
+    const nowhere = { kind: 'ssh' as const, name: `nowhere-${faceName}`, user: 'root', host: '127.0.0.1', port: 1, identityFiles: [] };
+    const tried = ok(await api['hosts.add']({ host: nowhere }));
+    expect(tried.error).toMatchObject({ code: 'host-unreachable', message: expect.stringMatching(/connection refused/) });
+    expect(ok(await api['hosts.list']({})).map((host) => host.config.name)).not.toContain(nowhere.name);
+    ok(await api['hosts.add']({ host: nowhere, test: false }));
+    expect(ok(await api['hosts.list']({})).map((host) => host.config.name)).toContain(nowhere.name);
+    ok(await api['hosts.remove']({ host: nowhere.name }));
+
+    writeFileSync(join(home.sshDir, 'config'), `Host lab-${faceName}\n  HostName 127.0.0.1\n  User root\n`);
+    expect(ok(await api['hosts.importCandidates']({})).map((candidate) => candidate.alias)).toEqual([`lab-${faceName}`]);
+    expect(ok(await api['hosts.import']({ aliases: [`lab-${faceName}`] }))).toEqual([{ alias: `lab-${faceName}`, added: true }]);
+    ok(await api['hosts.remove']({ host: `lab-${faceName}` }));
+
+    expect(failed(await api['hosts.trustFingerprint']({ host: 'local', fingerprint: `SHA256:${'A'.repeat(43)}` })).code).toBe('not-found');
+    expect(failed(await api['hosts.answerPassphrase']({ requestId: randomUUID(), passphrase: null })).code).toBe('not-found');
+  });
+
+  it('lists, stops and starts containers, with the overview arriving as events too', async () => {
+    const api = coi();
+    const name = await fixtures.launch(testName(`ct${faceName}`));
+    expect(ok(await api['containers.list']({ host: 'local' })).find((c) => c.name === name)?.status).toBe('Running');
+    const arrived = nextEvent(api, (event) => event.type === 'overview-host' && event.overview.host === 'local');
+    expect(ok(await api['containers.overview']({}))[0]?.host).toBe('local');
+    await arrived;
+    ok(await api['containers.stop']({ host: 'local', container: name, force: true }));
+    expect(await status(name)).toBe('STOPPED');
+    ok(await api['containers.start']({ host: 'local', container: name }));
+    expect(await status(name)).toBe('RUNNING');
+  });
+
+  it('creates, inspects, renames, expires, restores, branches and deletes snapshots', async () => {
+    const api = coi();
+    const name = await fixtures.launch(testName(`sn${faceName}`));
+    await writeFile(name, '/root/f', 'first');
+    const created = nextEvent(api, (event) => event.type === 'lifecycle' && event.action === 'instance-snapshot-created' && event.container === name);
+    expect(ok(await api['snapshots.create']({ host: 'local', container: name, name: 'c1' })).name).toBe('c1');
+    await created;
+    expect(ok(await api['snapshots.list']({ host: 'local', container: name })).map((s) => s.name)).toEqual(['c1']);
+    expect(ok(await api['snapshots.info']({ host: 'local', container: name, snapshot: 'c1' }))).toMatchObject({ name: 'c1', container: name });
+    expect(ok(await api['snapshots.rename']({ host: 'local', container: name, snapshot: 'c1', newName: 'c2' })).name).toBe('c2');
+    expect(ok(await api['snapshots.setExpiry']({ host: 'local', container: name, snapshot: 'c2', expiresAt: '2099-01-01T00:00:00Z' })).expiresAt).toMatch(/^2099/);
+
+    await writeFile(name, '/root/f', 'second');
+    const restored = ok(await api['snapshots.restore']({ host: 'local', container: name, snapshot: 'c2', stopFirst: true }));
+    expect(restored.safetySnapshot).toMatch(/^pre-restore-/);
+    expect(await readFile(name, '/root/f')).toBe('first');
+
+    const branch = ok(await api['snapshots.branch']({ host: 'local', container: name, snapshot: 'c2' }));
+    fixtures.adopt(branch.container);
+    expect(branch.container).toBe(`${name}-c2-copy`);
+
+    expect(ok(await api['snapshots.deleteMany']({ host: 'local', container: name, snapshots: [restored.safetySnapshot!] }))).toEqual([{ name: restored.safetySnapshot, ok: true }]);
+    expect(failed(await api['snapshots.deleteAll']({ host: 'local', container: name, confirmName: 'not-it' })).code).toBe('confirmation-required');
+    expect(await snapshotNames(name)).toEqual(['c2']);
+    expect(ok(await api['snapshots.deleteAll']({ host: 'local', container: name, confirmName: name }))).toEqual([{ name: 'c2', ok: true }]);
+    expect(failed(await api['snapshots.delete']({ host: 'local', container: name, snapshot: 'c2' }))).toMatchObject({ code: 'not-found', message: expect.stringMatching(/snapshot 'c2' not found/) });
+    await incus('snapshot', 'create', name, 'one-more');
+    ok(await api['snapshots.delete']({ host: 'local', container: name, snapshot: 'one-more' }));
+  });
+
+  it('lists operations and says when one cannot be cancelled', async () => {
+    const api = coi();
+    expect(Array.isArray(ok(await api['operations.list']({ host: 'local' })))).toBe(true);
+    expect(failed(await api['operations.cancel']({ host: 'local', id: randomUUID() })).code).toBe('not-found');
+  });
+
+  it('left no call of the contract untested', () => {
+    expect([...exercised].filter((name) => CALL_NAMES.includes(name)).sort()).toEqual([...CALL_NAMES].sort());
+  });
+});
+
+describe('malformed payloads', () => {
+  /** Valid payloads, one per call, that the generator then corrupts. */
+  const base = (container: string): Record<CallName, Record<string, unknown>> => ({
+    'hosts.list': {},
+    'hosts.add': { host: { kind: 'ssh', name: 'x', user: 'u', host: 'h', port: 22, identityFiles: [] }, test: false },
+    'hosts.importCandidates': {},
+    'hosts.import': { aliases: ['a'] },
+    'hosts.remove': { host: 'x' },
+    'hosts.test': { host: 'local' },
+    'hosts.trustFingerprint': { host: 'local', fingerprint: `SHA256:${'A'.repeat(43)}` },
+    'hosts.answerPassphrase': { requestId: randomUUID(), passphrase: null },
+    'containers.list': { host: 'local' },
+    'containers.overview': {},
+    'containers.start': { host: 'local', container },
+    'containers.stop': { host: 'local', container },
+    'snapshots.list': { host: 'local', container },
+    'snapshots.create': { host: 'local', container, name: 'fuzz' },
+    'snapshots.restore': { host: 'local', container, snapshot: 'keep' },
+    'snapshots.delete': { host: 'local', container, snapshot: 'keep' },
+    'snapshots.deleteMany': { host: 'local', container, snapshots: ['keep'] },
+    'snapshots.deleteAll': { host: 'local', container, confirmName: container },
+    'snapshots.info': { host: 'local', container, snapshot: 'keep' },
+    'snapshots.branch': { host: 'local', container, snapshot: 'keep' },
+    'snapshots.rename': { host: 'local', container, snapshot: 'keep', newName: 'other' },
+    'snapshots.setExpiry': { host: 'local', container, snapshot: 'keep', expiresAt: null },
+    'operations.list': { host: 'local' },
+    'operations.cancel': { host: 'local', id: randomUUID() },
+  });
+
+  /** Values that no field of the contract accepts where it expects what the base payload has. */
+  const unsafeName = fc.constantFrom('..', '.', '', '../etc', 'a/b', 'a b', '.hidden', '-x', 'x'.repeat(300), 'naïve', 'tab\tname', 'new\nline');
+  const wrongType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 }));
+  const corruption = fc.oneof(
+    fc.record({ kind: fc.constant('field' as const), value: fc.oneof(unsafeName, wrongType) }),
+    fc.record({ kind: fc.constant('extra' as const), key: fc.string({ minLength: 1, maxLength: 8 }).filter((key) => !['host', 'container', 'snapshot'].includes(key)) }),
+    fc.record({ kind: fc.constant('whole' as const), value: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(fc.anything(), { maxLength: 3 })) }),
+  );
+
+  function corrupt(payload: Record<string, unknown>, how: { kind: string; value?: unknown; key?: string }, pick: number): unknown {
+    if (how.kind === 'whole') return how.value;
+    if (how.kind === 'extra') return { ...payload, [how.key! in payload ? `${how.key}_` : how.key!]: 1 };
+    const keys = Object.keys(payload);
+    if (keys.length === 0) return { unexpected: how.value };
+    const key = keys[pick % keys.length]!;
+    return { ...payload, [key]: how.value };
+  }
+
+  it.each(['preload', 'web'] as const)('are refused through the %s face with a validation error, and change nothing on the daemon', async (faceName) => {
+    const api = faces.find((face) => face.name === faceName)!.api;
+    const container = await fixtures.launch(testName(`fuzz${faceName[0]}`), { stopped: true });
+    await incus('snapshot', 'create', container, 'keep');
+    const before = { snapshots: await snapshotNames(container), instances: (await incus('list', '-c', 'n', '--format', 'csv')).split('\n').sort() };
+    const payloads = base(container);
+
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...CALL_NAMES), corruption, fc.nat(), async (name, how, pick) => {
+        const payload = corrupt(payloads[name], how, pick);
+        // Only payloads the contract cannot accept: a corruption that happens to stay valid proves nothing here.
+        const call = (api as unknown as Record<string, (input: unknown) => Promise<CallResult<CallName>>>)[name]!;
+        fc.pre(!contract[name].input.safeParse(payload).success);
+        const error = failed(await call(payload));
+        expect(error.code).toBe('invalid-input');
+        expect(error.message).toMatch(new RegExp(`^invalid ${name.replace('.', '\\.')} request: `));
+      }),
+      { numRuns: 300 },
+    );
+    expect(await snapshotNames(container)).toEqual(before.snapshots);
+    expect((await incus('list', '-c', 'n', '--format', 'csv')).split('\n').sort()).toEqual(before.instances);
+  });
+});
