@@ -49,9 +49,24 @@ export function testName(label: string): string {
 export class Fixtures {
   private readonly made = new Set<string>();
 
+  /** `project`: an Incus project of the test's own (see `inProject`), so what it lists is only its own. */
+  constructor(readonly project?: string) {}
+
+  /** Fixtures in a new project that uses the default project's images and profiles. */
+  static async inProject(label: string): Promise<Fixtures> {
+    const project = testName(label);
+    await incus('project', 'create', project, '-c', 'features.images=false', '-c', 'features.profiles=false', '-c', 'features.storage.volumes=false');
+    return new Fixtures(project);
+  }
+
+  /** `incus ARGS` in this fixture's project. */
+  incus(...args: string[]): Promise<string> {
+    return incus(...args, ...(this.project ? ['--project', this.project] : []));
+  }
+
   async launch(name: string, options: { stopped?: boolean; config?: Record<string, string> } = {}): Promise<string> {
     const config = Object.entries(options.config ?? {}).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-    await incus(options.stopped ? 'init' : 'launch', TEST_IMAGE, name, '-q', ...config);
+    await this.incus(options.stopped ? 'init' : 'launch', TEST_IMAGE, name, '-q', ...config);
     this.made.add(name);
     return name;
   }
@@ -64,7 +79,8 @@ export class Fixtures {
   async cleanup(): Promise<void> {
     const names = [...this.made];
     this.made.clear();
-    if (names.length > 0) await incus('delete', '-f', ...names).catch(() => undefined);
+    if (names.length > 0) await this.incus('delete', '-f', ...names).catch(() => undefined);
+    if (this.project) await incus('project', 'delete', this.project).catch(() => undefined);
   }
 }
 

@@ -42,3 +42,14 @@ describe('the host registry', () => {
     expect(registry.list().map((host) => host.name)).toEqual(['local']);
   });
 });
+
+describe('the local host', () => {
+  it('can be configured once (a project), and its name is not for a remote host', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coi-reg-'));
+    const registry = await HostRegistry.open(dir);
+    await expect(registry.add({ ...box, name: 'local' })).rejects.toThrow("'local' names this machine's own Incus");
+    await registry.add({ kind: 'local', name: 'local', project: 'agents' });
+    expect(registry.list()).toEqual([{ kind: 'local', name: 'local', project: 'agents' }]);
+    await expect(registry.add({ kind: 'local', name: 'local' })).rejects.toThrow('already exists');
+  });
+});

@@ -37,8 +37,12 @@ export class HostRegistry {
     throw new AppError('not-found', `no host named '${name}' (hosts: ${known}); add it with 'coi-desktop host add'`);
   }
 
+  /** Adds a host; the built-in `local` host may be configured once (a display name, a project). */
   async add(host: HostConfig): Promise<void> {
-    if (this.list().some((candidate) => candidate.name === host.name)) {
+    if (host.name === LOCAL_HOST.name && host.kind !== 'local') {
+      throw new AppError('invalid-input', `'${LOCAL_HOST.name}' names this machine's own Incus; pick another name for a remote host`);
+    }
+    if (this.hosts.some((candidate) => candidate.name === host.name) || (host.name !== LOCAL_HOST.name && this.list().some((candidate) => candidate.name === host.name))) {
       throw new AppError('already-exists', `a host named '${host.name}' already exists; remove it first or pick another name`);
     }
     await this.save([...this.hosts, host]);
