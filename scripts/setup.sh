@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision-incus.sh
 bash scripts/provision-ssh.sh
+bash scripts/provision-browser.sh
 npm ci --no-audit --no-fund

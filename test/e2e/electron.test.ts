@@ -29,8 +29,8 @@ describe.skipIf(!binary)('the desktop app in Electron', () => {
     try {
       const page = await app.firstWindow();
       expect(await page.title()).toBe('COI Desktop');
-      expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
-      const hosts = await page.evaluate(async () => (window as unknown as { coi: { 'hosts.list': (input: object) => Promise<unknown> } }).coi['hosts.list']({}));
+      expect(await page.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');
+      const hosts = await page.evaluate(async () => (globalThis as unknown as { coi: { 'hosts.list': (input: object) => Promise<unknown> } }).coi['hosts.list']({}));
       expect(hosts).toMatchObject({ ok: true });
     } finally {
       await app.close();

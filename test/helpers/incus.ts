@@ -79,7 +79,8 @@ export class Fixtures {
   async cleanup(): Promise<void> {
     const names = [...this.made];
     this.made.clear();
-    if (names.length > 0) await this.incus('delete', '-f', ...names).catch(() => undefined);
+    // One by one: a fixture the test removed itself must not keep the others alive.
+    await Promise.all(names.map((name) => this.incus('delete', '-f', name).catch(() => undefined)));
     if (this.project) await incus('project', 'delete', this.project).catch(() => undefined);
   }
 }
