@@ -1,19 +1,26 @@
-// `npm start`: builds and runs the Electron app, or says clearly why it cannot here.
+// `npm start`: builds and runs the Electron app; where Electron's binary is not installed (machines that
+// cannot download it), serves the same renderer and contract in web mode and prints the address to open.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
+const run = (command, args) => spawnSync(command, args, { stdio: 'inherit' }).status ?? 1;
+
 let binary;
 try {
   binary = require('electron');
-} catch (error) {
-  process.stderr.write(
-    `The Electron binary is not installed (${error.message.split('\n')[0]}).\n` +
-      'It is skipped on machines that cannot download it (ELECTRON_SKIP_BINARY_DOWNLOAD=1).\n' +
-      'Install it with `node node_modules/electron/install.js` where downloads work, or use the CLI: npx coi-desktop --help\n',
-  );
-  process.exit(1);
+} catch {
+  binary = undefined;
 }
-process.stderr.write(`Starting COI Desktop with ${binary}\n`);
-const result = spawnSync('npx', ['electron-vite', 'preview'], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+
+if (run('npx', ['electron-vite', 'build']) !== 0) process.exit(1);
+if (typeof binary === 'string' && existsSync(binary)) {
+  process.stderr.write(`Starting COI Desktop with ${binary}\n`);
+  process.exit(run('npx', ['electron-vite', 'preview', '--skipBuild']));
+}
+process.stderr.write(
+  "Electron's binary is not installed here (ELECTRON_SKIP_BINARY_DOWNLOAD=1, or no download possible);\n" +
+    'starting web mode instead: open the address below in a browser. Ctrl-C stops it.\n',
+);
+process.exit(run(process.execPath, ['bin/coi-desktop.cjs', 'web', ...process.argv.slice(2)]));
