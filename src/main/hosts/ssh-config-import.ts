@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import SSHConfig, { type Line } from 'ssh-config';
 import { HostNameSchema, SshHostSchema, type SshEndpoint, type SshHostConfig } from '../../shared/hosts';
+import { parseEndpoint as parseEndpointText } from '../../shared/endpoint';
 import { AppError } from '../errors';
 
 export interface ImportedHost {
@@ -75,11 +76,11 @@ function proxyJump(value: string | undefined): Partial<SshEndpoint> | undefined 
   return parseEndpoint(value, userInfo().username);
 }
 
-/** `user@host[:port]` (also `[v6]:port`) as an endpoint; the user defaults to `defaultUser`. */
+/** `user@host[:port]` as an endpoint, or an error that says what is expected. */
 export function parseEndpoint(text: string, defaultUser: string): SshEndpoint {
-  const match = /^(?:([^@]+)@)?(\[[^\]]+\]|[^:@]+)(?::(\d+))?$/.exec(text.replace(/^ssh:\/\//, ''));
-  if (!match) throw new AppError('invalid-input', `'${text}' is not USER@HOST[:PORT]`);
-  return { user: match[1] ?? defaultUser, host: match[2]!.replace(/^\[|\]$/g, ''), port: match[3] ? Number(match[3]) : 22 };
+  const endpoint = parseEndpointText(text, defaultUser);
+  if (!endpoint) throw new AppError('invalid-input', `'${text}' is not USER@HOST[:PORT]`);
+  return endpoint;
 }
 
 function expandHome(path: string, home: string): string {

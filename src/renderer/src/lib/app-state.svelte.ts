@@ -1,0 +1,181 @@
+import type { CoiEvent, HostSummary } from '../../../shared/contract';
+import type { HostOverview, OperationSummary } from '../../../shared/model';
+import { call, errorText } from './api';
+
+export interface Toast {
+  id: number;
+  tone: 'ok' | 'error';
+  text: string;
+}
+
+/** An action the user started here, and how it ended: the operations drawer's history. */
+export interface HistoryEntry {
+  id: number;
+  at: number;
+  label: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface PassphraseRequest {
+  requestId: string;
+  host: string;
+  keyFile: string;
+  attempt: number;
+}
+
+const POLL_MS = 5_000;
+const LIVE_DEBOUNCE_MS = 150;
+
+/**
+ * What the renderer knows: hosts, each host's containers and snapshots, running operations and the
+ * history of results. Incus events keep it current within a second; a host whose event stream is
+ * unavailable is polled instead.
+ */
+class AppState {
+  hosts = $state<HostSummary[]>([]);
+  overview = $state<Record<string, HostOverview>>({});
+  operations = $state<Record<string, OperationSummary[]>>({});
+  history = $state<HistoryEntry[]>([]);
+  toasts = $state<Toast[]>([]);
+  passphrases = $state<PassphraseRequest[]>([]);
+  loaded = $state(false);
+  loadError = $state<string | null>(null);
+  private polled = new Set<string>();
+  private pending = new Map<string, ReturnType<typeof setTimeout>>();
+  private nextId = 1;
+  private ticks = 0;
+  private started = false;
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    window.coi.on((event) => this.onEvent(event));
+    void this.refreshAll();
+    setInterval(() => this.poll(), POLL_MS);
+  }
+
+  async refreshAll(): Promise<void> {
+    try {
+      this.hosts = await call('hosts.list', {});
+      const all = await call('containers.overview', {});
+      for (const host of all) this.setHost(host);
+      this.loadError = null;
+    } catch (error) {
+      this.loadError = errorText(error);
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  /** Reads one host again (after a change, an event, or on the poll). */
+  async refreshHost(host: string): Promise<void> {
+    try {
+      const containers = await call('containers.list', { host });
+      const previous = this.overview[host];
+      this.overview[host] = { host, status: previous?.status ?? { state: 'online', latencyMs: 0 }, containers };
+    } catch (error) {
+      const previous = this.overview[host];
+      if (previous) this.overview[host] = { ...previous, error: { code: 'incus', message: errorText(error) } };
+    }
+  }
+
+  async refreshOperations(host: string): Promise<void> {
+    this.operations[host] = await call('operations.list', { host }).catch(() => this.operations[host] ?? []);
+  }
+
+  /**
+   * Runs a user action: its result goes to the history and a toast; the host is read again
+   * right away (events would bring it too, a moment later).
+   */
+  async act<T>(label: string, host: string, run: () => Promise<T>, done: (value: T) => string): Promise<T | undefined> {
+    try {
+      const value = await run();
+      this.record(label, true, done(value));
+      void this.refreshHost(host);
+      return value;
+    } catch (error) {
+      this.record(label, false, errorText(error));
+      void this.refreshHost(host);
+      return undefined;
+    }
+  }
+
+  record(label: string, ok: boolean, detail: string): void {
+    const id = this.nextId++;
+    this.history = [{ id, at: Date.now(), label, ok, detail }, ...this.history].slice(0, 200);
+    this.toast(ok ? 'ok' : 'error', ok ? detail : `${label} failed: ${detail}`);
+  }
+
+  toast(tone: Toast['tone'], text: string): void {
+    const id = this.nextId++;
+    this.toasts = [...this.toasts, { id, tone, text }];
+    setTimeout(() => (this.toasts = this.toasts.filter((toast) => toast.id !== id)), tone === 'error' ? 10_000 : 4_000);
+  }
+
+  dismissToast(id: number): void {
+    this.toasts = this.toasts.filter((toast) => toast.id !== id);
+  }
+
+  answerPassphrase(requestId: string, passphrase: string | null): void {
+    this.passphrases = this.passphrases.filter((request) => request.requestId !== requestId);
+    void call('hosts.answerPassphrase', { requestId, passphrase }).catch(() => undefined);
+  }
+
+  private setHost(host: HostOverview): void {
+    this.overview[host.host] = host;
+    this.hosts = this.hosts.map((summary) => (summary.config.name === host.host ? { ...summary, status: host.status } : summary));
+  }
+
+  private onEvent(event: CoiEvent): void {
+    switch (event.type) {
+      case 'overview-host':
+        return this.setHost(event.overview);
+      case 'host-status': {
+        this.hosts = this.hosts.map((summary) => (summary.config.name === event.host ? { ...summary, status: event.status } : summary));
+        const known = this.overview[event.host];
+        if (known) this.overview[event.host] = { ...known, status: event.status };
+        if (event.status.state === 'online') {
+          this.polled.delete(event.host);
+          if (known?.error || !known) this.soon(event.host);
+        }
+        return;
+      }
+      case 'hosts-changed':
+        return void this.refreshAll();
+      case 'lifecycle':
+        return this.soon(event.host);
+      case 'operation':
+        return this.onOperation(event.host, event.operation);
+      case 'events-unavailable':
+        this.polled.add(event.host);
+        return;
+      case 'passphrase-request':
+        this.passphrases = [...this.passphrases, { requestId: event.requestId, host: event.host, keyFile: event.keyFile, attempt: event.attempt }];
+        return;
+    }
+  }
+
+  private onOperation(host: string, operation: OperationSummary): void {
+    const others = (this.operations[host] ?? []).filter((candidate) => candidate.id !== operation.id);
+    this.operations[host] = [operation, ...others].slice(0, 100);
+  }
+
+  /** Reads a host again shortly, once for a burst of events. */
+  private soon(host: string): void {
+    clearTimeout(this.pending.get(host));
+    this.pending.set(host, setTimeout(() => void this.refreshHost(host), LIVE_DEBOUNCE_MS));
+  }
+
+  /** Hosts without live events are read every 5 s; an offline host nobody is retrying is tested every 15 s. */
+  private poll(): void {
+    this.ticks += 1;
+    for (const host of this.polled) void this.refreshHost(host);
+    if (this.ticks % 3 !== 0) return;
+    for (const summary of this.hosts) {
+      if (summary.status.state === 'offline' && !summary.status.nextRetryAt) void call('hosts.test', { host: summary.config.name }).catch(() => undefined);
+    }
+  }
+}
+
+export const app = new AppState();

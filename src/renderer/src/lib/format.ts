@@ -1,0 +1,85 @@
+import type { HostStatus } from '../../../shared/hosts';
+
+const pad = (value: number) => String(value).padStart(2, '0');
+
+/** `snap-YYYYMMDD-HHMMSS` in local time, as the core names a snapshot made without a name. */
+export function autoSnapshotName(at: Date): string {
+  return `snap-${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
+}
+
+/** "just now", "5 min ago", "3 h ago", "2 days ago", "in 4 days". */
+export function age(iso: string | null, now: number = Date.now()): string {
+  if (!iso) return '—';
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return '—';
+  const seconds = Math.round((now - then) / 1000);
+  const future = seconds < 0;
+  const s = Math.abs(seconds);
+  const text = s < 45 ? (future ? 'moments' : 'just now') : s < 3600 ? `${Math.round(s / 60)} min` : s < 86_400 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86_400)} day${Math.round(s / 86_400) === 1 ? '' : 's'}`;
+  if (text === 'just now') return text;
+  return future ? `in ${text}` : `${text} ago`;
+}
+
+/** A time in this machine's zone: `2026-11-25 10:15`. */
+export function localTime(iso: string | null): string {
+  if (!iso) return '—';
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}`;
+}
+
+/** The value of an `<input type="datetime-local">` as an ISO time with this machine's offset. */
+export function fromLocalInput(value: string): string | null {
+  if (!value) return null;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? null : at.toISOString();
+}
+
+export function toLocalInput(iso: string | null): string {
+  if (!iso) return '';
+  const at = new Date(iso);
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+}
+
+/** A host status in a few words, and whether it is healthy, pending or broken. */
+export function statusLabel(status: HostStatus): { text: string; tone: 'ok' | 'pending' | 'bad' } {
+  switch (status.state) {
+    case 'online':
+      return { text: `Online · ${status.latencyMs} ms`, tone: 'ok' };
+    case 'idle':
+    case 'connecting':
+      return { text: 'Connecting…', tone: 'pending' };
+    case 'offline':
+      return { text: status.nextRetryAt ? `Offline · retry ${age(status.nextRetryAt)}` : 'Offline', tone: 'bad' };
+    case 'host-key-unknown':
+      return { text: 'Unknown host key', tone: 'pending' };
+    case 'host-key-changed':
+      return { text: 'Host key CHANGED', tone: 'bad' };
+    case 'auth-failed':
+      return { text: 'Authentication failed', tone: 'bad' };
+    case 'permission-denied':
+      return { text: 'Permission denied', tone: 'bad' };
+    case 'incus-missing':
+      return { text: 'Incus not running', tone: 'bad' };
+    case 'forwarding-disabled':
+      return { text: 'Forwarding disabled', tone: 'bad' };
+  }
+}
+
+/** What the user should read about a host that is not online: the reason and what to do. */
+export function statusHelp(status: HostStatus): string | null {
+  switch (status.state) {
+    case 'offline':
+    case 'auth-failed':
+    case 'host-key-changed':
+      return status.reason;
+    case 'permission-denied':
+    case 'incus-missing':
+    case 'forwarding-disabled':
+      return `${status.reason}`;
+    case 'host-key-unknown':
+      return `This host's ${status.keyType} key is not known yet. Its fingerprint is ${status.fingerprint}. Check it (ssh-keygen -lf on the host) before you trust it.`;
+    default:
+      return null;
+  }
+}
