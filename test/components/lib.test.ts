@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { HostOverview } from '../../src/shared/model';
+import { age, autoSnapshotName, fromLocalInput, statusLabel, toLocalInput } from '../../src/renderer/src/lib/format';
+import { filterRows, hostCounts, rows } from '../../src/renderer/src/lib/inventory';
+import { matchCommands } from '../../src/renderer/src/lib/palette';
+import { parseRoute, routeHash } from '../../src/renderer/src/lib/router.svelte';
+import { visibleRange } from '../../src/renderer/src/lib/virtual';
+
+const snapshot = (name: string, createdAt: string) => ({ name, createdAt, expiresAt: null, stateful: false, sizeBytes: null, description: '' });
+const container = (name: string, coi: boolean, snapshots = [snapshot('s', '2026-11-25T10:00:00Z')], status = 'Running') => ({ name, status, type: 'container', createdAt: '', coi, statefulCapable: false, snapshots });
+const overview: HostOverview[] = [
+  { host: 'local', status: { state: 'online', latencyMs: 2 }, containers: [container('webapp', false), container('coi-bb-1', true, [], 'Stopped')] },
+  { host: 'buildbox', status: { state: 'online', latencyMs: 9 }, containers: [container('coi-aa-1', true, [snapshot('n', '2026-11-25T12:00:00Z'), snapshot('o', '2026-11-24T12:00:00Z')])] },
+];
+
+describe('the inventory list', () => {
+  it('shows COI containers first, across hosts, and every instance only when asked', () => {
+    const all = rows(overview);
+    expect(filterRows(all, '', { all: false }).map((row) => row.container.name)).toEqual(['coi-aa-1', 'coi-bb-1']);
+    expect(filterRows(all, '', { all: true }).map((row) => row.container.name)).toEqual(['coi-aa-1', 'coi-bb-1', 'webapp']);
+  });
+
+  it('matches every word against name, host and state', () => {
+    const all = rows(overview);
+    expect(filterRows(all, 'buildbox', { all: true }).map((row) => row.container.name)).toEqual(['coi-aa-1']);
+    expect(filterRows(all, 'coi stopped', { all: true }).map((row) => row.container.name)).toEqual(['coi-bb-1']);
+    expect(filterRows(all, 'nothing-like-this', { all: true })).toEqual([]);
+  });
+
+  it("counts a host's containers, running ones, snapshots and the newest", () => {
+    expect(hostCounts(overview[1])).toEqual({ containers: 1, running: 1, snapshots: 2, newest: '2026-11-25T12:00:00Z' });
+    expect(hostCounts(undefined)).toEqual({ containers: 0, running: 0, snapshots: 0, newest: null });
+  });
+});
+
+describe('formatting', () => {
+  const now = Date.parse('2026-11-25T12:00:00Z');
+  it('says ages in words', () => {
+    expect(age('2026-11-25T11:59:50Z', now)).toBe('just now');
+    expect(age('2026-11-25T11:55:00Z', now)).toBe('5 min ago');
+    expect(age('2026-11-25T09:00:00Z', now)).toBe('3 h ago');
+    expect(age('2026-11-24T12:00:00Z', now)).toBe('1 day ago');
+    expect(age('2026-11-29T12:00:00Z', now)).toBe('in 4 days');
+    expect(age(null, now)).toBe('—');
+  });
+
+  it("prefills the core's auto name, and round-trips datetime-local values", () => {
+    expect(autoSnapshotName(new Date(2026, 0, 2, 3, 4, 5))).toBe('snap-20260102-030405');
+    const iso = fromLocalInput('2026-12-31T18:30')!;
+    expect(toLocalInput(iso)).toBe('2026-12-31T18:30');
+    expect(fromLocalInput('')).toBeNull();
+  });
+
+  it('names host states and their tone', () => {
+    expect(statusLabel({ state: 'online', latencyMs: 12 })).toEqual({ text: 'Online · 12 ms', tone: 'ok' });
+    expect(statusLabel({ state: 'permission-denied', reason: 'r', fix: 'f' }).tone).toBe('bad');
+  });
+});
+
+describe('virtual windowing', () => {
+  it('renders the rows in view plus a margin, never past the ends', () => {
+    expect(visibleRange(25_000, 44, 0, 880)).toEqual({ start: 0, end: 29 });
+    expect(visibleRange(25_000, 44, 44 * 10_000, 880)).toEqual({ start: 9_992, end: 10_029 });
+    expect(visibleRange(10, 44, 0, 880)).toEqual({ start: 0, end: 10 });
+    expect(visibleRange(0, 44, 0, 880)).toEqual({ start: 0, end: 0 });
+  });
+});
+
+describe('the command palette', () => {
+  const commands = ['Go to overview', 'Go to host buildbox', 'Open coi-aa-1', 'Create snapshot', 'Add host'].map((label) => ({ id: label, label, run: () => undefined }));
+  it('finds by substring first, then by letters in order', () => {
+    expect(matchCommands(commands, 'host').map((c) => c.label)).toEqual(['Add host', 'Go to host buildbox']);
+    expect(matchCommands(commands, 'crsnap').map((c) => c.label)).toEqual(['Create snapshot']);
+    expect(matchCommands(commands, 'zzz')).toEqual([]);
+    expect(matchCommands(commands, '')).toHaveLength(5);
+  });
+});
+
+describe('routes', () => {
+  it('round-trip through the hash, names encoded', () => {
+    for (const route of [{ page: 'overview' }, { page: 'host', host: 'build box' }, { page: 'container', host: 'local', container: 'coi-aa-1' }] as const) {
+      expect(parseRoute(routeHash(route))).toEqual(route);
+    }
+    expect(parseRoute('#/nonsense')).toEqual({ page: 'overview' });
+  });
+});
