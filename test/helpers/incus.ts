@@ -61,7 +61,7 @@ export class Fixtures {
 
   /** `incus ARGS` in this fixture's project. */
   incus(...args: string[]): Promise<string> {
-    return incus(...args, ...(this.project ? ['--project', this.project] : []));
+    return incus(...(this.project ? ['--project', this.project] : []), ...args);
   }
 
   async launch(name: string, options: { stopped?: boolean; config?: Record<string, string> } = {}): Promise<string> {

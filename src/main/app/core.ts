@@ -5,7 +5,7 @@ import type { HostConfig } from '../../shared/hosts';
 import type { HostTestResult } from '../../shared/model';
 import { findLocalSocket } from '../incus/local-socket';
 import { HostPool } from '../hosts/pool';
-import { HostRegistry, registryWith, type HostList } from '../hosts/registry';
+import { HostRegistry, type HostList } from '../hosts/registry';
 import { coiPrefix } from '../snapshots/coi-naming';
 import { HostKeyPolicy } from '../ssh/host-key-check';
 import { KnownHosts } from '../ssh/known-hosts';
@@ -38,13 +38,15 @@ export class CoiCore {
     readonly policy: HostKeyPolicy,
   ) {
     this.passphrases = new PassphraseBroker((event) => this.emit(event));
-    this.pool = this.makePool(registry);
+    this.pool = this.makePool(withCandidates(registry, this.candidates));
     this.pool.on('status', (host, status) => this.emit({ type: 'host-status', host, status }));
     this.streams = new HostEventStreams(this.pool, (event) => this.emit(event));
     this.handlers = createHandlers(this);
   }
 
   readonly pool: HostPool;
+  /** Hosts being tested before they are saved (the "Add host" flow). */
+  private readonly candidates = new Map<string, HostConfig>();
 
   static async open(options: CoreOptions): Promise<CoiCore> {
     const registry = await HostRegistry.open(options.configDir);
@@ -60,14 +62,27 @@ export class CoiCore {
     return this.options.configDir;
   }
 
-  /** Tests a host that is not saved yet, on a pool of its own that is closed afterwards. */
+  /**
+   * Tests a host that is not saved yet on the app's own pool, so a host that works keeps its
+   * connection (no second passphrase prompt); one that fails is forgotten again.
+   */
   async testUnsaved(host: HostConfig): Promise<HostTestResult> {
-    const trial = this.makePool(registryWith(this.registry, host));
-    try {
-      return await trial.test(host.name);
-    } finally {
-      await trial.close();
-    }
+    this.pool.forget(host.name);
+    this.candidates.set(host.name, host);
+    const result = await this.pool.test(host.name);
+    if (result.error) this.dropCandidate(host.name);
+    return result;
+  }
+
+  /** Saves a tested (or untested) host: from now on it is one of the registry's. */
+  async saveHost(host: HostConfig): Promise<void> {
+    await this.registry.add(host);
+    this.candidates.delete(host.name);
+  }
+
+  private dropCandidate(name: string): void {
+    this.candidates.delete(name);
+    this.pool.forget(name);
   }
 
   /** Sends `event` to every listener, validated against the contract first. */
@@ -93,4 +108,9 @@ export class CoiCore {
       askPassphrase: this.passphrases.ask,
     });
   }
+}
+
+/** The registry's hosts, then the candidates being tested (which the overview leaves out). */
+function withCandidates(registry: HostRegistry, candidates: Map<string, HostConfig>): HostList {
+  return { list: () => registry.list(), get: (name: string) => candidates.get(name) ?? registry.get(name) };
 }

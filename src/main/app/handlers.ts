@@ -17,9 +17,12 @@ export function createHandlers(core: CoiCore): Handlers {
   return {
     'hosts.list': async () => core.registry.list().map((config) => ({ config, status: core.pool.status(config.name) })),
     'hosts.add': async ({ host, test }) => {
+      if (core.registry.list().some((known) => known.name === host.name)) {
+        throw new AppError('already-exists', `a host named '${host.name}' already exists; remove it first or pick another name`);
+      }
       const result = test ? await core.testUnsaved(host) : { host: host.name, status: { state: 'idle' as const }, incusVersion: null };
       if (result.error) return result;
-      await core.registry.add(host);
+      await core.saveHost(host);
       hostsChanged();
       return result;
     },

@@ -1,0 +1,199 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoiCore } from '../../src/main/app/core';
+import { startWebServer, type WebServer } from '../../src/main/web/server';
+import { launchChromium, SCREENSHOTS } from '../helpers/browser';
+import { knowHost, sshHost } from '../helpers/hosts';
+import { Fixtures, requireDaemon, testName } from '../helpers/incus';
+import { keygenFingerprint, makeKey, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
+import { openCore } from '../helpers/transports';
+
+let own: Fixtures;
+let core: CoiCore;
+let home: Awaited<ReturnType<typeof openCore>>['home'];
+let server: WebServer;
+let browser: Browser;
+let sshd: TestSshd;
+let dir: string;
+
+beforeAll(async () => {
+  requireDaemon();
+  requireSshd();
+  // A project of the tests' own: the screens show only what these tests made.
+  own = await Fixtures.inProject('ui');
+  ({ core, home } = await openCore());
+  await core.registry.add({ kind: 'local', name: 'local', displayName: 'This machine', project: own.project });
+  ({ sshd, dir } = await sshdWithKey('ui'));
+  server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: join(__dirname, '..', '..', 'out', 'renderer') });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await core?.close();
+  await sshd?.stop();
+  await own?.cleanup();
+});
+
+async function open(path = '#/'): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${server.url}#token=${server.token}`);
+  await page.evaluate((hash) => {
+    (globalThis as unknown as { location: { hash: string } }).location.hash = hash;
+  }, path);
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+const snapshotsOf = async (name: string) => (await own.incus('snapshot', 'list', name, '--format', 'csv', '-c', 'n')).split('\n').filter(Boolean).sort();
+const row = (page: Page, snapshot: string) => page.getByRole('article', { name: snapshot, exact: true });
+
+describe('the container page', () => {
+  it('creates a snapshot with N, restores with "Stop and restore", and undoes nothing the user did not choose', async () => {
+    const name = await own.launch(testName('uic'));
+    await own.incus('exec', name, '--', 'sh', '-c', 'echo good > /root/work');
+    const page = await open(`#/host/local/container/${name}`);
+    await page.getByRole('heading', { name }).waitFor();
+    await shot(page, 'container-empty');
+
+    await page.keyboard.press('n');
+    const dialog = page.getByRole('dialog', { name: `Create snapshot of ${name}` });
+    await dialog.waitFor();
+    await dialog.getByLabel('Name').fill('good');
+    await dialog.getByRole('button', { name: 'Create snapshot' }).click();
+    await row(page, 'good').waitFor();
+    expect(await snapshotsOf(name)).toEqual(['good']);
+
+    await own.incus('exec', name, '--', 'sh', '-c', 'echo broken > /root/work');
+    await row(page, 'good').getByRole('button', { name: 'Restore' }).click();
+    const restore = page.getByRole('dialog', { name: `Restore ${name}` });
+    await restore.getByText('A restore needs it stopped').waitFor();
+    await shot(page, 'restore-dialog');
+    await restore.getByRole('button', { name: 'Stop and restore' }).click();
+    await restore.waitFor({ state: 'detached' });
+    expect(await own.incus('file', 'pull', `${name}/root/work`, '-')).toBe('good\n');
+    await expect.poll(() => page.getByRole('article', { name: /^pre-restore-\d{8}-\d{6}$/ }).count(), { timeout: 5_000 }).toBe(1);
+    expect((await snapshotsOf(name)).length).toBe(2);
+    await shot(page, 'container-after-restore');
+    await page.close();
+  });
+
+  it('deletes one snapshot, then all of them only after the name is typed', async () => {
+    const name = await own.launch(testName('uid'), { stopped: true });
+    for (const snapshot of ['a', 'b', 'c']) await own.incus('snapshot', 'create', name, snapshot);
+    const page = await open(`#/host/local/container/${name}`);
+    await row(page, 'a').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete snapshot' }).getByRole('button', { name: 'Delete' }).click();
+    await row(page, 'a').waitFor({ state: 'detached' });
+    expect(await snapshotsOf(name)).toEqual(['b', 'c']);
+
+    await page.getByRole('button', { name: 'Delete all' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete all snapshots' });
+    const confirm = dialog.getByRole('button', { name: 'Delete all snapshots' });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel('Container name to confirm').fill(name);
+    await shot(page, 'delete-all-dialog');
+    await confirm.click();
+    await page.getByText('No snapshots yet.').waitFor();
+    expect(await snapshotsOf(name)).toEqual([]);
+    await page.close();
+  });
+
+  it('branches a snapshot into a new container and opens it', async () => {
+    const name = await own.launch(testName('uib'), { stopped: true });
+    await own.incus('snapshot', 'create', name, 'base');
+    const page = await open(`#/host/local/container/${name}`);
+    await row(page, 'base').getByRole('button', { name: 'Branch' }).click();
+    await page.getByRole('dialog', { name: /^Branch base/ }).getByRole('button', { name: 'Create container' }).click();
+    own.adopt(`${name}-base-copy`);
+    await page.getByRole('heading', { name: `${name}-base-copy` }).waitFor();
+    expect((await own.incus('list', '-c', 'n', '--format', 'csv')).split('\n')).toContain(`${name}-base-copy`);
+    await page.close();
+  });
+
+  it('shows a snapshot made from a terminal without a reload', async () => {
+    const name = await own.launch(testName('uil'), { stopped: true });
+    const page = await open(`#/host/local/container/${name}`);
+    await page.getByText('No snapshots yet.').waitFor();
+    const started = Date.now();
+    await own.incus('snapshot', 'create', name, 'from-terminal');
+    await row(page, 'from-terminal').waitFor({ timeout: 5_000 });
+    expect(Date.now() - started).toBeLessThan(2_500);
+    await page.close();
+  });
+});
+
+describe('the overview, palette and drawer', () => {
+  it('lists every host and the containers, searchable, and the palette and drawer work from the keyboard', async () => {
+    const name = await own.launch(testName('uio'));
+    await own.incus('snapshot', 'create', name, 'one');
+    const page = await open('#/');
+    await page.getByRole('list', { name: 'Hosts' }).getByText('This machine').waitFor();
+    await page.getByRole('checkbox', { name: 'All instances' }).check();
+    await page.getByRole('button', { name }).waitFor();
+    await shot(page, 'overview');
+    await page.getByRole('searchbox', { name: 'Search containers' }).fill('no-such-thing');
+    await page.getByText('No instances match.').waitFor();
+
+    await page.keyboard.press('Control+k');
+    const palette = page.getByRole('dialog', { name: 'Command palette' });
+    await palette.getByRole('combobox').fill(name);
+    await shot(page, 'command-palette');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name }).waitFor();
+
+    await page.getByRole('button', { name: /^Operations/ }).click();
+    await page.getByRole('complementary', { name: 'Operations' }).waitFor();
+    await shot(page, 'operations-drawer');
+    await page.close();
+  });
+});
+
+describe('remote hosts in the UI', () => {
+  it('adds a host: shows the fingerprint to trust, asks for the key passphrase, then shows it online', async () => {
+    const locked = await makeKey(dir, 'ui_locked', 'ed25519', 'hunter2');
+    sshd.authorize(locked.publicKey);
+    const page = await open('#/');
+    await page.getByRole('button', { name: 'Add host' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add host' });
+    await dialog.getByRole('tab', { name: 'user@host' }).click();
+    await dialog.getByLabel('Name').fill('lab');
+    await dialog.getByLabel(/SSH login/).fill(`root@${sshd.host}:${sshd.port}`);
+    await dialog.getByLabel(/Key file/).fill(locked.file);
+    await dialog.getByRole('button', { name: 'Test and add' }).click();
+    await dialog.getByText(await keygenFingerprint(`${sshd.hostKey}.pub`)).waitFor();
+    await shot(page, 'add-host-fingerprint');
+    await dialog.getByRole('button', { name: 'Trust and add' }).click();
+
+    const prompt = page.getByRole('dialog', { name: 'Passphrase for lab' });
+    await prompt.getByLabel('Passphrase').fill('hunter2');
+    await shot(page, 'passphrase-prompt');
+    await prompt.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('heading', { name: 'lab' }).waitFor();
+    await page.getByRole('main').getByText(/^Online · \d+ ms$/).waitFor({ timeout: 10_000 });
+    await shot(page, 'host-page');
+    await page.close();
+  });
+
+  it('shows a host going offline and coming back', async () => {
+    const { sshd: flaky, key: flakyKey } = await sshdWithKey('uiflaky');
+    try {
+      knowHost(home.sshDir, flaky);
+      await core.registry.add(sshHost('flaky', flaky, { identityFiles: [flakyKey.file] }));
+      const page = await open('#/host/flaky');
+      await page.getByRole('heading', { name: 'flaky' }).waitFor();
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      await page.getByRole('main').getByText(/^Online · \d+ ms$/).waitFor({ timeout: 10_000 });
+      await flaky.stop();
+      await page.getByRole('main').getByText(/^Offline/).waitFor({ timeout: 10_000 });
+      await page.getByRole('alert').getByText('the connection to flaky was lost').waitFor();
+      await shot(page, 'host-offline');
+      await flaky.restart();
+      await page.getByRole('main').getByText(/^Online · \d+ ms$/).waitFor({ timeout: 20_000 });
+      await page.close();
+    } finally {
+      await flaky.stop();
+    }
+  });
+});
