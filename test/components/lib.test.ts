@@ -82,5 +82,7 @@ describe('routes', () => {
       expect(parseRoute(routeHash(route))).toEqual(route);
     }
     expect(parseRoute('#/nonsense')).toEqual({ page: 'overview' });
+    expect(parseRoute('#token=abc&/host/local/container/c1')).toEqual({ page: 'container', host: 'local', container: 'c1' });
+    expect(parseRoute('#token=abc')).toEqual({ page: 'overview' });
   });
 });

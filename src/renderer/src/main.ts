@@ -5,12 +5,15 @@ import { createWebApi } from './web-api';
 
 const TOKEN_KEY = 'coi-desktop-token';
 
-/** The token web mode printed (`#token=…`): kept for this tab, and taken out of the address bar. */
+/**
+ * The token web mode printed (`#token=…`, optionally followed by `&/host/…` to open a page): kept for
+ * this tab, and taken out of the address bar, leaving the page's own part of the hash.
+ */
 function takeToken(): string {
-  const fromHash = /(?:^#|&)token=([^&]+)/.exec(location.hash)?.[1];
-  if (fromHash) {
-    sessionStorage.setItem(TOKEN_KEY, fromHash);
-    history.replaceState(null, '', location.pathname + location.search);
+  const match = /^#token=([^&]+)&?(.*)$/.exec(location.hash);
+  if (match) {
+    sessionStorage.setItem(TOKEN_KEY, match[1]!);
+    history.replaceState(null, '', `${location.pathname}${location.search}${match[2] ? `#${match[2]}` : ''}`);
   }
   return sessionStorage.getItem(TOKEN_KEY) ?? '';
 }

@@ -2,7 +2,8 @@
 export type Route = { page: 'overview' } | { page: 'host'; host: string } | { page: 'container'; host: string; container: string };
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  // Web mode's first address carries the token ahead of the route: `#token=…&/host/…`.
+  const parts = hash.replace(/^#token=[^&]*&?/, '#').replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'host' && parts[1] && parts[2] === 'container' && parts[3]) return { page: 'container', host: parts[1], container: parts[3] };
   if (parts[0] === 'host' && parts[1]) return { page: 'host', host: parts[1] };
   return { page: 'overview' };

@@ -1,0 +1,195 @@
+// `npm run bench:ui`: how fast the UI shows and answers, in Debian's Chromium through web mode.
+//  1. real: N containers × M snapshots (default 200 × 10) on the real daemon, in a project of its own;
+//  2. scaled: the inventory recorded from (1), scaled up to 10 hosts × 500 containers × 50 snapshots
+//     and served through the contract by this script alone (the product has no fake hosts).
+// For each: the overview and a container page, time to first render and to interactive (median of R
+// page loads), and the frame times while scrolling the longest list.
+//   npx tsx scripts/bench-ui.ts [--containers 200] [--snapshots 10] [--runs 5]
+import { join } from 'node:path';
+import { EventEmitter } from 'node:events';
+import { parseArgs } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import type { Handlers } from '../src/main/app/dispatch';
+import { AppError } from '../src/main/errors';
+import type { HostOverview, Snapshot } from '../src/shared/model';
+import { startWebServer } from '../src/main/web/server';
+import { launchChromium } from '../test/helpers/browser';
+import { Fixtures } from '../test/helpers/incus';
+import { openCore } from '../test/helpers/transports';
+
+const { values: args } = parseArgs({ options: { containers: { type: 'string', default: '200' }, snapshots: { type: 'string', default: '10' }, runs: { type: 'string', default: '5' } } });
+const N = Number(args.containers);
+const M = Number(args.snapshots);
+const RUNS = Number(args.runs);
+const rendererDir = join(__dirname, '..', 'out', 'renderer');
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const ms = (value: number) => `${value.toFixed(0)} ms`;
+
+interface PageTimes {
+  firstRender: number;
+  interactive: number;
+}
+
+/** Loads `hash` `RUNS` times; first render = the first row is on screen, interactive = it answers a keystroke. */
+async function measurePage(browser: Browser, url: string, hash: string, firstRow: (page: Page) => Promise<void>, interact: (page: Page) => Promise<void>): Promise<PageTimes> {
+  const renders: number[] = [];
+  const interactives: number[] = [];
+  for (let run = 0; run <= RUNS; run += 1) {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${url}${hash}`);
+    await page.waitForFunction(() => performance.now() > 0);
+    await firstRow(page);
+    const rendered = await page.evaluate(() => performance.now());
+    await interact(page);
+    const interactive = await page.evaluate(() => performance.now());
+    if (run > 0) {
+      renders.push(rendered);
+      interactives.push(interactive);
+    }
+    await page.close();
+  }
+  return { firstRender: median(renders), interactive: median(interactives) };
+}
+
+/** Scrolls a list through `steps` screens, one per frame; returns the median and worst frame times. */
+async function scrollFrames(page: Page, listName: string, steps = 120): Promise<{ median: number; worst: number }> {
+  return page.evaluate(
+    async ({ name, count }) => {
+      // Runs in the page: typed loosely, as this file is compiled for Node.
+      const page = globalThis as unknown as {
+        document: { querySelector(selector: string): { scrollTop: number; clientHeight: number } };
+        requestAnimationFrame(callback: () => void): void;
+      };
+      const list = page.document.querySelector(`[role="list"][aria-label="${name}"]`);
+      const frames: number[] = [];
+      let last = performance.now();
+      for (let i = 0; i < count; i += 1) {
+        list.scrollTop += list.clientHeight;
+        await new Promise<void>((resolve) => page.requestAnimationFrame(resolve));
+        const now = performance.now();
+        frames.push(now - last);
+        last = now;
+      }
+      frames.sort((a, b) => a - b);
+      return { median: frames[Math.floor(frames.length / 2)]!, worst: frames[frames.length - 1]! };
+    },
+    { name: listName, count: steps },
+  );
+}
+
+async function measureInventory(browser: Browser, url: string, container: { host: string; name: string }, label: string): Promise<string[]> {
+  // `url` ends in `#token=…`; a page of the app is opened by adding `&/route`.
+  const overview = await measurePage(
+    browser,
+    url,
+    '',
+    (page) => page.locator('[role="list"][aria-label="Containers on every host"] [role="listitem"]').first().waitFor({ timeout: 60_000 }),
+    async (page) => {
+      await page.getByRole('searchbox', { name: 'Search containers' }).fill(container.name);
+      await page.getByRole('button', { name: container.name, exact: true }).first().waitFor();
+    },
+  );
+  const containerPage = await measurePage(
+    browser,
+    url,
+    `&/host/${container.host}/container/${container.name}`,
+    (page) => page.getByRole('article').first().waitFor({ timeout: 60_000 }),
+    async (page) => {
+      await page.keyboard.press('n');
+      await page.getByRole('dialog', { name: /^Create snapshot/ }).waitFor();
+    },
+  );
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(url);
+  await page.getByRole('checkbox', { name: 'All instances' }).check();
+  await page.locator('[role="list"][aria-label="Containers on every host"] [role="listitem"]').first().waitFor({ timeout: 60_000 });
+  const frames = await scrollFrames(page, 'Containers on every host');
+  await page.close();
+  return [
+    `| ${label}: overview | ${ms(overview.firstRender)} | ${ms(overview.interactive)} | ${frames.median.toFixed(1)} / ${frames.worst.toFixed(1)} ms |`,
+    `| ${label}: container page | ${ms(containerPage.firstRender)} | ${ms(containerPage.interactive)} | — |`,
+  ];
+}
+
+/** The recorded inventory of one host, scaled up: `hosts` hosts × `containers` containers × `snapshots` snapshots. */
+function scale(recorded: HostOverview, hosts: number, containers: number, snapshots: number): HostOverview[] {
+  const base = recorded.containers;
+  const seed = base.flatMap((container) => container.snapshots);
+  return Array.from({ length: hosts }, (_, h) => ({
+    host: `host-${String(h).padStart(2, '0')}`,
+    status: { state: 'online' as const, latencyMs: 10 + h },
+    containers: Array.from({ length: containers }, (_, c) => {
+      const model = base[c % base.length]!;
+      const list: Snapshot[] = Array.from({ length: snapshots }, (_, s) => {
+        const from = seed[(c + s) % seed.length]!;
+        return { ...from, name: `snap-${String(s).padStart(3, '0')}-${from.name}`.slice(0, 63), createdAt: new Date(Date.parse(from.createdAt) - s * 3_600_000).toISOString() };
+      });
+      return { ...model, name: `coi-${(h * containers + c).toString(16).padStart(8, '0')}-1`, coi: true, snapshots: list };
+    }),
+  }));
+}
+
+/** The calls the UI makes at load, answered from the scaled inventory; everything else says it is a benchmark. */
+function inventoryHandlers(inventory: HostOverview[]): Handlers {
+  const byName = new Map(inventory.map((host) => [host.host, host]));
+  const host = (name: string) => byName.get(name) ?? (() => { throw new AppError('not-found', `no host ${name}`); })();
+  const unsupported = async (): Promise<never> => {
+    throw new AppError('invalid-input', 'the UI benchmark serves a recorded inventory: read-only');
+  };
+  const handlers: Partial<Handlers> = {
+    'hosts.list': async () => inventory.map((entry) => ({ config: { kind: 'ssh' as const, name: entry.host, user: 'ada', host: `${entry.host}.lan`, port: 22, identityFiles: [] }, status: entry.status })),
+    'containers.overview': async () => inventory,
+    'containers.list': async ({ host: name }) => host(name).containers,
+    'operations.list': async () => [],
+  };
+  return new Proxy(handlers as Handlers, { get: (target, name: string) => target[name as keyof Handlers] ?? unsupported });
+}
+
+async function main(): Promise<void> {
+  const browser = await launchChromium();
+  const own = await Fixtures.inProject('benchui');
+  const { core } = await openCore();
+  const lines = ['| inventory: page | first render | interactive | scroll frame median / worst |', '| --- | ---: | ---: | ---: |'];
+  let recorded: HostOverview | undefined;
+  try {
+    process.stderr.write(`Creating ${N} containers × ${M} snapshots in project ${own.project}…\n`);
+    const names = Array.from({ length: N }, (_, i) => `coi-${i.toString(16).padStart(8, '0')}-1`);
+    const queue = [...names];
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      for (let name = queue.shift(); name; name = queue.shift()) {
+        await own.launch(name, { stopped: true });
+        for (let s = 0; s < M; s += 1) await own.incus('snapshot', 'create', name, `snap-${s}`);
+      }
+    }));
+    await core.registry.add({ kind: 'local', name: 'local', project: own.project });
+    const server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir });
+    try {
+      process.stderr.write('Measuring the real inventory…\n');
+      lines.push(...(await measureInventory(browser, `${server.url}#token=${server.token}`, { host: 'local', name: names[N - 1]! }, `real ${N} × ${M}`)));
+      recorded = (await core.pool.overview())[0];
+    } finally {
+      await server.close();
+    }
+  } finally {
+    process.stderr.write('Removing the benchmark containers…\n');
+    await core.close();
+    await own.cleanup();
+  }
+  const inventory = scale(recorded!, 10, 500, 50);
+  const scaled = await startWebServer({ handlers: inventoryHandlers(inventory), events: new EventEmitter(), rendererDir });
+  try {
+    process.stderr.write('Measuring the scaled inventory (10 hosts × 500 containers × 50 snapshots)…\n');
+    const last = inventory[9]!.containers[499]!;
+    lines.push(...(await measureInventory(browser, `${scaled.url}#token=${scaled.token}`, { host: 'host-09', name: last.name }, 'scaled 10 × 500 × 50')));
+  } finally {
+    await scaled.close();
+    await browser.close();
+  }
+  process.stdout.write(`UI timings in Chromium ${(await import('node:child_process')).execFileSync('/usr/bin/chromium', ['--version']).toString().trim().split(' ')[1]}, web mode, median of ${RUNS} page loads:\n\n${lines.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:ui failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});
