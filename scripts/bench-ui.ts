@@ -5,7 +5,6 @@
 // For each: the overview and a container page, time to first render and to interactive (median of R
 // page loads), and the frame times while scrolling the longest list.
 //   npx tsx scripts/bench-ui.ts [--containers 200] [--snapshots 10] [--runs 5]
-import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
@@ -13,7 +12,7 @@ import type { Handlers } from '../src/main/app/dispatch';
 import { AppError } from '../src/main/errors';
 import type { HostOverview, Snapshot } from '../src/shared/model';
 import { startWebServer } from '../src/main/web/server';
-import { launchChromium } from '../test/helpers/browser';
+import { BUILT_RENDERER as rendererDir, launchChromium } from '../test/helpers/browser';
 import { Fixtures } from '../test/helpers/incus';
 import { openCore } from '../test/helpers/transports';
 
@@ -21,7 +20,6 @@ const { values: args } = parseArgs({ options: { containers: { type: 'string', de
 const N = Number(args.containers);
 const M = Number(args.snapshots);
 const RUNS = Number(args.runs);
-const rendererDir = join(__dirname, '..', 'out', 'renderer');
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const ms = (value: number) => `${value.toFixed(0)} ms`;
@@ -141,6 +139,7 @@ function inventoryHandlers(inventory: HostOverview[]): Handlers {
     'hosts.list': async () => inventory.map((entry) => ({ config: { kind: 'ssh' as const, name: entry.host, user: 'ada', host: `${entry.host}.lan`, port: 22, identityFiles: [] }, status: entry.status })),
     'containers.overview': async () => inventory,
     'containers.list': async ({ host: name }) => host(name).containers,
+    'containers.get': async ({ host: name, container }) => host(name).containers.find((candidate) => candidate.name === container) ?? (() => { throw new AppError('not-found', `no container ${container}`); })(),
     'operations.list': async () => [],
   };
   return new Proxy(handlers as Handlers, { get: (target, name: string) => target[name as keyof Handlers] ?? unsupported });

@@ -47,6 +47,8 @@ export const contract = {
   'hosts.answerPassphrase': { input: z.object({ requestId: z.uuid(), passphrase: z.string().max(4096).nullable() }).strict(), output: done },
 
   'containers.list': { input: HostRef, output: z.array(ContainerSchema) },
+  /** One container with its snapshots: one light request, for a container page opened directly. */
+  'containers.get': { input: ContainerRef, output: ContainerSchema },
   /** Every host at once; each host also arrives as an `overview-host` event as soon as it answers. */
   'containers.overview': { input: none, output: z.array(HostOverviewSchema) },
   'containers.start': { input: ContainerRef, output: done },

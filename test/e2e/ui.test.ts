@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
-import { launchChromium, SCREENSHOTS } from '../helpers/browser';
+import { BUILT_RENDERER, launchChromium, SCREENSHOTS } from '../helpers/browser';
 import { knowHost, sshHost } from '../helpers/hosts';
 import { Fixtures, requireDaemon, testName } from '../helpers/incus';
 import { keygenFingerprint, makeKey, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   ({ core, home } = await openCore());
   await core.registry.add({ kind: 'local', name: 'local', displayName: 'This machine', project: own.project });
   ({ sshd, dir } = await sshdWithKey('ui'));
-  server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: join(__dirname, '..', '..', 'out', 'renderer') });
+  server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: BUILT_RENDERER });
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -146,6 +146,31 @@ describe('the overview, palette and drawer', () => {
     await page.getByRole('button', { name: /^Operations/ }).click();
     await page.getByRole('complementary', { name: 'Operations' }).waitFor();
     await shot(page, 'operations-drawer');
+    await page.close();
+  });
+});
+
+describe('zoom and theme', () => {
+  it('reflows at 200% zoom with nothing cut off sideways, and follows a dark OS theme', async () => {
+    const name = await own.launch(testName('uiz'), { stopped: true });
+    await own.incus('snapshot', 'create', name, 'zoomed');
+    // A 1280×800 window at 200% zoom lays out like a 640×400 CSS-pixel viewport.
+    const page = await browser.newPage({ viewport: { width: 640, height: 400 }, deviceScaleFactor: 2, colorScheme: 'dark' });
+    await page.goto(`${server.url}#token=${server.token}&/host/local/container/${name}`);
+    await row(page, 'zoomed').waitFor();
+    const create = page.getByRole('button', { name: 'Create snapshot' });
+    expect(await create.isVisible()).toBe(true);
+    const overflow = await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+      return root.scrollWidth - root.clientWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+    const background = await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { body: unknown }; getComputedStyle(element: unknown): { backgroundColor: string } });
+      return doc.getComputedStyle(doc.document.body).backgroundColor;
+    });
+    expect(background).toBe('rgb(21, 24, 29)');
+    await shot(page, 'container-200-percent-dark');
     await page.close();
   });
 });

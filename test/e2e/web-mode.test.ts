@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { CoiCore } from '../../src/main/app/core';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
-import { launchChromium, SCREENSHOTS } from '../helpers/browser';
+import { BUILT_RENDERER, launchChromium, SCREENSHOTS } from '../helpers/browser';
 import { Fixtures, requireDaemon, testName } from '../helpers/incus';
 import { openCore } from '../helpers/transports';
 
@@ -15,7 +15,7 @@ let browser: Browser;
 beforeAll(async () => {
   requireDaemon();
   ({ core } = await openCore());
-  server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: join(__dirname, '..', '..', 'out', 'renderer') });
+  server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: BUILT_RENDERER });
   browser = await launchChromium();
 });
 afterAll(async () => {
@@ -33,7 +33,8 @@ describe('the renderer in Chromium through web mode', () => {
     page.on('pageerror', (error) => errors.push(error.message));
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     await page.goto(`${server.url}#token=${server.token}`);
-    await expect.poll(() => page.getByText(name).count(), { timeout: 10_000 }).toBe(1);
+    await page.getByRole('checkbox', { name: 'All instances' }).check();
+    await page.getByRole('button', { name, exact: true }).waitFor({ timeout: 10_000 });
     expect(new URL(page.url()).hash).toBe('');
     expect(await page.evaluate(() => Object.keys((globalThis as unknown as { coi: object }).coi).length)).toBeGreaterThan(20);
     await page.screenshot({ path: join(SCREENSHOTS, 'web-mode-smoke.png') });

@@ -13,3 +13,6 @@ export async function launchChromium(): Promise<Browser> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
   });
 }
+
+/** The renderer as `npm run build` leaves it, which web mode serves. */
+export const BUILT_RENDERER = join(__dirname, '..', '..', 'out', 'renderer');

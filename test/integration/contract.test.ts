@@ -83,6 +83,8 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     const api = coi();
     const name = await fixtures.launch(testName(`ct${faceName}`));
     expect(ok(await api['containers.list']({ host: 'local' })).find((c) => c.name === name)?.status).toBe('Running');
+    expect(ok(await api['containers.get']({ host: 'local', container: name }))).toMatchObject({ name, status: 'Running', snapshots: [] });
+    expect(failed(await api['containers.get']({ host: 'local', container: 'test-no-such-container' })).code).toBe('not-found');
     const arrived = nextEvent(api, (event) => event.type === 'overview-host' && event.overview.host === 'local');
     expect(ok(await api['containers.overview']({}))[0]?.host).toBe('local');
     await arrived;
@@ -145,6 +147,7 @@ describe('malformed payloads', () => {
     'hosts.trustFingerprint': { host: 'local', fingerprint: `SHA256:${'A'.repeat(43)}` },
     'hosts.answerPassphrase': { requestId: randomUUID(), passphrase: null },
     'containers.list': { host: 'local' },
+    'containers.get': { host: 'local', container },
     'containers.overview': {},
     'containers.start': { host: 'local', container },
     'containers.stop': { host: 'local', container },

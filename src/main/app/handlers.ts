@@ -58,6 +58,7 @@ export function createHandlers(core: CoiCore): Handlers {
     },
 
     'containers.list': async ({ host }) => service(host).listContainers(),
+    'containers.get': async ({ host, container }) => service(host).getContainer(container),
     'containers.overview': async () => core.pool.overview((overview) => core.emit({ type: 'overview-host', overview })),
     'containers.start': async ({ host, container }) => {
       await service(host).start(container);

@@ -80,6 +80,15 @@ class AppState {
     }
   }
 
+  /** Reads one container (a light request): a container page does not wait for its whole host. */
+  async refreshContainer(host: string, name: string): Promise<void> {
+    const container = await call('containers.get', { host, container: name }).catch(() => undefined);
+    if (!container) return;
+    const previous = this.overview[host];
+    const others = (previous?.containers ?? []).filter((candidate) => candidate.name !== name);
+    this.overview[host] = { host, status: previous?.status ?? { state: 'online', latencyMs: 0 }, containers: [...others, container] };
+  }
+
   async refreshOperations(host: string): Promise<void> {
     this.operations[host] = await call('operations.list', { host }).catch(() => this.operations[host] ?? []);
   }
