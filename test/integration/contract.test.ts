@@ -183,11 +183,32 @@ describe('malformed payloads', () => {
     return { ...payload, [key]: how.value };
   }
 
+  // A project of its own: "nothing changed" must not see other test files' containers come and go.
+  let own: Fixtures;
+  let scoped: CoiCore;
+  const scopedFaces: Face[] = [];
+  beforeAll(async () => {
+    own = await Fixtures.inProject('fuzz');
+    ({ core: scoped } = await openCore());
+    await scoped.registry.add({ kind: 'local', name: 'local', project: own.project });
+    scopedFaces.push(preloadFace(scoped), await webFace(scoped));
+  });
+  afterAll(async () => {
+    for (const face of scopedFaces) await face.close();
+    await scoped?.close();
+    await own?.cleanup();
+  });
+  const state = async (container: string) => ({
+    snapshots: (await own.incus('snapshot', 'list', container, '--format', 'csv', '-c', 'n')).split('\n').filter(Boolean).sort(),
+    instances: (await own.incus('list', '-c', 'n', '--format', 'csv')).split('\n').filter(Boolean).sort(),
+  });
+
   it.each(['preload', 'web'] as const)('are refused through the %s face with a validation error, and change nothing on the daemon', async (faceName) => {
-    const api = faces.find((face) => face.name === faceName)!.api;
-    const container = await fixtures.launch(testName(`fuzz${faceName[0]}`), { stopped: true });
-    await incus('snapshot', 'create', container, 'keep');
-    const before = { snapshots: await snapshotNames(container), instances: (await incus('list', '-c', 'n', '--format', 'csv')).split('\n').sort() };
+    const api = scopedFaces.find((face) => face.name === faceName)!.api;
+    const container = await own.launch(testName(`fuzz${faceName[0]}`), { stopped: true });
+    await own.incus('snapshot', 'create', container, 'keep');
+    const before = await state(container);
+    expect(before.snapshots).toEqual(['keep']);
     const payloads = base(container);
 
     await fc.assert(
@@ -202,7 +223,6 @@ describe('malformed payloads', () => {
       }),
       { numRuns: 300 },
     );
-    expect(await snapshotNames(container)).toEqual(before.snapshots);
-    expect((await incus('list', '-c', 'n', '--format', 'csv')).split('\n').sort()).toEqual(before.instances);
+    expect(await state(container)).toEqual(before);
   });
 });
