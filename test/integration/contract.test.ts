@@ -119,7 +119,7 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     expect(failed(await api['snapshots.deleteAll']({ host: 'local', container: name, confirmName: 'not-it' })).code).toBe('confirmation-required');
     expect(await snapshotNames(name)).toEqual(['c2']);
     expect(ok(await api['snapshots.deleteAll']({ host: 'local', container: name, confirmName: name }))).toEqual([{ name: 'c2', ok: true }]);
-    expect(failed(await api['snapshots.delete']({ host: 'local', container: name, snapshot: 'c2' }))).toMatchObject({ code: 'not-found', message: expect.stringMatching(/snapshot 'c2' not found/) });
+    expect(failed(await api['snapshots.delete']({ host: 'local', container: name, snapshot: 'c2' }))).toMatchObject({ code: 'not-found', host: 'local', message: expect.stringMatching(/snapshot 'c2' not found/) });
     await incus('snapshot', 'create', name, 'one-more');
     ok(await api['snapshots.delete']({ host: 'local', container: name, snapshot: 'one-more' }));
   });

@@ -11,6 +11,7 @@ const isCallName = (name: string): name is CallName => Object.hasOwn(contract, n
  * Failures become data with the real reason.
  */
 export async function dispatch(handlers: Handlers, name: string, payload: unknown): Promise<CallResult<CallName>> {
+  let host: string | undefined;
   try {
     if (!isCallName(name)) throw new AppError('invalid-input', `there is no call named '${name.slice(0, 80)}'`);
     const input = contract[name].input.safeParse(payload);
@@ -19,10 +20,12 @@ export async function dispatch(handlers: Handlers, name: string, payload: unknow
       const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
       throw new AppError('invalid-input', `invalid ${name} request: ${where}${issue?.message ?? 'invalid'}`);
     }
+    if (typeof (input.data as { host?: unknown }).host === 'string') host = (input.data as { host: string }).host;
     const run = handlers[name] as (input: unknown) => Promise<unknown>;
     const value = contract[name].output.parse(await run(input.data));
     return { ok: true, value } as CallResult<CallName>;
   } catch (error) {
-    return { ok: false, error: toErrorInfo(error) };
+    const info = toErrorInfo(error);
+    return { ok: false, error: host && !info.host ? { ...info, host } : info };
   }
 }
