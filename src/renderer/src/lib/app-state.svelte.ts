@@ -34,7 +34,8 @@ const LIVE_DEBOUNCE_MS = 150;
  */
 class AppState {
   hosts = $state<HostSummary[]>([]);
-  overview = $state<Record<string, HostOverview>>({});
+  /** Each host's inventory, replaced whole on every read: raw state, no deep proxies over thousands of snapshots. */
+  overview = $state.raw<Record<string, HostOverview>>({});
   operations = $state<Record<string, OperationSummary[]>>({});
   history = $state<HistoryEntry[]>([]);
   toasts = $state<Toast[]>([]);
@@ -73,10 +74,10 @@ class AppState {
     try {
       const containers = await call('containers.list', { host });
       const previous = this.overview[host];
-      this.overview[host] = { host, status: previous?.status ?? { state: 'online', latencyMs: 0 }, containers };
+      this.setOverview(host, { host, status: previous?.status ?? { state: 'online', latencyMs: 0 }, containers });
     } catch (error) {
       const previous = this.overview[host];
-      if (previous) this.overview[host] = { ...previous, error: { code: 'incus', message: errorText(error) } };
+      if (previous) this.setOverview(host, { ...previous, error: { code: 'incus', message: errorText(error) } });
     }
   }
 
@@ -86,7 +87,7 @@ class AppState {
     if (!container) return;
     const previous = this.overview[host];
     const others = (previous?.containers ?? []).filter((candidate) => candidate.name !== name);
-    this.overview[host] = { host, status: previous?.status ?? { state: 'online', latencyMs: 0 }, containers: [...others, container] };
+    this.setOverview(host, { host, status: previous?.status ?? { state: 'online', latencyMs: 0 }, containers: [...others, container] });
   }
 
   async refreshOperations(host: string): Promise<void> {
@@ -131,8 +132,12 @@ class AppState {
     void call('hosts.answerPassphrase', { requestId, passphrase }).catch(() => undefined);
   }
 
+  private setOverview(host: string, value: HostOverview): void {
+    this.overview = { ...this.overview, [host]: value };
+  }
+
   private setHost(host: HostOverview): void {
-    this.overview[host.host] = host;
+    this.setOverview(host.host, host);
     this.hosts = this.hosts.map((summary) => (summary.config.name === host.host ? { ...summary, status: host.status } : summary));
   }
 
@@ -143,7 +148,7 @@ class AppState {
       case 'host-status': {
         this.hosts = this.hosts.map((summary) => (summary.config.name === event.host ? { ...summary, status: event.status } : summary));
         const known = this.overview[event.host];
-        if (known) this.overview[event.host] = { ...known, status: event.status };
+        if (known) this.setOverview(event.host, { ...known, status: event.status });
         if (event.status.state === 'online') {
           this.polled.delete(event.host);
           if (known?.error || !known) this.soon(event.host);
