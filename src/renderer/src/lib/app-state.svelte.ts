@@ -59,6 +59,10 @@ class AppState {
   async refreshAll(): Promise<void> {
     try {
       this.hosts = await call('hosts.list', {});
+      // A removed host leaves nothing behind: no inventory, no polling.
+      const known = new Set(this.hosts.map((host) => host.config.name));
+      this.overview = Object.fromEntries(Object.entries(this.overview).filter(([host]) => known.has(host)));
+      for (const host of this.polled) if (!known.has(host)) this.polled.delete(host);
       const all = await call('containers.overview', {});
       for (const host of all) this.setHost(host);
       this.loadError = null;
