@@ -51,3 +51,15 @@ export const InstanceNameSchema = z.string().max(200).superRefine((name, ctx) =>
   const problem = instanceNameProblem(name);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+const pad = (value: number) => String(value).padStart(2, '0');
+
+/**
+ * `<prefix>-YYYYMMDD-HHMMSS` in this machine's local time, as `coi snapshot create` names a snapshot:
+ * the core names snapshots with it, and the UI prefills the same name.
+ */
+export function timestampedName(prefix: string, at: Date): string {
+  const day = `${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}`;
+  const time = `${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
+  return `${prefix}-${day}-${time}`;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isCoiContainer, workspaceContainers, workspaceHash } from '../../src/main/snapshots/coi-naming';
-import { branchName, freeName, timestampedName } from '../../src/main/snapshots/naming';
+import { branchName, freeName } from '../../src/main/snapshots/naming';
+import { timestampedName } from '../../src/shared/names';
 import { instanceNameProblem } from '../../src/shared/names';
 
 describe('auto names', () => {

@@ -1,9 +1,9 @@
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostsFileSchema, LOCAL_HOST, type HostConfig } from '../../shared/hosts';
+import { timestampedName } from '../../shared/names';
 import { writeFileAtomic } from '../config/atomic-file';
 import { AppError } from '../errors';
-import { timestampedName } from '../snapshots/naming';
 
 export const HOSTS_FILE = 'hosts.json';
 

@@ -1,14 +1,5 @@
 import { INSTANCE_NAME_MAX } from '../../shared/names';
 
-const pad = (value: number) => String(value).padStart(2, '0');
-
-/** `<prefix>-YYYYMMDD-HHMMSS` in the local time of this machine, as `coi snapshot create` names them. */
-export function timestampedName(prefix: string, at: Date): string {
-  const day = `${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}`;
-  const time = `${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
-  return `${prefix}-${day}-${time}`;
-}
-
 /** `base` if free, else `base-2`, `base-3`, … (shortening `base` so the result fits in `max`). */
 export function freeName(base: string, taken: ReadonlySet<string>, max = Number.POSITIVE_INFINITY): string {
   const fit = (stem: string, suffix: string) => `${stem.slice(0, max - suffix.length).replace(/-+$/, '')}${suffix}`;

@@ -1,4 +1,4 @@
-import { instanceNameProblem, snapshotNameProblem } from '../../shared/names';
+import { instanceNameProblem, snapshotNameProblem, timestampedName } from '../../shared/names';
 import type { Container, DeleteOutcome, RestoreResult, Snapshot, SnapshotDetail } from '../../shared/model';
 import type { InstanceFull, InstanceSnapshot } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
@@ -6,7 +6,7 @@ import { isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
 import { isCoiContainer } from './coi-naming';
-import { branchName, freeName, timestampedName } from './naming';
+import { branchName, freeName } from './naming';
 
 export interface SnapshotServiceOptions {
   /** code-on-incus container name prefix (`COI_CONTAINER_PREFIX`, default `coi-`). */

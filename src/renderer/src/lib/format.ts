@@ -2,11 +2,6 @@ import type { HostStatus } from '../../../shared/hosts';
 
 const pad = (value: number) => String(value).padStart(2, '0');
 
-/** `snap-YYYYMMDD-HHMMSS` in local time, as the core names a snapshot made without a name. */
-export function autoSnapshotName(at: Date): string {
-  return `snap-${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
-}
-
 /** "just now", "5 min ago", "3 h ago", "2 days ago", "in 4 days". */
 export function age(iso: string | null, now: number = Date.now()): string {
   if (!iso) return '—';
