@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { CoiEventSchema, type CoiEvent } from '../../shared/contract';
 import type { HostConfig } from '../../shared/hosts';
 import type { HostTestResult } from '../../shared/model';
+import { AppError } from '../errors';
 import { findLocalSocket } from '../incus/local-socket';
 import { HostPool } from '../hosts/pool';
 import { HostRegistry, type HostList } from '../hosts/registry';
 import { coiPrefix } from '../snapshots/coi-naming';
-import { HostKeyPolicy } from '../ssh/host-key-check';
+import type { AskPassphrase } from '../ssh/auth';
+import { HostKeyPolicy, type AskTrust } from '../ssh/host-key-check';
 import { KnownHosts } from '../ssh/known-hosts';
 import { createHandlers } from './handlers';
 import type { Handlers } from './dispatch';
@@ -20,6 +22,14 @@ export interface CoreOptions {
   home: string;
   env: NodeJS.ProcessEnv;
   platform: NodeJS.Platform;
+  /**
+   * How this face asks the user about a host key or a key's passphrase. Absent: the window is asked
+   * through events (unknown keys wait for `hosts.trustFingerprint`, passphrases for a `passphrase-request`
+   * answer). The CLI asks on its terminal, or not at all without one.
+   */
+  prompts?: { askTrust?: AskTrust; askPassphrase?: AskPassphrase };
+  /** Listen to each online host's Incus events (default); a one-shot command has no use for them. */
+  liveEvents?: boolean;
 }
 
 /**
@@ -30,7 +40,7 @@ export class CoiCore {
   readonly events = new EventEmitter<{ event: [CoiEvent] }>();
   readonly passphrases: PassphraseBroker;
   readonly handlers: Handlers;
-  private readonly streams: HostEventStreams;
+  private readonly streams: HostEventStreams | undefined;
 
   private constructor(
     private readonly options: CoreOptions,
@@ -40,7 +50,7 @@ export class CoiCore {
     this.passphrases = new PassphraseBroker((event) => this.emit(event));
     this.pool = this.makePool(withCandidates(registry, this.candidates));
     this.pool.on('status', (host, status) => this.emit({ type: 'host-status', host, status }));
-    this.streams = new HostEventStreams(this.pool, (event) => this.emit(event));
+    this.streams = options.liveEvents === false ? undefined : new HostEventStreams(this.pool, (event) => this.emit(event));
     this.handlers = createHandlers(this);
   }
 
@@ -51,7 +61,7 @@ export class CoiCore {
   static async open(options: CoreOptions): Promise<CoiCore> {
     const registry = await HostRegistry.open(options.configDir);
     const knownHosts = new KnownHosts({ user: [join(options.home, '.ssh', 'known_hosts')], app: join(options.configDir, 'known_hosts') });
-    return new CoiCore(options, registry, new HostKeyPolicy(knownHosts));
+    return new CoiCore(options, registry, new HostKeyPolicy(knownHosts, options.prompts?.askTrust));
   }
 
   get home(): string {
@@ -63,21 +73,28 @@ export class CoiCore {
   }
 
   /**
-   * Tests a host that is not saved yet on the app's own pool, so a host that works keeps its
-   * connection (no second passphrase prompt); one that fails is forgotten again.
+   * Adds a host: a taken name is refused; the connection is tested first (unless `test` is false) on
+   * the app's own pool, so a host that works keeps its connection (no second passphrase prompt); the
+   * host is saved only if it works, and a failed one is forgotten again.
    */
-  async testUnsaved(host: HostConfig): Promise<HostTestResult> {
+  async addHost(host: HostConfig, test = true): Promise<HostTestResult> {
+    if (this.registry.list().some((known) => known.name === host.name)) {
+      throw new AppError('already-exists', `a host named '${host.name}' already exists; remove it first or pick another name`);
+    }
+    const result = test ? await this.testCandidate(host) : { host: host.name, status: { state: 'idle' as const }, incusVersion: null };
+    if (result.error) return result;
+    await this.registry.add(host);
+    this.candidates.delete(host.name);
+    this.emit({ type: 'hosts-changed' });
+    return result;
+  }
+
+  private async testCandidate(host: HostConfig): Promise<HostTestResult> {
     this.pool.forget(host.name);
     this.candidates.set(host.name, host);
     const result = await this.pool.test(host.name);
     if (result.error) this.dropCandidate(host.name);
     return result;
-  }
-
-  /** Saves a tested (or untested) host: from now on it is one of the registry's. */
-  async saveHost(host: HostConfig): Promise<void> {
-    await this.registry.add(host);
-    this.candidates.delete(host.name);
   }
 
   private dropCandidate(name: string): void {
@@ -92,7 +109,7 @@ export class CoiCore {
 
   async close(): Promise<void> {
     this.passphrases.cancelAll();
-    await this.streams.close();
+    await this.streams?.close();
     await this.pool.close();
   }
 
@@ -105,7 +122,7 @@ export class CoiCore {
       env: this.options.env,
       platform: this.options.platform,
       sshDir: join(this.options.home, '.ssh'),
-      askPassphrase: this.passphrases.ask,
+      askPassphrase: this.options.prompts ? this.options.prompts.askPassphrase : this.passphrases.ask,
     });
   }
 }

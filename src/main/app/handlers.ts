@@ -16,16 +16,7 @@ export function createHandlers(core: CoiCore): Handlers {
 
   return {
     'hosts.list': async () => core.registry.list().map((config) => ({ config, status: core.pool.status(config.name) })),
-    'hosts.add': async ({ host, test }) => {
-      if (core.registry.list().some((known) => known.name === host.name)) {
-        throw new AppError('already-exists', `a host named '${host.name}' already exists; remove it first or pick another name`);
-      }
-      const result = test ? await core.testUnsaved(host) : { host: host.name, status: { state: 'idle' as const }, incusVersion: null };
-      if (result.error) return result;
-      await core.saveHost(host);
-      hostsChanged();
-      return result;
-    },
+    'hosts.add': async ({ host, test }) => core.addHost(host, test),
     'hosts.importCandidates': async () => importSshConfig(await sshConfig(), core.home),
     'hosts.import': async ({ aliases }) => {
       const taken = new Set(core.registry.list().map((host) => host.name));

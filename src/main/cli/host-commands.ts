@@ -38,13 +38,9 @@ export function hostCommand(session: CliSession): Command {
     .addOption(trustOption())
     .action(async (name: string, options: AddOptions) => {
       const config = sshHost(name, options, session.io.env.USER ?? 'root');
-      if (options.test) {
-        const pool = await session.poolWith(config, options);
-        const result = await pool.test(name).finally(() => pool.close());
-        if (result.error) throw new AppError(result.error.code, `${result.error.message}\nThe host was not saved (use --no-test to save it anyway).`);
-        session.say(hostStatusText(result));
-      }
-      await (await session.registry()).add(config);
+      const result = await (await session.core(options)).addHost(config, options.test);
+      if (result.error) throw new AppError(result.error.code, `${result.error.message}\nThe host was not saved (use --no-test to save it anyway).`);
+      if (options.test) session.say(hostStatusText(result));
       session.say(`Added host '${name}' (${config.user}@${config.host}:${config.port})`);
     });
 
@@ -56,7 +52,7 @@ export function hostCommand(session: CliSession): Command {
     .action(async (aliases: string[], options: { config: string }) => {
       const file = options.config || join(session.home, '.ssh', 'config');
       const imported = importSshConfig(await readFile(file, 'utf8'), session.home, aliases);
-      const registry = await session.registry();
+      const { registry } = await session.core();
       const taken = new Set(registry.list().map((known) => known.name));
       for (const { alias, host: config, problem } of imported) {
         if (!config) session.say(`Skipped '${alias}': ${problem}`);
@@ -73,7 +69,7 @@ export function hostCommand(session: CliSession): Command {
     .description('List the configured hosts')
     .addOption(formatOption())
     .action(async (options: { format: string }) => {
-      const hosts = (await session.registry()).list();
+      const hosts = (await session.core()).registry.list();
       out(options.format === 'json' ? toJson(hosts) : hostListText(hosts));
     });
 
@@ -82,7 +78,7 @@ export function hostCommand(session: CliSession): Command {
     .description('Remove a host (nothing on the host is touched)')
     .argument('<name>')
     .action(async (name: string) => {
-      await (await session.registry()).remove(name);
+      await (await session.core()).registry.remove(name);
       session.say(`Removed host '${name}'`);
     });
 
@@ -93,7 +89,7 @@ export function hostCommand(session: CliSession): Command {
     .addOption(formatOption())
     .addOption(trustOption())
     .action(async (name: string, options: { format: string; trustFingerprint?: string }) => {
-      const result: HostTestResult = await (await session.pool(options)).test(name);
+      const result: HostTestResult = await (await session.core(options)).pool.test(name);
       if (options.format === 'json') out(toJson(result));
       else if (!result.error) out(`${hostStatusText(result)}\n`);
       if (result.error) throw new AppError(result.error.code, result.error.message);
@@ -107,7 +103,7 @@ export function overviewCommand(session: CliSession): Command {
     .description("Every host's status, containers and snapshots; each host is shown as soon as it answers")
     .addOption(formatOption())
     .action(async (options: { format: string }) => {
-      const pool = await session.pool();
+      const { pool } = await session.core();
       const show = options.format === 'json' ? undefined : (result: HostOverview) => session.io.stdout.write(hostOverviewText(result));
       const all = await pool.overview(show);
       if (options.format === 'json') session.io.stdout.write(toJson(all));

@@ -1,18 +1,14 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { LOCAL_HOST, type HostConfig } from '../../shared/hosts';
+import { LOCAL_HOST } from '../../shared/hosts';
+import { CoiCore } from '../app/core';
 import { configDir } from '../config/paths';
 import type { WaitOptions } from '../incus/client';
-import { findLocalSocket } from '../incus/local-socket';
 import { progressText } from '../incus/progress';
-import { HostPool } from '../hosts/pool';
-import { HostRegistry, registryWith, type HostList } from '../hosts/registry';
 import { coiPrefix } from '../snapshots/coi-naming';
 import { resolveContainer } from '../snapshots/resolve-container';
 import type { SnapshotService } from '../snapshots/service';
 import type { AskPassphrase } from '../ssh/auth';
-import { HostKeyPolicy, type AskTrust } from '../ssh/host-key-check';
-import { KnownHosts } from '../ssh/known-hosts';
+import type { AskTrust } from '../ssh/host-key-check';
 import { ask, askSecret, type CliIo } from './io';
 
 /** `--host` and `--trust-fingerprint`, which every command that talks to a host takes. */
@@ -21,9 +17,12 @@ export interface HostChoice {
   trustFingerprint?: string;
 }
 
-/** One CLI invocation's view of the hosts: opened on first use, closed when the command ends. */
+/**
+ * One CLI invocation: the same core as the desktop app, opened on first use with the terminal's
+ * prompts (host keys, passphrases), and closed when the command ends.
+ */
 export class CliSession {
-  private opened: Promise<{ registry: HostRegistry; pool: HostPool; policy: HostKeyPolicy }> | undefined;
+  private opened: Promise<CoiCore> | undefined;
   private trustFingerprint: string | undefined;
 
   constructor(readonly io: CliIo) {}
@@ -36,28 +35,26 @@ export class CliSession {
     return configDir({ env: this.io.env, platform: process.platform, home: this.home });
   }
 
-  async registry(): Promise<HostRegistry> {
-    return (await this.open()).registry;
-  }
-
-  async pool(choice: HostChoice = {}): Promise<HostPool> {
+  /** The core; `--trust-fingerprint` of this command decides an unknown host key. */
+  async core(choice: HostChoice = {}): Promise<CoiCore> {
     this.trustFingerprint = choice.trustFingerprint ?? this.trustFingerprint;
-    return (await this.open()).pool;
-  }
-
-  async policy(): Promise<HostKeyPolicy> {
-    return (await this.open()).policy;
-  }
-
-  /** A pool for hosts that are not saved yet (`host add` tests one before saving it). */
-  async poolWith(host: HostConfig, choice: HostChoice): Promise<HostPool> {
-    this.trustFingerprint = choice.trustFingerprint;
-    const { registry, policy } = await this.open();
-    return this.makePool(registryWith(registry, host), policy);
+    this.opened ??= (async () => {
+      const core = await CoiCore.open({
+        configDir: this.configDir,
+        home: this.home,
+        env: this.io.env,
+        platform: process.platform,
+        prompts: { askTrust: this.askTrust, askPassphrase: this.io.stdin.isTTY ? this.askPassphrase : undefined },
+        liveEvents: false,
+      });
+      if (core.registry.warning) this.say(`Warning: ${core.registry.warning}`);
+      return core;
+    })();
+    return this.opened;
   }
 
   async service(choice: HostChoice): Promise<SnapshotService> {
-    return (await this.pool(choice)).service(choice.host ?? LOCAL_HOST.name);
+    return (await this.core(choice)).pool.service(choice.host ?? LOCAL_HOST.name);
   }
 
   /** `-c/--container`, else `COI_CONTAINER`, else the current workspace's one COI container. */
@@ -84,33 +81,8 @@ export class CliSession {
   }
 
   async close(): Promise<void> {
-    const opened = await this.opened?.catch(() => undefined);
-    await opened?.pool.close();
-  }
-
-  private open() {
-    this.opened ??= (async () => {
-      const dir = this.configDir;
-      const registry = await HostRegistry.open(dir);
-      if (registry.warning) this.say(`Warning: ${registry.warning}`);
-      const knownHosts = new KnownHosts({ user: [join(this.home, '.ssh', 'known_hosts')], app: join(dir, 'known_hosts') });
-      const policy = new HostKeyPolicy(knownHosts, this.askTrust);
-      return { registry, policy, pool: this.makePool(registry, policy) };
-    })();
-    return this.opened;
-  }
-
-  private makePool(registry: HostList, policy: HostKeyPolicy): HostPool {
-    return new HostPool({
-      registry,
-      coiPrefix: coiPrefix(this.io.env),
-      checkHostKeyFor: (host) => policy.checkFor(host),
-      localSocket: findLocalSocket(this.io.env),
-      env: this.io.env,
-      platform: process.platform,
-      sshDir: join(this.home, '.ssh'),
-      askPassphrase: this.io.stdin.isTTY ? this.askPassphrase : undefined,
-    });
+    const core = await this.opened?.catch(() => undefined);
+    await core?.close();
   }
 
   /** `--trust-fingerprint` decides; else a terminal asks as OpenSSH does; else the key is refused. */

@@ -15,6 +15,7 @@ export function webCommand(session: CliSession): Command {
     .action(async (options: { port: string; bind: string; hostConfigDir?: string }) => {
       const port = Number(options.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${options.port} is not a port number`);
+      // The window asks for host keys and passphrases: this core is not the session's terminal-bound one.
       const core = await CoiCore.open({ configDir: options.hostConfigDir ?? session.configDir, home: session.home, env: session.io.env, platform: process.platform });
       try {
         const server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: join(__dirname, '..', 'renderer'), port, bind: options.bind });

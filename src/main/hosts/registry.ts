@@ -96,8 +96,3 @@ function parseProblem(text: string): HostConfig[] | string {
 
 export type HostList = Pick<HostRegistry, 'list' | 'get'>;
 
-/** The registry's hosts plus `host`, not saved: a host is tested this way before it is added. */
-export function registryWith(registry: HostList, host: HostConfig): HostList {
-  const hosts = [...registry.list().filter((other) => other.name !== host.name), host];
-  return { list: () => hosts, get: (name: string) => hosts.find((other) => other.name === name) ?? registry.get(name) };
-}
