@@ -10,6 +10,8 @@ export default defineConfig({
     maxWorkers: 2,
     projects: [
       { extends: true, test: { name: 'node', include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'] } },
+      // Tests that restart or stop the shared daemon run alone, after everything else (npm test).
+      { extends: true, test: { name: 'disruptive', include: ['test/disruptive/**/*.test.ts'], maxWorkers: 1 } },
       {
         extends: true,
         plugins: [svelte({ configFile: './svelte.config.mjs' }), svelteTesting()],
