@@ -35,6 +35,8 @@ export const ImportOutcomeSchema = z.object({ alias: z.string(), added: z.boolea
  */
 export const contract = {
   'hosts.list': { input: none, output: z.array(HostSummarySchema) },
+  /** Problems reading `hosts.json` since the app started (a corrupt file set aside), oldest first. */
+  'hosts.warnings': { input: none, output: z.array(z.string()) },
   /** Tests the connection first (unless `test` is false) and saves the host only if it works. */
   'hosts.add': { input: z.object({ host: SshHostSchema, test: z.boolean().default(true) }).strict(), output: HostTestResultSchema },
   'hosts.importCandidates': { input: none, output: z.array(SshConfigCandidateSchema) },
@@ -81,6 +83,8 @@ export const contract = {
 export const CoiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('host-status'), host: z.string(), status: HostStatusSchema }),
   z.object({ type: z.literal('hosts-changed') }),
+  /** `hosts.json` could not be read; the message says what happened to it (also in `hosts.warnings`). */
+  z.object({ type: z.literal('hosts-warning'), message: z.string() }),
   z.object({ type: z.literal('overview-host'), overview: HostOverviewSchema }),
   /** An Incus lifecycle event: `instance-snapshot-created`, `instance-started`, … */
   z.object({ type: z.literal('lifecycle'), host: z.string(), action: z.string(), source: z.string(), container: z.string().nullable() }),

@@ -89,7 +89,7 @@ describe('coi-desktop host', () => {
     writeFileSync(join(home.configDir, 'hosts.json'), '{ broken');
     const run = await cli(['host', 'list'], { env });
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/^Warning: .*hosts\.json could not be read \(not JSON: .*\); it was kept as .*hosts\.json\.corrupt-\d{8}-\d{6} and no saved hosts were loaded\n$/);
+    expect(run.stderr).toMatch(/^Warning: .*hosts\.json could not be read \(not JSON: .*\); it was kept as .*hosts\.json\.corrupt-\d{8}-\d{6}-\d+-[0-9a-f]{6} and no saved hosts were loaded\n$/);
   });
 });
 

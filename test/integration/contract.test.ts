@@ -60,6 +60,7 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
   it('manages hosts', async () => {
     const api = coi();
     expect(ok(await api['hosts.list']({})).map((host) => host.config.name)).toEqual(['local']);
+    expect(ok(await api['hosts.warnings']({}))).toEqual([]);
     expect(ok(await api['hosts.test']({ host: 'local' }))).toMatchObject({ status: { state: 'online' }, incusVersion: expect.stringMatching(/^6\./) });
 
     const nowhere = { kind: 'ssh' as const, name: `nowhere-${faceName}`, user: 'root', host: '127.0.0.1', port: 1, identityFiles: [] };
@@ -139,6 +140,7 @@ describe('malformed payloads', () => {
   /** Valid payloads, one per call, that the generator then corrupts. */
   const base = (container: string): Record<CallName, Record<string, unknown>> => ({
     'hosts.list': {},
+    'hosts.warnings': {},
     'hosts.add': { host: { kind: 'ssh', name: 'x', user: 'u', host: 'h', port: 22, identityFiles: [] }, test: false },
     'hosts.importCandidates': {},
     'hosts.import': { aliases: ['a'] },

@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,8 +36,11 @@ describe('the host registry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'coi-reg-'));
     writeFileSync(join(dir, 'hosts.json'), text);
     const registry = await HostRegistry.open(dir, () => new Date(2026, 10, 25, 12, 0, 0));
-    const backup = join(dir, 'hosts.json.corrupt-20261125-120000');
-    expect(readFileSync(backup, 'utf8')).toBe(text);
+    const [backup, ...more] = readdirSync(dir).filter((name) => name.startsWith('hosts.json.corrupt-')).map((name) => join(dir, name));
+    expect(backup).toMatch(new RegExp(`hosts\\.json\\.corrupt-20261125-120000-${process.pid}-[0-9a-f]{6}$`));
+    expect(more).toEqual([]);
+    expect(readFileSync(backup!, 'utf8')).toBe(text);
+    expect(existsSync(join(dir, 'hosts.json'))).toBe(false);
     expect(registry.warning).toMatch(reason);
     expect(registry.warning).toContain(`it was kept as ${backup}`);
     expect(registry.list().map((host) => host.name)).toEqual(['local']);
@@ -51,5 +55,62 @@ describe('the local host', () => {
     await registry.add({ kind: 'local', name: 'local', project: 'agents' });
     expect(registry.list()).toEqual([{ kind: 'local', name: 'local', project: 'agents' }]);
     await expect(registry.add({ kind: 'local', name: 'local' })).rejects.toThrow('already exists');
+  });
+});
+
+describe('hosts.json shared by many writers', () => {
+  const host = (name: string): HostConfig => ({ ...box, name });
+
+  it('keeps every host when many registries add at once (each change rereads the file under the lock)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coi-reg-'));
+    const registries = await Promise.all(Array.from({ length: 12 }, () => HostRegistry.open(dir)));
+    await Promise.all(registries.map((registry, index) => registry.add(host(`h${index}`))));
+    const names = (await HostRegistry.open(dir)).list().map((known) => known.name);
+    expect(names.sort()).toEqual(['local', ...registries.map((_registry, index) => `h${index}`)].sort());
+  });
+
+  it('refuses a name another registry added since this one read the file, and then lists it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coi-reg-'));
+    const [mine, theirs] = await Promise.all([HostRegistry.open(dir), HostRegistry.open(dir)]);
+    await theirs!.add(host('box'));
+    await expect(mine!.add(host('box'))).rejects.toThrow("a host named 'box' already exists");
+    expect(mine!.list().map((known) => known.name)).toEqual(['local', 'box']);
+  });
+
+  it('removes only the host named, keeping one another registry added meanwhile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coi-reg-'));
+    const mine = await HostRegistry.open(dir);
+    await mine.add(host('old'));
+    await (await HostRegistry.open(dir)).add(host('new'));
+    await mine.remove('old');
+    expect((await HostRegistry.open(dir)).list().map((known) => known.name)).toEqual(['local', 'new']);
+  });
+
+  it('keeps a corrupt file in a backup of its own when many open it at once, and none fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coi-reg-'));
+    writeFileSync(join(dir, 'hosts.json'), '{ broken');
+    const same = () => new Date(2026, 10, 25, 12, 0, 0);
+    const registries = await Promise.all(Array.from({ length: 60 }, () => HostRegistry.open(dir, same)));
+    const backups = readdirSync(dir).filter((name) => name.startsWith('hosts.json.corrupt-20261125-120000-'));
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(join(dir, backups[0]!), 'utf8')).toBe('{ broken');
+    expect(registries.filter((registry) => registry.warning).map((registry) => registry.warning)).toEqual([expect.stringContaining(backups[0]!)]);
+  });
+});
+
+describe('temporary files of a writer that was killed', () => {
+  it('are removed on the next start when their writer is gone or they are old; a live writer\'s and other files stay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coi-reg-'));
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    const file = (name: string) => (writeFileSync(join(dir, name), '{"version":1,"hosts":[{"na'), name);
+    const deadWriter = file(`hosts.json.${gone}.0badf00d.tmp`);
+    const oldOne = file(`hosts.json.${process.pid}.0badf00e.tmp`);
+    utimesSync(join(dir, oldOne), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const writing = file(`hosts.json.${process.pid}.0badf00f.tmp`);
+    const notOurs = [file(`settings.json.${gone}.0badf00d.tmp`), file('hosts.json.tmp'), file(`hosts.json.${gone}.notours.tmp`)];
+
+    await HostRegistry.open(dir);
+    expect(readdirSync(dir).sort()).toEqual([writing, ...notOurs].sort());
+    expect([deadWriter, oldOne].some((name) => existsSync(join(dir, name)))).toBe(false);
   });
 });

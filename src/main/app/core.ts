@@ -28,7 +28,10 @@ export interface CoreOptions {
    * answer). The CLI asks on its terminal, or not at all without one.
    */
   prompts?: { askTrust?: AskTrust; askPassphrase?: AskPassphrase };
-  /** Listen to each online host's Incus events (default); a one-shot command has no use for them. */
+  /**
+   * Listen to each online host's Incus events and follow `hosts.json` as other processes change it
+   * (default); a one-shot command has no use for either.
+   */
   liveEvents?: boolean;
 }
 
@@ -41,6 +44,7 @@ export class CoiCore {
   readonly passphrases: PassphraseBroker;
   readonly handlers: Handlers;
   private readonly streams: HostEventStreams | undefined;
+  private readonly stopWatching: (() => void) | undefined;
 
   private constructor(
     private readonly options: CoreOptions,
@@ -51,6 +55,8 @@ export class CoiCore {
     this.pool = this.makePool(withCandidates(registry, this.candidates));
     this.pool.on('status', (host, status) => this.emit({ type: 'host-status', host, status }));
     this.streams = options.liveEvents === false ? undefined : new HostEventStreams(this.pool, (event) => this.emit(event));
+    this.followRegistry();
+    this.stopWatching = options.liveEvents === false ? undefined : registry.watch();
     this.handlers = createHandlers(this);
   }
 
@@ -85,7 +91,6 @@ export class CoiCore {
     if (result.error) return result;
     await this.registry.add(host);
     this.candidates.delete(host.name);
-    this.emit({ type: 'hosts-changed' });
     return result;
   }
 
@@ -108,9 +113,22 @@ export class CoiCore {
   }
 
   async close(): Promise<void> {
+    this.stopWatching?.();
     this.passphrases.cancelAll();
     await this.streams?.close();
     await this.pool.close();
+  }
+
+  /**
+   * Whoever changed the hosts (this process or another), the pool drops the connections of removed
+   * and changed hosts and the UI hears of it; a file that could not be read is shown as a warning.
+   */
+  private followRegistry(): void {
+    this.registry.on('changed', ({ removed, changed }) => {
+      for (const name of [...removed, ...changed]) this.pool.forget(name);
+      this.emit({ type: 'hosts-changed' });
+    });
+    this.registry.on('warning', (message) => this.emit({ type: 'hosts-warning', message }));
   }
 
   private makePool(registry: HostList): HostPool {

@@ -11,31 +11,23 @@ const RUNNING = new Set(['Running', 'Frozen']);
 /** One handler per contract call; inputs arrive validated, outputs are validated by `dispatch`. */
 export function createHandlers(core: CoiCore): Handlers {
   const service = (host: string) => core.pool.service(host);
-  const hostsChanged = () => core.emit({ type: 'hosts-changed' });
   const sshConfig = async () => readFile(join(core.home, '.ssh', 'config'), 'utf8').catch(() => '');
 
   return {
     'hosts.list': async () => core.registry.list().map((config) => ({ config, status: core.pool.status(config.name) })),
+    'hosts.warnings': async () => core.registry.warnings,
     'hosts.add': async ({ host, test }) => core.addHost(host, test),
     'hosts.importCandidates': async () => importSshConfig(await sshConfig(), core.home),
     'hosts.import': async ({ aliases }) => {
-      const taken = new Set(core.registry.list().map((host) => host.name));
       const outcomes = [];
       for (const { alias, host, problem } of importSshConfig(await sshConfig(), core.home, aliases)) {
         if (!host) outcomes.push({ alias, added: false, reason: problem });
-        else if (taken.has(host.name)) outcomes.push({ alias, added: false, reason: `a host named '${host.name}' already exists` });
-        else {
-          await core.registry.add(host);
-          outcomes.push({ alias, added: true });
-        }
+        else outcomes.push(await core.registry.add(host).then(() => ({ alias, added: true }), (error: unknown) => skipTaken(alias, error)));
       }
-      hostsChanged();
       return outcomes;
     },
     'hosts.remove': async ({ host }) => {
       await core.registry.remove(host);
-      core.pool.forget(host);
-      hostsChanged();
       return null;
     },
     'hosts.test': async ({ host }) => core.pool.test(host),
@@ -92,4 +84,10 @@ export function createHandlers(core: CoiCore): Handlers {
       return null;
     },
   };
+}
+
+/** A host another process already added counts as skipped (`hosts.json` is checked under its lock); anything else fails the call. */
+function skipTaken(alias: string, error: unknown): { alias: string; added: false; reason: string } {
+  if (error instanceof AppError && error.code === 'already-exists') return { alias, added: false, reason: error.message };
+  throw error;
 }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * Writes `text` to `path` so that a reader sees the old file or the new one, never half of either:
- * a temporary file beside it, flushed to disk, then renamed over it. Mode 0600: only the user reads it.
+ * a temporary file beside it (`<name>.<pid>.<random>.tmp`), flushed to disk, then renamed over it.
+ * Mode 0600: only the user reads it.
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -22,4 +23,43 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/** A writer's temporary file left behind is removed once it is this old, even if its pid is in use again. */
+export const STALE_TEMPORARY_MS = 10_000;
+
+/**
+ * Removes the temporary files `writeFileAtomic` left beside `path` when its process was killed
+ * mid-write (`kill -9`, a power cut): only files named as it names them, and only those whose writer
+ * is gone or that are older than `STALE_TEMPORARY_MS`. Returns the names it removed.
+ */
+export async function removeStaleTemporaries(path: string, now = Date.now()): Promise<string[]> {
+  const pattern = new RegExp(`^${escapeRegExp(basename(path))}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = pattern.exec(name)?.[1];
+    if (!pid) continue;
+    const file = join(dirname(path), name);
+    const modified = await stat(file).then((info) => info.mtimeMs, () => undefined);
+    if (modified === undefined) continue; // its writer renamed or removed it meanwhile
+    if (processAlive(Number(pid)) && now - modified < STALE_TEMPORARY_MS) continue;
+    await rm(file, { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Whether a process with this id exists (one we may not signal still exists). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

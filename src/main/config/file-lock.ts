@@ -1,0 +1,30 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { lock } from 'proper-lockfile';
+import { AppError } from '../errors';
+
+/** A lock left by a process that died is taken over once it has not been refreshed for this long. */
+const STALE_MS = 10_000;
+/** Retries with backoff for about 25 s: longer than `STALE_MS`, so a dead holder's lock is recovered. */
+const RETRIES = { retries: 100, factor: 1.3, minTimeout: 10, maxTimeout: 250, randomize: true };
+
+/**
+ * Runs `work` while holding the inter-process lock of `path` (a `<path>.lock` directory, so it works
+ * before the file exists), so that every process's read-modify-write of the file happens one at a time.
+ */
+export async function withFileLock<T>(path: string, work: () => Promise<T>): Promise<T> {
+  const lockfilePath = `${path}.lock`;
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  let compromised: Error | undefined;
+  const release = await lock(path, { realpath: false, lockfilePath, stale: STALE_MS, retries: RETRIES, onCompromised: (error) => (compromised = error) }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    throw new AppError('internal', `another COI Desktop process has held ${lockfilePath} for too long; if no coi-desktop command or COI Desktop window is running, delete that folder and try again`);
+  });
+  try {
+    const result = await work();
+    if (compromised) throw new AppError('internal', `the lock on ${path} was lost while writing it (${compromised.message}); check the file and try again`);
+    return result;
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
