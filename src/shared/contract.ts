@@ -4,6 +4,7 @@ import { HostConfigSchema, HostNameSchema, HostStatusSchema, SshHostSchema } fro
 import {
   ContainerSchema,
   DeleteOutcomeSchema,
+  DESCRIPTION_MAX,
   HostOverviewSchema,
   HostTestResultSchema,
   OperationSummarySchema,
@@ -61,9 +62,18 @@ export const contract = {
     input: ContainerRef.extend({ name: SnapshotNameSchema.optional(), stateful: z.boolean().default(false), expiresAt: IsoTime.optional() }).strict(),
     output: SnapshotSchema,
   },
-  /** `stopFirst` stops a running container before restoring ("Stop and restore"). */
+  /**
+   * `stopFirst` stops a running container before restoring ("Stop and restore"), and `startAfter`
+   * starts it again afterwards. Every check runs before anything changes; a restore that fails after
+   * the stop starts the container again, and the error says both.
+   */
   'snapshots.restore': {
-    input: SnapshotRef.extend({ stateful: z.boolean().default(false), safetySnapshot: z.boolean().default(true), stopFirst: z.boolean().default(false) }).strict(),
+    input: SnapshotRef.extend({
+      stateful: z.boolean().default(false),
+      safetySnapshot: z.boolean().default(true),
+      stopFirst: z.boolean().default(false),
+      startAfter: z.boolean().default(true),
+    }).strict(),
     output: RestoreResultSchema,
   },
   'snapshots.delete': { input: SnapshotRef, output: done },
@@ -71,9 +81,13 @@ export const contract = {
   /** Deletes every snapshot; `confirmName` must be the container's name, typed by the user. */
   'snapshots.deleteAll': { input: ContainerRef.extend({ confirmName: z.string().max(200) }).strict(), output: z.array(DeleteOutcomeSchema) },
   'snapshots.info': { input: SnapshotRef, output: SnapshotDetailSchema },
-  'snapshots.branch': { input: SnapshotRef.extend({ target: InstanceNameSchema.optional() }).strict(), output: z.object({ container: z.string() }) },
+  /** Returns the new container as read after the copy, so its page can show it at once. */
+  'snapshots.branch': { input: SnapshotRef.extend({ target: InstanceNameSchema.optional() }).strict(), output: ContainerSchema },
   'snapshots.rename': { input: SnapshotRef.extend({ newName: SnapshotNameSchema }).strict(), output: SnapshotSchema },
+  /** Refuses an expiry in the past or within the next minute (`expiryProblem`): Incus would delete the snapshot at once. */
   'snapshots.setExpiry': { input: SnapshotRef.extend({ expiresAt: IsoTime.nullable() }).strict(), output: SnapshotSchema },
+  /** An empty description clears it. */
+  'snapshots.setDescription': { input: SnapshotRef.extend({ description: z.string().max(DESCRIPTION_MAX) }).strict(), output: SnapshotSchema },
 
   'operations.list': { input: HostRef, output: z.array(OperationSummarySchema) },
   'operations.cancel': { input: HostRef.extend({ id: z.uuid() }).strict(), output: done },

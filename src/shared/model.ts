@@ -3,6 +3,9 @@ import { ErrorInfoSchema } from './errors';
 import { HostStatusSchema } from './hosts';
 
 /** One snapshot as every face of the app shows it. */
+/** The longest snapshot description the app writes. */
+export const DESCRIPTION_MAX = 1000;
+
 export const SnapshotSchema = z.object({
   name: z.string(),
   createdAt: z.string(),
@@ -54,6 +57,10 @@ export const RestoreResultSchema = z.object({
   stateful: z.boolean(),
   /** The pre-restore safety snapshot taken first, or null when it was switched off. */
   safetySnapshot: z.string().nullable(),
+  /** The container was running and was stopped for the restore (`stopFirst`). */
+  stopped: z.boolean(),
+  /** It was stopped for the restore and runs again afterwards (`startAfter`). */
+  startedAgain: z.boolean(),
 });
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;
 

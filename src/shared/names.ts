@@ -52,6 +52,14 @@ export const InstanceNameSchema = z.string().max(200).superRefine((name, ctx) =>
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+/** How many names an error message lists before it gives only the count. */
+export const NAMES_SHOWN = 5;
+
+/** "a, b, c, d, e, …": the first few names, never hundreds (the message says how many there are). */
+export function someNames(names: readonly string[], shown: number = NAMES_SHOWN): string {
+  return names.slice(0, shown).join(', ') + (names.length > shown ? ', …' : '');
+}
+
 const pad = (value: number) => String(value).padStart(2, '0');
 
 /**

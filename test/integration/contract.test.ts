@@ -106,15 +106,17 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     expect(ok(await api['snapshots.info']({ host: 'local', container: name, snapshot: 'c1' }))).toMatchObject({ name: 'c1', container: name });
     expect(ok(await api['snapshots.rename']({ host: 'local', container: name, snapshot: 'c1', newName: 'c2' })).name).toBe('c2');
     expect(ok(await api['snapshots.setExpiry']({ host: 'local', container: name, snapshot: 'c2', expiresAt: '2099-01-01T00:00:00Z' })).expiresAt).toMatch(/^2099/);
+    expect(ok(await api['snapshots.setDescription']({ host: 'local', container: name, snapshot: 'c2', description: 'before the refactor' })).description).toBe('before the refactor');
 
     await writeFile(name, '/root/f', 'second');
     const restored = ok(await api['snapshots.restore']({ host: 'local', container: name, snapshot: 'c2', stopFirst: true }));
-    expect(restored.safetySnapshot).toMatch(/^pre-restore-/);
+    expect(restored).toMatchObject({ safetySnapshot: expect.stringMatching(/^pre-restore-/), stopped: true, startedAgain: true });
     expect(await readFile(name, '/root/f')).toBe('first');
+    expect(await status(name)).toBe('RUNNING');
 
     const branch = ok(await api['snapshots.branch']({ host: 'local', container: name, snapshot: 'c2' }));
-    fixtures.adopt(branch.container);
-    expect(branch.container).toBe(`${name}-c2-copy`);
+    fixtures.adopt(branch.name);
+    expect(branch).toMatchObject({ name: `${name}-c2-copy`, status: 'Stopped', snapshots: [] });
 
     expect(ok(await api['snapshots.deleteMany']({ host: 'local', container: name, snapshots: [restored.safetySnapshot!] }))).toEqual([{ name: restored.safetySnapshot, ok: true }]);
     expect(failed(await api['snapshots.deleteAll']({ host: 'local', container: name, confirmName: 'not-it' })).code).toBe('confirmation-required');
@@ -163,6 +165,7 @@ describe('malformed payloads', () => {
     'snapshots.branch': { host: 'local', container, snapshot: 'keep' },
     'snapshots.rename': { host: 'local', container, snapshot: 'keep', newName: 'other' },
     'snapshots.setExpiry': { host: 'local', container, snapshot: 'keep', expiresAt: null },
+    'snapshots.setDescription': { host: 'local', container, snapshot: 'keep', description: 'fuzz' },
     'operations.list': { host: 'local' },
     'operations.cancel': { host: 'local', id: randomUUID() },
   });

@@ -179,7 +179,7 @@ describe('restore', () => {
   it('names the snapshots a container has when the one asked for is missing', async () => {
     const name = await fixtures.launch(testName('missing'), { stopped: true });
     await incus('snapshot', 'create', name, 'exists');
-    await expectAppError(service.restore(name, 'nope'), 'not-found', /snapshot 'nope' not found for container '.*' \(it has: exists\)/);
+    await expectAppError(service.restore(name, 'nope'), 'not-found', /snapshot 'nope' not found for container '.*' \(it has 1 snapshot: exists\)/);
   });
 });
 
@@ -225,17 +225,20 @@ describe('info and branch', () => {
     await service.create(name, { name: 'idea' });
     await writeFile(name, '/root/idea', 'plan-b');
 
-    const first = await service.branch(name, 'idea');
+    const first = (await service.branch(name, 'idea')).name;
     fixtures.adopt(first);
-    const second = await service.branch(name, 'idea');
+    const second = (await service.branch(name, 'idea')).name;
     fixtures.adopt(second);
     expect(first).toBe(`${name}-idea-copy`);
     expect(second).toBe(`${name}-idea-copy-2`);
     expect(await readFile(first, '/root/idea')).toBe('plan-a');
     expect(await readFile(name, '/root/idea')).toBe('plan-b');
 
-    const named = await service.branch(name, 'idea', `${name}-x`);
+    const made = await service.branch(name, 'idea', `${name}-x`);
+    const named = made.name;
     fixtures.adopt(named);
+    // The new container as the UI shows it, read after the copy: no list refresh needed.
+    expect(made).toMatchObject({ name: named, status: 'Stopped', type: 'container', snapshots: [] });
     await expectAppError(service.branch(name, 'idea', named), 'already-exists', /already exists/);
     await expectAppError(service.branch(name, 'idea', 'bad_name'), 'invalid-input', /must start with a letter/);
   });

@@ -6,8 +6,6 @@ import type { CoiCore } from './core';
 import type { Handlers } from './dispatch';
 import { listOperations } from './operations';
 
-const RUNNING = new Set(['Running', 'Frozen']);
-
 /** One handler per contract call; inputs arrive validated, outputs are validated by `dispatch`. */
 export function createHandlers(core: CoiCore): Handlers {
   const service = (host: string) => core.pool.service(host);
@@ -54,10 +52,8 @@ export function createHandlers(core: CoiCore): Handlers {
 
     'snapshots.list': async ({ host, container }) => service(host).listSnapshots(container),
     'snapshots.create': async ({ host, container, name, stateful, expiresAt }) => service(host).create(container, { name, stateful, expiresAt }),
-    'snapshots.restore': async ({ host, container, snapshot, stateful, safetySnapshot, stopFirst }) => {
-      const snapshots = service(host);
-      if (stopFirst && RUNNING.has((await snapshots.getContainer(container)).status)) await snapshots.stop(container);
-      const result = await snapshots.restore(container, snapshot, { stateful, safetySnapshot });
+    'snapshots.restore': async ({ host, container, snapshot, stateful, safetySnapshot, stopFirst, startAfter }) => {
+      const result = await service(host).restore(container, snapshot, { stateful, safetySnapshot, stopFirst, startAfter });
       if (!result) throw new AppError('internal', 'the restore was not carried out');
       return result;
     },
@@ -74,9 +70,10 @@ export function createHandlers(core: CoiCore): Handlers {
       return service(host).deleteMany(container, snapshots.map((snapshot) => snapshot.name));
     },
     'snapshots.info': async ({ host, container, snapshot }) => service(host).info(container, snapshot),
-    'snapshots.branch': async ({ host, container, snapshot, target }) => ({ container: await service(host).branch(container, snapshot, target) }),
+    'snapshots.branch': async ({ host, container, snapshot, target }) => service(host).branch(container, snapshot, target),
     'snapshots.rename': async ({ host, container, snapshot, newName }) => service(host).rename(container, snapshot, newName),
     'snapshots.setExpiry': async ({ host, container, snapshot, expiresAt }) => service(host).setExpiry(container, snapshot, expiresAt),
+    'snapshots.setDescription': async ({ host, container, snapshot, description }) => service(host).setDescription(container, snapshot, description),
 
     'operations.list': async ({ host }) => listOperations(core.pool.client(host)),
     'operations.cancel': async ({ host, id }) => {

@@ -1,30 +1,7 @@
 import type { HostConfig, HostStatus } from '../../shared/hosts';
 import type { Container, DeleteOutcome, HostOverview, HostTestResult, Snapshot, SnapshotDetail } from '../../shared/model';
 
-/** The JSON shapes `coi snapshot … --format json` prints, so scripts written for coi keep working. */
-export function snapshotJson(snapshot: Snapshot) {
-  return {
-    name: snapshot.name,
-    created_at: snapshot.createdAt,
-    expires_at: snapshot.expiresAt,
-    stateful: snapshot.stateful,
-    size: snapshot.sizeBytes,
-    description: snapshot.description,
-  };
-}
-
-export function snapshotDetailJson(detail: SnapshotDetail) {
-  return {
-    ...snapshotJson(detail),
-    container: detail.container,
-    last_used_at: detail.lastUsedAt,
-    architecture: detail.architecture,
-    ephemeral: detail.ephemeral,
-    profiles: detail.profiles,
-    config: detail.config,
-    devices: detail.devices,
-  };
-}
+export { toJson } from '../../shared/snapshot-json';
 
 export function containerJson(container: Container) {
   return {
@@ -38,8 +15,6 @@ export function containerJson(container: Container) {
     newest_snapshot: container.snapshots[0]?.name ?? null,
   };
 }
-
-export const toJson = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
 /** Columns padded to their widest cell, two spaces apart. */
 export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -1,8 +1,11 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { AppError } from '../errors';
-import type { SnapshotService } from '../snapshots/service';
-import { allSnapshotsText, deleteOutcomeText, snapshotDetailJson, snapshotInfoText, snapshotJson, snapshotListText, toJson } from './format';
+import type { RestoreResult } from '../../shared/model';
+import type { RestorePlan, SnapshotService } from '../snapshots/service';
+import { someNames } from '../../shared/names';
+import { snapshotDetailJson, snapshotJson } from '../../shared/snapshot-json';
+import { allSnapshotsText, deleteOutcomeText, snapshotInfoText, snapshotListText, toJson } from './format';
 import { confirm, UsageError } from './io';
 import { formatOption, withHostOptions } from './options';
 import type { CliSession, HostChoice } from './session';
@@ -62,31 +65,37 @@ export function snapshotCommand(session: CliSession): Command {
 
   snapshot
     .command('restore')
-    .description('Restore a stopped container to a snapshot (a pre-restore safety snapshot is taken first)')
+    .description('Restore a container to a snapshot (a pre-restore safety snapshot is taken first)')
     .argument('<name>')
     .addOption(containerOption())
     .option('-f, --force', 'skip the confirmation')
     .option('--stateful', 'restore process memory too (stateful snapshots only)')
     .option('--no-safety-snapshot', 'do not take the pre-restore safety snapshot')
-    .action(async (name: string, options: HostChoice & { container?: string; force?: boolean; stateful?: boolean; safetySnapshot: boolean }) => {
-      const service = await session.service(options);
-      const container = await session.container(service, options.container);
-      const kept = options.safetySnapshot
-        ? 'Changes since the snapshot will be kept only in a pre-restore safety snapshot.'
-        : 'All changes since the snapshot will be lost.';
-      const warning = `WARNING: This will restore container '${container}' to snapshot '${name}'.\n${kept}`;
-      const result = await service.restore(container, name, {
-        stateful: options.stateful,
-        safetySnapshot: options.safetySnapshot,
-        confirm: options.force ? undefined : () => confirm(session.io, warning, `restore '${container}'`),
-        wait: session.wait,
-      });
-      if (!result) return session.say('Aborted');
-      session.say(`Restored container '${container}' from snapshot '${name}'`);
-      if (result.safetySnapshot) {
-        session.say(`The state before the restore is in snapshot '${result.safetySnapshot}' (undo: coi-desktop snapshot restore ${result.safetySnapshot} -c ${container})`);
-      }
-    });
+    .option('--stop', 'stop a running container first, and start it again afterwards')
+    .option('--no-start', 'with --stop: leave the container stopped after the restore')
+    .action(
+      async (
+        name: string,
+        options: HostChoice & { container?: string; force?: boolean; stateful?: boolean; safetySnapshot: boolean; stop?: boolean; start: boolean },
+      ) => {
+        if (!options.start && !options.stop) throw new UsageError('--no-start goes with --stop (a stopped container stays stopped anyway)');
+        const service = await session.service(options);
+        const container = await session.container(service, options.container);
+        const result = await service.restore(container, name, {
+          stateful: options.stateful,
+          safetySnapshot: options.safetySnapshot,
+          stopFirst: options.stop,
+          startAfter: options.start,
+          confirm: options.force ? undefined : (plan) => confirm(session.io, restoreWarning(container, name, options.safetySnapshot, plan), `restore '${container}'`),
+          wait: session.wait,
+        });
+        if (!result) return session.say('Aborted');
+        session.say(restoreDoneText(result));
+        if (result.safetySnapshot) {
+          session.say(`The state before the restore is in snapshot '${result.safetySnapshot}' (undo: coi-desktop snapshot restore ${result.safetySnapshot} -c ${container}${result.stopped ? ' --stop' : ''})`);
+        }
+      },
+    );
 
   snapshot
     .command('delete')
@@ -121,6 +130,19 @@ export function snapshotCommand(session: CliSession): Command {
     });
 
   snapshot
+    .command('describe')
+    .description("Set a snapshot's description (an empty one clears it)")
+    .argument('<name>')
+    .argument('<description>')
+    .addOption(containerOption())
+    .action(async (name: string, description: string, options: HostChoice & { container?: string }) => {
+      const service = await session.service(options);
+      const container = await session.container(service, options.container);
+      const updated = await service.setDescription(container, name, description);
+      session.say(updated.description ? `Snapshot '${name}' is now described as '${updated.description}'` : `Snapshot '${name}' has no description now`);
+    });
+
+  snapshot
     .command('branch')
     .description('Copy a snapshot into a new container (default name <container>-<snapshot>-copy)')
     .argument('<name>')
@@ -130,11 +152,27 @@ export function snapshotCommand(session: CliSession): Command {
       const service = await session.service(options);
       const container = await session.container(service, options.container);
       const made = await service.branch(container, name, target, session.wait);
-      session.say(`Created container '${made}' from snapshot '${name}' of '${container}'`);
+      session.say(`Created container '${made.name}' from snapshot '${name}' of '${container}'`);
     });
 
   for (const command of snapshot.commands) withHostOptions(command);
   return snapshot;
+}
+
+function restoreWarning(container: string, snapshot: string, safetySnapshot: boolean, plan: RestorePlan): string {
+  const steps = plan.stops
+    ? `This will stop container '${container}', restore it to snapshot '${snapshot}'${plan.startsAgain ? ' and start it again' : ' and leave it stopped'}.`
+    : `This will restore container '${container}' to snapshot '${snapshot}'.`;
+  const kept = safetySnapshot
+    ? 'Changes since the snapshot will be kept only in a pre-restore safety snapshot.'
+    : 'All changes since the snapshot will be lost.';
+  return `WARNING: ${steps}\n${kept}`;
+}
+
+function restoreDoneText(result: RestoreResult): string {
+  const restored = `Restored container '${result.container}' from snapshot '${result.snapshot}'`;
+  if (!result.stopped) return restored;
+  return result.startedAgain ? `${restored}; it was stopped for the restore and is running again` : `${restored}; it was stopped for the restore and is left stopped`;
 }
 
 async function deleteAll(session: CliSession, service: SnapshotService, container: string, force: boolean): Promise<void> {
@@ -149,6 +187,6 @@ async function deleteAll(session: CliSession, service: SnapshotService, containe
   const outcomes = await service.deleteMany(container, names, (outcome) => session.io.stderr.write(deleteOutcomeText(outcome)));
   const failed = outcomes.filter((outcome) => !outcome.ok);
   if (failed.length > 0) {
-    throw new AppError('operation-failed', `${failed.length} of ${outcomes.length} snapshot(s) could not be deleted: ${failed.map((f) => f.name).join(', ')}`);
+    throw new AppError('operation-failed', `${failed.length} of ${outcomes.length} snapshot(s) could not be deleted: ${someNames(failed.map((f) => f.name))}`);
   }
 }

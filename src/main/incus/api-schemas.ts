@@ -65,6 +65,15 @@ export const InstanceFullSchema = z.object({
   project: z.string().nullish(),
   location: z.string().nullish(),
   expanded_config: stringMap,
+  expanded_devices: deviceMap,
   snapshots: z.array(InstanceSnapshotSchema).nullish().transform((value) => value ?? []),
 });
 export type InstanceFull = z.infer<typeof InstanceFullSchema>;
+
+/** A storage volume, or a volume snapshot (named `instance/snapshot`), as far as the app reads it. */
+export const StorageVolumeSchema = z.object({
+  name: z.string(),
+  type: z.string().nullish(),
+  description: z.string().nullish().transform((value) => value ?? ''),
+});
+export type StorageVolume = z.infer<typeof StorageVolumeSchema>;

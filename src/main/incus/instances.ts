@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InstanceFullSchema, InstanceSnapshotSchema, type InstanceFull, type InstanceSnapshot, type Operation } from './api-schemas';
+import { InstanceFullSchema, InstanceSnapshotSchema, StorageVolumeSchema, type InstanceFull, type InstanceSnapshot, type Operation, type StorageVolume } from './api-schemas';
 import type { IncusClient, WaitOptions } from './client';
 
 /** The Incus endpoints the app uses, one function each; names are encoded, never trusted raw. */
@@ -76,4 +76,32 @@ export function changeState(
 export async function listInstanceNames(client: IncusClient): Promise<string[]> {
   const urls = await client.query('GET', '/1.0/instances', z.array(z.string()));
   return urls.map((url) => decodeURIComponent(url.slice(url.lastIndexOf('/') + 1).split('?')[0] ?? ''));
+}
+
+/**
+ * Where an instance's snapshots keep their descriptions: Incus 6.0 has no description on instance
+ * snapshots, but each one is backed by a snapshot of the instance's root volume, which has one.
+ */
+export interface SnapshotVolumes {
+  pool: string;
+  /** The volume type: `container` or `virtual-machine`. */
+  type: string;
+  instance: string;
+}
+
+const volumeSnapshotsPath = (at: SnapshotVolumes) =>
+  `/1.0/storage-pools/${enc(at.pool)}/volumes/${enc(at.type)}/${enc(at.instance)}/snapshots`;
+
+/** The volume snapshots of one instance's root volume (names `instance/snapshot`). */
+export function listVolumeSnapshots(client: IncusClient, at: SnapshotVolumes): Promise<StorageVolume[]> {
+  return client.query('GET', `${volumeSnapshotsPath(at)}?recursion=1`, z.array(StorageVolumeSchema));
+}
+
+/** Every volume of a pool, volume snapshots included (named `instance/snapshot`). */
+export function listPoolVolumes(client: IncusClient, pool: string): Promise<StorageVolume[]> {
+  return client.query('GET', `/1.0/storage-pools/${enc(pool)}/volumes?recursion=1`, z.array(StorageVolumeSchema));
+}
+
+export async function setVolumeSnapshotDescription(client: IncusClient, at: SnapshotVolumes, snapshot: string, description: string): Promise<void> {
+  await client.query('PATCH', `${volumeSnapshotsPath(at)}/${enc(snapshot)}`, z.unknown(), { description });
 }

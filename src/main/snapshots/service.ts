@@ -1,6 +1,7 @@
-import { instanceNameProblem, snapshotNameProblem, timestampedName } from '../../shared/names';
+import { expiryProblem } from '../../shared/expiry';
+import { instanceNameProblem, snapshotNameProblem, someNames, timestampedName } from '../../shared/names';
 import type { Container, DeleteOutcome, RestoreResult, Snapshot, SnapshotDetail } from '../../shared/model';
-import type { InstanceFull, InstanceSnapshot } from '../incus/api-schemas';
+import type { InstanceFull, InstanceSnapshot, StorageVolume } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
 import { isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
@@ -25,9 +26,21 @@ export interface RestoreOptions {
   stateful?: boolean;
   /** Take a `pre-restore-…` snapshot first so the restore can be undone (default true). */
   safetySnapshot?: boolean;
+  /** Stop a running container first; without it a running container is refused. */
+  stopFirst?: boolean;
+  /** Start the container again afterwards when it was stopped for the restore (default true). */
+  startAfter?: boolean;
   /** Asked after every check has passed and before anything changes; false aborts. */
-  confirm?: () => Promise<boolean>;
+  confirm?: (plan: RestorePlan) => Promise<boolean>;
   wait?: WaitOptions;
+}
+
+/** What a restore is about to do, for the confirmation. */
+export interface RestorePlan {
+  /** The container runs and is stopped first. */
+  stops: boolean;
+  /** It is started again afterwards. */
+  startsAgain: boolean;
 }
 
 const RUNNING_STATES = new Set(['Running', 'Frozen']);
@@ -43,9 +56,13 @@ export class SnapshotService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Every instance with its snapshots, COI containers first, in one request. */
+  /** Every instance with its snapshots, COI containers first: one request, then one per storage pool for the descriptions. */
   async listContainers(): Promise<Container[]> {
-    const containers = (await api.listInstances(this.client)).map((instance) => this.toContainer(instance));
+    const instances = await api.listInstances(this.client);
+    const pools = [...new Set(instances.flatMap((instance) => snapshotVolumes(instance)?.pool ?? []))];
+    const perPool = await Promise.all(pools.map((pool) => this.volumeDescriptions(() => api.listPoolVolumes(this.client, pool))));
+    const descriptions = new Map(perPool.flatMap((map) => [...map]));
+    const containers = instances.map((instance) => this.toContainer(instance, descriptions));
     return containers.sort((a, b) => Number(b.coi) - Number(a.coi) || a.name.localeCompare(b.name));
   }
 
@@ -58,7 +75,12 @@ export class SnapshotService {
   }
 
   async getContainer(name: string): Promise<Container> {
-    return this.toContainer(await this.instance(name));
+    const instance = await this.instance(name);
+    const volumes = snapshotVolumes(instance);
+    const descriptions = volumes && instance.snapshots.length > 0
+      ? await this.volumeDescriptions(() => api.listVolumeSnapshots(this.client, volumes))
+      : new Map<string, string>();
+    return this.toContainer(instance, descriptions);
   }
 
   async listSnapshots(container: string): Promise<Snapshot[]> {
@@ -67,6 +89,7 @@ export class SnapshotService {
 
   async create(container: string, options: CreateOptions = {}): Promise<Snapshot> {
     if (options.name !== undefined) assertSnapshotName(options.name);
+    if (options.expiresAt !== undefined) this.assertExpiry(options.expiresAt);
     const instance = await this.instance(container);
     const taken = new Set(instance.snapshots.map((snapshot) => snapshot.name));
     const name = options.name ?? freeName(timestampedName('snap', this.now()), taken);
@@ -78,18 +101,17 @@ export class SnapshotService {
     return toSnapshot(await api.getSnapshot(this.client, container, name));
   }
 
-  /** Restores a stopped container; null when `confirm` declined. */
+  /**
+   * Restores a container to a snapshot; null when `confirm` declined. Everything that can be checked
+   * is checked before anything changes; then the safety snapshot, the stop (`stopFirst`), the restore
+   * and the start again (`startAfter`). A restore that fails after the stop starts the container
+   * again, and the error says both.
+   */
   async restore(container: string, snapshot: string, options: RestoreOptions = {}): Promise<RestoreResult | null> {
     assertSnapshotName(snapshot);
     const instance = await this.instance(container);
     const target = instance.snapshots.find((candidate) => candidate.name === snapshot);
     if (!target) throw snapshotNotFound(container, snapshot, instance);
-    if (RUNNING_STATES.has(instance.status)) {
-      throw new AppError(
-        'container-running',
-        `container '${container}' must be stopped before restore (it is ${instance.status.toLowerCase()}; use 'coi-desktop container stop ${container}')`,
-      );
-    }
     const stateful = options.stateful ?? false;
     if (stateful && !target.stateful) {
       throw new AppError(
@@ -97,10 +119,25 @@ export class SnapshotService {
         `snapshot '${snapshot}' of container '${container}' holds no process memory; restore it without --stateful`,
       );
     }
-    if (options.confirm && !(await options.confirm())) return null;
+    const running = RUNNING_STATES.has(instance.status);
+    if (running && !options.stopFirst) {
+      throw new AppError(
+        'container-running',
+        `container '${container}' must be stopped before restore (it is ${instance.status.toLowerCase()}); add --stop to stop it first and start it again afterwards, or stop it yourself: 'coi-desktop container stop ${container}'`,
+      );
+    }
+    const plan: RestorePlan = { stops: running, startsAgain: running && (options.startAfter ?? true) };
+    if (options.confirm && !(await options.confirm(plan))) return null;
+
     const safetySnapshot = options.safetySnapshot === false ? null : await this.takeSafetySnapshot(instance, options.wait);
-    await api.restoreSnapshot(this.client, container, snapshot, stateful, options.wait);
-    return { container, snapshot, stateful, safetySnapshot };
+    if (plan.stops) await this.stopForRestore(container, safetySnapshot, options.wait);
+    try {
+      await api.restoreSnapshot(this.client, container, snapshot, stateful, options.wait);
+    } catch (error) {
+      throw await this.restoreFailed(container, snapshot, error, { stopped: plan.stops, safetySnapshot }, options.wait);
+    }
+    const startedAgain = plan.startsAgain ? await this.startAfterRestore(container, snapshot, safetySnapshot, options.wait) : false;
+    return { container, snapshot, stateful, safetySnapshot, stopped: plan.stops, startedAgain };
   }
 
   async delete(container: string, snapshot: string, wait?: WaitOptions): Promise<void> {
@@ -129,16 +166,14 @@ export class SnapshotService {
 
   async info(container: string, snapshot: string): Promise<SnapshotDetail> {
     assertSnapshotName(snapshot);
-    try {
-      return toSnapshotDetail(container, await api.getSnapshot(this.client, container, snapshot));
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      throw snapshotNotFound(container, snapshot, await this.instance(container));
-    }
+    const instance = await this.instance(container);
+    if (!instance.snapshots.some((candidate) => candidate.name === snapshot)) throw snapshotNotFound(container, snapshot, instance);
+    const [detail, description] = await Promise.all([api.getSnapshot(this.client, container, snapshot), this.description(instance, snapshot)]);
+    return toSnapshotDetail(container, detail, description);
   }
 
-  /** A new container copied from a snapshot; returns the new container's name. */
-  async branch(container: string, snapshot: string, target?: string, wait?: WaitOptions): Promise<string> {
+  /** A new container copied from a snapshot; returns it as read after the copy. */
+  async branch(container: string, snapshot: string, target?: string, wait?: WaitOptions): Promise<Container> {
     assertSnapshotName(snapshot);
     const instance = await this.instance(container);
     if (!instance.snapshots.some((candidate) => candidate.name === snapshot)) throw snapshotNotFound(container, snapshot, instance);
@@ -148,7 +183,7 @@ export class SnapshotService {
     if (problem) throw new AppError('invalid-input', problem);
     if (names.has(name)) throw new AppError('already-exists', `a container named '${name}' already exists`);
     await api.copyFromSnapshot(this.client, container, snapshot, name, wait);
-    return name;
+    return this.getContainer(name);
   }
 
   /** Renames a snapshot; the new name is held to the same rules as a new snapshot's. */
@@ -161,19 +196,34 @@ export class SnapshotService {
       throw new AppError('already-exists', `snapshot '${newName}' already exists for container '${container}'`);
     }
     await api.renameSnapshot(this.client, container, snapshot, newName, wait);
-    return toSnapshot(await api.getSnapshot(this.client, container, newName));
+    return this.readSnapshot(instance, newName);
   }
 
-  /** Sets when Incus deletes the snapshot (ISO time), or never (null). */
+  /**
+   * Sets when Incus deletes the snapshot (ISO time), or never (null). An expiry in the past or within
+   * the next minute is refused: Incus would delete the snapshot at its next pruning.
+   */
   async setExpiry(container: string, snapshot: string, expiresAt: string | null, wait?: WaitOptions): Promise<Snapshot> {
     assertSnapshotName(snapshot);
-    try {
-      await api.setSnapshotExpiry(this.client, container, snapshot, expiresAt, wait);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      throw snapshotNotFound(container, snapshot, await this.instance(container));
-    }
-    return toSnapshot(await api.getSnapshot(this.client, container, snapshot));
+    if (expiresAt !== null) this.assertExpiry(expiresAt);
+    const instance = await this.instance(container);
+    if (!instance.snapshots.some((candidate) => candidate.name === snapshot)) throw snapshotNotFound(container, snapshot, instance);
+    await api.setSnapshotExpiry(this.client, container, snapshot, expiresAt, wait);
+    return this.readSnapshot(instance, snapshot);
+  }
+
+  /**
+   * Sets a snapshot's description (empty clears it). Incus 6.0 has no description on instance
+   * snapshots, so it is kept on the snapshot of the root volume behind it (`snapshotVolumes`).
+   */
+  async setDescription(container: string, snapshot: string, description: string): Promise<Snapshot> {
+    assertSnapshotName(snapshot);
+    const instance = await this.instance(container);
+    if (!instance.snapshots.some((candidate) => candidate.name === snapshot)) throw snapshotNotFound(container, snapshot, instance);
+    const volumes = snapshotVolumes(instance);
+    if (!volumes) throw new AppError('incus', `container '${container}' has no root disk, so its snapshots cannot hold a description`);
+    await api.setVolumeSnapshotDescription(this.client, volumes, snapshot, description);
+    return this.readSnapshot(instance, snapshot);
   }
 
   async start(container: string, wait?: WaitOptions): Promise<void> {
@@ -185,6 +235,81 @@ export class SnapshotService {
   async stop(container: string, options: { timeoutSeconds?: number; force?: boolean } = {}, wait?: WaitOptions): Promise<void> {
     await this.instance(container);
     await api.changeState(this.client, container, 'stop', { force: options.force ?? false, timeoutSeconds: options.timeoutSeconds ?? 30 }, wait);
+  }
+
+  private assertExpiry(expiresAt: string): void {
+    const problem = expiryProblem(expiresAt, this.now());
+    if (problem) throw new AppError('invalid-input', problem);
+  }
+
+  /** Stops the container for a restore; when that fails nothing is restored, and the error says so. */
+  private async stopForRestore(container: string, safetySnapshot: string | null, wait?: WaitOptions): Promise<void> {
+    try {
+      await api.changeState(this.client, container, 'stop', { force: false, timeoutSeconds: 30 }, wait);
+    } catch (error) {
+      const info = toErrorInfo(error);
+      const kept = safetySnapshot ? ` (the safety snapshot '${safetySnapshot}' was taken)` : '';
+      throw new AppError(info.code, `restore not started: container '${container}' could not be stopped (${info.message}); nothing was restored${kept}`, { stopped: false, safetySnapshot });
+    }
+  }
+
+  /**
+   * The error of a restore that failed: when the container was stopped for it, it is started again
+   * first, and the error says how that went too.
+   */
+  private async restoreFailed(container: string, snapshot: string, error: unknown, done: { stopped: boolean; safetySnapshot: string | null }, wait?: WaitOptions): Promise<AppError> {
+    const cause = isNotFound(error) ? snapshotNotFound(container, snapshot, await this.instance(container)) : error;
+    const info = toErrorInfo(cause);
+    if (!done.stopped) return new AppError(info.code, `restore failed: ${info.message}`, { ...done, startedAgain: false });
+    const restarted = await this.startIfStopped(container, wait).then(
+      () => undefined,
+      (startError: unknown) => toErrorInfo(startError).message,
+    );
+    const after = restarted === undefined
+      ? 'the container was started again'
+      : `starting the container again failed too (${restarted}); start it with 'coi-desktop container start ${container}'`;
+    return new AppError(info.code, `restore failed: ${info.message}; ${after}`, { ...done, startedAgain: restarted === undefined });
+  }
+
+  /** Starts the container again after a restore; a failure is an error that says the restore itself was done. */
+  private async startAfterRestore(container: string, snapshot: string, safetySnapshot: string | null, wait?: WaitOptions): Promise<boolean> {
+    try {
+      await this.startIfStopped(container, wait);
+      return true;
+    } catch (error) {
+      throw new AppError(
+        toErrorInfo(error).code,
+        `container '${container}' was restored to snapshot '${snapshot}', but starting it again failed (${toErrorInfo(error).message}); start it with 'coi-desktop container start ${container}'`,
+        { restored: true, safetySnapshot, stopped: true, startedAgain: false },
+      );
+    }
+  }
+
+  /** Starts the container unless it already runs (a stateful restore brings it back running). */
+  private async startIfStopped(container: string, wait?: WaitOptions): Promise<void> {
+    if (RUNNING_STATES.has((await api.getInstance(this.client, container)).status)) return;
+    await api.changeState(this.client, container, 'start', {}, wait);
+  }
+
+  /** One snapshot as the app shows it, its description read from the volume snapshot behind it. */
+  private async readSnapshot(instance: InstanceFull, name: string): Promise<Snapshot> {
+    const [snapshot, description] = await Promise.all([api.getSnapshot(this.client, instance.name, name), this.description(instance, name)]);
+    return toSnapshot(snapshot, description);
+  }
+
+  private async description(instance: InstanceFull, snapshot: string): Promise<string | undefined> {
+    const volumes = snapshotVolumes(instance);
+    if (!volumes) return undefined;
+    return (await this.volumeDescriptions(() => api.listVolumeSnapshots(this.client, volumes))).get(`${instance.name}/${snapshot}`);
+  }
+
+  /**
+   * Snapshot descriptions by `instance/snapshot`. They are extra information: when the volumes cannot
+   * be read (a project without access to the pool), the snapshots are shown without them.
+   */
+  private async volumeDescriptions(read: () => Promise<StorageVolume[]>): Promise<Map<string, string>> {
+    const volumes = await read().catch(() => []);
+    return new Map(volumes.filter((volume) => volume.name.includes('/')).map((volume) => [volume.name, volume.description]));
   }
 
   private async takeSafetySnapshot(instance: InstanceFull, wait?: WaitOptions): Promise<string> {
@@ -212,7 +337,7 @@ export class SnapshotService {
     }
   }
 
-  private toContainer(instance: InstanceFull): Container {
+  private toContainer(instance: InstanceFull, descriptions: ReadonlyMap<string, string>): Container {
     return {
       name: instance.name,
       status: instance.status,
@@ -220,7 +345,7 @@ export class SnapshotService {
       createdAt: instance.created_at,
       coi: isCoiContainer(instance.name, this.options.coiPrefix),
       statefulCapable: instance.expanded_config['migration.stateful'] === 'true',
-      snapshots: instance.snapshots.map(toSnapshot).sort(newestFirst),
+      snapshots: instance.snapshots.map((snapshot) => toSnapshot(snapshot, descriptions.get(`${instance.name}/${snapshot.name}`))).sort(newestFirst),
     };
   }
 }
@@ -230,30 +355,39 @@ function assertSnapshotName(name: string): void {
   if (problem) throw new AppError('invalid-input', problem);
 }
 
+/** Names a few of the snapshots the container has, newest first, and their count: never hundreds. */
 function snapshotNotFound(container: string, snapshot: string, instance: InstanceFull): AppError {
-  const names = instance.snapshots.map((candidate) => candidate.name);
-  const known = names.length > 0 ? ` (it has: ${names.join(', ')})` : ' (it has no snapshots)';
-  return new AppError('not-found', `snapshot '${snapshot}' not found for container '${container}'${known}`);
+  const names = instance.snapshots.map((candidate) => toSnapshot(candidate)).sort(newestFirst).map((candidate) => candidate.name);
+  const has = names.length === 0 ? 'it has no snapshots' : `it has ${names.length} snapshot${names.length === 1 ? '' : 's'}: ${someNames(names)}`;
+  return new AppError('not-found', `snapshot '${snapshot}' not found for container '${container}' (${has})`);
+}
+
+/** The root volume whose snapshots back the instance's snapshots, or null when it has no root disk. */
+function snapshotVolumes(instance: InstanceFull): api.SnapshotVolumes | null {
+  const root = Object.values(instance.expanded_devices).find((device) => device.type === 'disk' && device.path === '/' && device.pool);
+  if (!root?.pool) return null;
+  return { pool: root.pool, type: instance.type === 'virtual-machine' ? 'virtual-machine' : 'container', instance: instance.name };
 }
 
 /** Incus trims trailing zeros of fractional seconds, so times are compared as dates, not strings. */
 const newestFirst = (a: Snapshot, b: Snapshot) =>
   Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.name.localeCompare(a.name);
 
-function toSnapshot(snapshot: InstanceSnapshot): Snapshot {
+/** `description`: the volume snapshot's, where it was read (Incus 6.0 instance snapshots have none). */
+function toSnapshot(snapshot: InstanceSnapshot, description?: string): Snapshot {
   return {
     name: snapshot.name,
     createdAt: snapshot.created_at,
     expiresAt: snapshot.expires_at,
     stateful: snapshot.stateful,
     sizeBytes: typeof snapshot.size === 'number' && snapshot.size >= 0 ? snapshot.size : null,
-    description: snapshot.description,
+    description: description || snapshot.description,
   };
 }
 
-function toSnapshotDetail(container: string, snapshot: InstanceSnapshot): SnapshotDetail {
+function toSnapshotDetail(container: string, snapshot: InstanceSnapshot, description?: string): SnapshotDetail {
   return {
-    ...toSnapshot(snapshot),
+    ...toSnapshot(snapshot, description),
     container,
     architecture: snapshot.architecture,
     ephemeral: snapshot.ephemeral,

@@ -1,5 +1,5 @@
 import type { CoiEvent, HostSummary } from '../../../shared/contract';
-import type { HostOverview, OperationSummary } from '../../../shared/model';
+import type { Container, HostOverview, OperationSummary } from '../../../shared/model';
 import { call, errorText } from './api';
 
 export interface Toast {
@@ -88,9 +88,13 @@ class AppState {
   /** Reads one container (a light request): a container page does not wait for its whole host. */
   async refreshContainer(host: string, name: string): Promise<void> {
     const container = await call('containers.get', { host, container: name }).catch(() => undefined);
-    if (!container) return;
+    if (container) this.showContainer(host, container);
+  }
+
+  /** Puts a container just read (or just made, by Branch) into its host's list, so its page shows it at once. */
+  showContainer(host: string, container: Container): void {
     const previous = this.overview[host];
-    const others = (previous?.containers ?? []).filter((candidate) => candidate.name !== name);
+    const others = (previous?.containers ?? []).filter((candidate) => candidate.name !== container.name);
     this.setOverview(host, { host, status: previous?.status ?? { state: 'online', latencyMs: 0 }, containers: [...others, container] });
   }
 

@@ -1,0 +1,33 @@
+import type { Snapshot, SnapshotDetail } from './model';
+
+/**
+ * The JSON shapes `coi snapshot … --format json` prints, so scripts written for coi keep working.
+ * The CLI prints them and the UI's "Copy JSON" copies the same.
+ */
+export function snapshotJson(snapshot: Snapshot) {
+  return {
+    name: snapshot.name,
+    created_at: snapshot.createdAt,
+    expires_at: snapshot.expiresAt,
+    stateful: snapshot.stateful,
+    size: snapshot.sizeBytes,
+    description: snapshot.description,
+  };
+}
+
+/** `snapshot info --format json`: the list fields plus the snapshot's detail. */
+export function snapshotDetailJson(detail: SnapshotDetail) {
+  return {
+    ...snapshotJson(detail),
+    container: detail.container,
+    last_used_at: detail.lastUsedAt,
+    architecture: detail.architecture,
+    ephemeral: detail.ephemeral,
+    profiles: detail.profiles,
+    config: detail.config,
+    devices: detail.devices,
+  };
+}
+
+/** JSON as the CLI prints it and the UI copies it: two-space indented, one trailing newline. */
+export const toJson = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
