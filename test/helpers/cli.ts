@@ -1,7 +1,8 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough, Writable, type Readable } from 'node:stream';
 import { runCli } from '../../src/main/cli/program';
 import { runProcess, type ProcessRun } from './incus';
 
@@ -50,10 +51,30 @@ export async function cli(args: string[], options: CliRunOptions = {}): Promise<
 
 export const BUILT_BIN = join(__dirname, '..', '..', 'bin', 'coi-desktop.cjs');
 
-/** Runs the built `coi-desktop` command as a user would (after `npm run build`). */
-export function cliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+function requireBuilt(): void {
   if (!existsSync(join(__dirname, '..', '..', 'out', 'main', 'cli.js'))) {
     throw new Error('the CLI is not built: run `npm run build` (npm test does) before this test');
   }
+}
+
+/** Runs the built `coi-desktop` command as a user would (after `npm run build`). */
+export function cliProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  requireBuilt();
   return runProcess(process.execPath, [BUILT_BIN, ...args], { ...process.env, COI_DESKTOP_CONFIG_DIR: ownConfigDir, ...env });
+}
+
+/** Starts the built `coi-desktop` command with piped stdout and stderr, for tests that signal it or close its pipes. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcessByStdio<null, Readable, Readable> {
+  requireBuilt();
+  return spawn(process.execPath, [BUILT_BIN, ...args], { env: { ...process.env, COI_DESKTOP_CONFIG_DIR: ownConfigDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** The exit code (or 128 + signal number) and what the process wrote to stderr. */
+export function exited(child: ChildProcessByStdio<null, Readable, Readable>): Promise<{ code: number; stderr: string }> {
+  const err: Buffer[] = [];
+  child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stderr: Buffer.concat(err).toString() }));
+  });
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceHash } from '../../src/main/snapshots/coi-naming';
-import { cli, cliProcess } from '../helpers/cli';
+import { cli, cliProcess, exited, spawnCli } from '../helpers/cli';
+import { silentSocket } from '../helpers/silent-socket';
 import { Fixtures, incus, readFile, requireDaemon, snapshotNames, status, testName, writeFile } from '../helpers/incus';
 
 const fixtures = new Fixtures();
@@ -195,5 +196,36 @@ describe('branch and usage', () => {
     const run = await cliProcess(['snapshot', 'list', '-c', name, '--format', 'json']);
     expect(run.code).toBe(0);
     expect((JSON.parse(run.stdout) as { snapshots: { name: string }[] }).snapshots.map((s) => s.name)).toEqual(['one']);
+  });
+});
+
+describe('a stuck daemon, Ctrl-C and a closed pipe', () => {
+  it('gives up on a socket that accepts and stays silent, and says what to check', async () => {
+    const stuck = await silentSocket();
+    const run = await cliProcess(['snapshot', 'list', '-c', 'x'], { INCUS_SOCKET: stuck.path, COI_DESKTOP_REQUEST_TIMEOUT_MS: '300' });
+    await stuck.close();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^Error: Incus at ${stuck.path} accepted the connection but did not answer GET /1.0/instances\\S* within 0.3 s: is the daemon stuck\\?`));
+  });
+
+  it('ends with exit code 130 at the first Ctrl-C, saying what it abandoned', async () => {
+    const stuck = await silentSocket();
+    const child = spawnCli(['snapshot', 'list', '-c', 'x'], { INCUS_SOCKET: stuck.path });
+    const done = exited(child);
+    await stuck.requested;
+    const started = Date.now();
+    child.kill('SIGINT');
+    const run = await done;
+    await stuck.close();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(new RegExp(`Interrupted while waiting for Incus at ${stuck.path} to answer GET /1.0/instances`));
+  });
+
+  it('ends quietly with the usual status when its output pipe is closed early (| head -c 10)', async () => {
+    const child = spawnCli(['snapshot', 'list', '--all', '--format', 'json'], { COI_CONTAINER_PREFIX: ownPrefix() });
+    child.stdout.destroy(); // the reader has gone before the command writes
+    const run = await exited(child);
+    expect(run).toEqual({ code: 0, stderr: '' });
   });
 });

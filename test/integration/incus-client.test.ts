@@ -1,11 +1,15 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../../src/main/incus/api-schemas';
 import { IncusClient } from '../../src/main/incus/client';
-import { IncusError, IncusOperationError, IncusUnreachableError } from '../../src/main/incus/errors';
+import { IncusError, IncusInterruptedError, IncusOperationError, IncusUnreachableError } from '../../src/main/incus/errors';
 import { getInstance, listInstanceNames, listInstances } from '../../src/main/incus/instances';
 import { createLocalDispatcher } from '../../src/main/incus/local-socket';
 import { progressText } from '../../src/main/incus/progress';
 import { Fixtures, incus, localClient, requireDaemon, testName } from '../helpers/incus';
+import { silentSocket } from '../helpers/silent-socket';
 
 const fixtures = new Fixtures();
 let client: IncusClient;
@@ -58,15 +62,18 @@ describe('IncusClient over the local socket', () => {
     expect(progressText(seen[0]!)).toBe('Executing command…');
   });
 
-  it("passes on the daemon's refusal to cancel and still waits for the result", async () => {
+  it("ends the wait on an interruption and passes on the daemon's refusal to cancel", async () => {
     const name = await fixtures.launch(testName('opcancel'));
     const abort = new AbortController();
-    const refusals: string[] = [];
     const body = { command: ['sleep', '2'], 'wait-for-websocket': false, interactive: false };
-    const running = client.run('POST', `/1.0/instances/${name}/exec`, body, { signal: abort.signal, onCancelRefused: (reason) => refusals.push(reason) });
+    const running = client.run('POST', `/1.0/instances/${name}/exec`, body, { signal: abort.signal, intervalSeconds: 30 });
     setTimeout(() => abort.abort(), 300);
-    expect((await running).status).toBe('Success');
-    expect(refusals).toEqual(["This operation can't be cancelled"]);
+    const started = Date.now();
+    const error = await running.catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1_500); // not the 2 s the command runs, nor the 30 s wait
+    expect(error).toBeInstanceOf(IncusInterruptedError);
+    const id = (error as IncusInterruptedError).operationId;
+    expect((error as Error).message).toBe(`Interrupted: Incus cannot cancel operation ${id} (This operation can't be cancelled); it goes on there: see 'incus operation show ${id}'`);
   });
 
   it('says the operation is lost when it has already vanished', async () => {
@@ -89,5 +96,51 @@ describe('IncusClient over the local socket', () => {
     const started = Date.now();
     await incus('query', '/1.0');
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('a daemon that does not answer, or a socket that is no socket', () => {
+  it('bounds a request to a socket that accepts and stays silent, and says so', async () => {
+    const stuck = await silentSocket();
+    const silent = new IncusClient({ dispatcher: createLocalDispatcher(stuck.path), endpoint: stuck.path, requestTimeoutMs: 300 });
+    const error = await listInstanceNames(silent).catch((e: unknown) => e);
+    await silent.close();
+    await stuck.close();
+    expect(error).toBeInstanceOf(IncusUnreachableError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Incus at ${stuck.path} accepted the connection but did not answer GET /1.0/instances\\S* within 0.3 s: is the daemon stuck\\?`),
+    );
+  });
+
+  it('abandons a pending request at once when interrupted', async () => {
+    const stuck = await silentSocket();
+    const interrupt = new AbortController();
+    const silent = new IncusClient({ dispatcher: createLocalDispatcher(stuck.path), endpoint: stuck.path, signal: interrupt.signal });
+    const pending = listInstanceNames(silent).catch((e: unknown) => e);
+    await stuck.requested;
+    interrupt.abort();
+    const error = await pending;
+    await silent.close();
+    await stuck.close();
+    expect(error).toBeInstanceOf(IncusInterruptedError);
+    expect((error as Error).message).toMatch(`Interrupted while waiting for Incus at ${stuck.path} to answer GET /1.0/instances`);
+  });
+
+  it.each([
+    ['a regular file', (path: string) => writeFileSync(path, '')],
+    ['a directory', (path: string) => mkdirSync(path)],
+  ])('says INCUS_SOCKET names %s, not a socket', async (kind, make) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'coi-notsock-')), 'unix.socket');
+    make(path);
+    const previous = process.env.INCUS_SOCKET;
+    process.env.INCUS_SOCKET = path;
+    const wrong = new IncusClient({ dispatcher: createLocalDispatcher(path), endpoint: path });
+    const error = await listInstanceNames(wrong).catch((e: unknown) => e);
+    await wrong.close();
+    if (previous === undefined) delete process.env.INCUS_SOCKET;
+    else process.env.INCUS_SOCKET = previous;
+    expect((error as Error).message).toBe(
+      `cannot reach Incus at ${path}: INCUS_SOCKET=${path} is ${kind}, not a socket: point INCUS_SOCKET at the Incus daemon's socket (usually /var/lib/incus/unix.socket) or unset it`,
+    );
   });
 });

@@ -33,6 +33,8 @@ export interface CoreOptions {
    * (default); a one-shot command has no use for either.
    */
   liveEvents?: boolean;
+  /** Aborting abandons every pending Incus request and operation wait (Ctrl-C in the CLI). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -138,6 +140,7 @@ export class CoiCore {
       checkHostKeyFor: (host) => this.policy.checkFor(host),
       localSocket: findLocalSocket(this.options.env),
       env: this.options.env,
+      signal: this.options.signal,
       platform: this.options.platform,
       sshDir: join(this.options.home, '.ssh'),
       askPassphrase: this.options.prompts ? this.options.prompts.askPassphrase : this.passphrases.ask,

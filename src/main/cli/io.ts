@@ -13,6 +13,16 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
+/**
+ * A reader that has gone away (`| head -c 10`) is no error: what is written after that is dropped,
+ * and the command ends as it would have, without a stack trace. Other write errors stay fatal.
+ */
+export function dropOutputToClosedPipe(stream: Writable): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 /** A wrong command line: exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -34,12 +44,13 @@ export async function confirm(io: CliIo, warning: string, action: string): Promi
   return answer !== null && /^y(es)?$/i.test(answer.trim());
 }
 
-/** One line typed on the terminal after `question`; null when input ends. */
+/** One line typed on the terminal after `question`; null when input ends; Ctrl-C (the io's signal) throws. */
 export async function ask(io: CliIo, question: string): Promise<string | null> {
   const prompt = createInterface({ input: io.stdin, output: io.stderr, terminal: false });
   try {
-    return await prompt.question(question);
-  } catch {
+    return await prompt.question(question, io.signal ? { signal: io.signal } : {});
+  } catch (error) {
+    if (io.signal?.aborted) throw error;
     return null;
   } finally {
     prompt.close();

@@ -1,16 +1,21 @@
+import { dropOutputToClosedPipe } from './io';
 import { runCli } from './program';
 
-// First Ctrl-C cancels the running Incus operation; a second one stops waiting for it.
+// The first Ctrl-C abandons the pending request, cancels the running Incus operation where the
+// daemon allows it, and ends the command (exit code 130); a second one exits at once.
 const interrupt = new AbortController();
 process.on('SIGINT', () => {
   if (!interrupt.signal.aborted) {
-    process.stderr.write('\nStopping…\n');
+    process.stderr.write('\nStopping… (Ctrl-C again quits at once)\n');
     interrupt.abort();
     return;
   }
-  process.stderr.write('Stopped waiting. An operation already started goes on in Incus: see `incus operation list`.\n');
+  process.stderr.write('Quit at once. An operation already started may go on in Incus: see `incus operation list`.\n');
   process.exit(130);
 });
+
+dropOutputToClosedPipe(process.stdout);
+dropOutputToClosedPipe(process.stderr);
 
 runCli(process.argv.slice(2), {
   stdout: process.stdout,

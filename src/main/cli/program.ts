@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { toErrorInfo } from '../errors';
+import { IncusInterruptedError } from '../incus/errors';
 import { containerCommand } from './container-commands';
 import { hostCommand, overviewCommand } from './host-commands';
 import { webCommand } from './web-command';
@@ -9,7 +10,7 @@ import { snapshotCommand } from './snapshot-commands';
 
 export const VERSION = '0.1.0';
 
-/** Runs one `coi-desktop` command line; resolves to the exit code (0 ok, 1 error, 2 usage). */
+/** Runs one `coi-desktop` command line; resolves to the exit code (0 ok, 1 error, 2 usage, 130 interrupted). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const session = new CliSession(io);
   const program = new Command('coi-desktop')
@@ -42,6 +43,10 @@ function allCommands(command: Command): Command[] {
 }
 
 function reportError(io: CliIo, error: unknown): number {
+  if (io.signal?.aborted) {
+    io.stderr.write(`${error instanceof IncusInterruptedError ? error.message : 'Interrupted'}\n`);
+    return 130;
+  }
   if (error instanceof CommanderError) {
     const helpShown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code);
     return helpShown ? 0 : 2;

@@ -46,6 +46,7 @@ export class CliSession {
         platform: process.platform,
         prompts: { askTrust: this.askTrust, askPassphrase: this.io.stdin.isTTY ? this.askPassphrase : undefined },
         liveEvents: false,
+        signal: this.io.signal,
       });
       if (core.registry.warning) this.say(`Warning: ${core.registry.warning}`);
       return core;
@@ -65,12 +66,11 @@ export class CliSession {
   }
 
   /**
-   * How a command waits for an Incus operation: Ctrl-C cancels it (or says why the daemon will not),
-   * and progress shows on a terminal's stderr (nothing when stderr is a file or pipe).
+   * How a command waits for an Incus operation: Ctrl-C cancels it where the daemon allows that and
+   * ends the wait either way; progress shows on a terminal's stderr (nothing when stderr is a file or pipe).
    */
   get wait(): WaitOptions {
-    const onCancelRefused = (reason: string) => this.say(`Cannot cancel: ${reason}; waiting for it to finish (Ctrl-C again stops waiting, not the operation)`);
-    const cancel = { signal: this.io.signal, onCancelRefused };
+    const cancel = { signal: this.io.signal };
     if (!this.io.stderr.isTTY) return cancel;
     return { ...cancel, onProgress: (operation) => this.io.stderr.write(`\r\x1b[K${progressText(operation)}`) };
   }

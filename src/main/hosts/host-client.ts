@@ -1,5 +1,5 @@
 import type { HostConfig } from '../../shared/hosts';
-import { IncusClient } from '../incus/client';
+import { IncusClient, requestTimeoutMs } from '../incus/client';
 import { createLocalDispatcher } from '../incus/local-socket';
 import { createAuthHandler, type AskPassphrase } from '../ssh/auth';
 import type { HostKeyCheck } from '../ssh/connection';
@@ -14,6 +14,8 @@ export interface HostClientDeps {
   checkHostKey: HostKeyCheck;
   askPassphrase?: AskPassphrase;
   readyTimeoutMs?: number;
+  /** Aborting abandons every pending request of the host's client (Ctrl-C in the CLI). */
+  signal?: AbortSignal;
 }
 
 export interface HostClient {
@@ -25,8 +27,9 @@ export interface HostClient {
 /** An Incus client for one configured host: the local socket, or the host's socket over SSH. */
 export function openHostClient(config: HostConfig, deps: HostClientDeps): HostClient {
   const project = config.project;
+  const requests = { requestTimeoutMs: requestTimeoutMs(deps.env), signal: deps.signal };
   if (config.kind === 'local') {
-    return { client: new IncusClient({ dispatcher: createLocalDispatcher(deps.localSocket), endpoint: deps.localSocket, project }) };
+    return { client: new IncusClient({ dispatcher: createLocalDispatcher(deps.localSocket), endpoint: deps.localSocket, project, ...requests }) };
   }
   const connection = new SshConnection({
     label: config.name,
@@ -38,6 +41,6 @@ export function openHostClient(config: HostConfig, deps: HostClientDeps): HostCl
     readyTimeoutMs: deps.readyTimeoutMs,
   });
   const remote = new IncusOverSsh(connection, { label: config.name, user: config.user, socketPath: config.socketPath });
-  const client = new IncusClient({ dispatcher: remote.dispatcher(), endpoint: `ssh ${config.name}`, project, transportError: (error) => remote.transportError(error) });
+  const client = new IncusClient({ dispatcher: remote.dispatcher(), endpoint: `ssh ${config.name}`, project, ...requests, transportError: (error) => remote.transportError(error) });
   return { client, connection };
 }

@@ -1,7 +1,8 @@
 import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { EnvelopeSchema, OperationSchema, type Envelope, type Operation } from './api-schemas';
-import { IncusError, IncusOperationError, IncusProtocolError, IncusUnreachableError } from './errors';
+import { IncusError, IncusInterruptedError, IncusOperationError, IncusProtocolError, IncusUnreachableError } from './errors';
+import { socketProblem } from './local-socket';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -15,21 +16,44 @@ export interface IncusClientOptions {
   transportError?: (error: unknown) => Error;
   /** How long a wait on a running operation keeps trying to re-attach after a lost connection. */
   reattachMs?: number;
+  /** How long a request may go unanswered (default: `requestTimeoutMs(process.env)`); waits add their own `?timeout=`. */
+  requestTimeoutMs?: number;
+  /** Aborting abandons every pending request of this client at once (Ctrl-C in the CLI). */
+  signal?: AbortSignal;
 }
 
 export interface WaitOptions {
   /** Called with the operation whenever it is still running after an interval. */
   onProgress?: (operation: Operation) => void;
-  /** Aborting cancels the operation on the daemon where it allows that. */
+  /**
+   * Aborting ends the wait: the operation is cancelled on the daemon where it allows that, and the
+   * wait throws an IncusInterruptedError that says whether it was.
+   */
   signal?: AbortSignal;
-  /** Called with the daemon's reason when it refuses to cancel; the wait goes on until the operation ends. */
-  onCancelRefused?: (reason: string) => void;
   /** Seconds one wait request may last before progress is read again. */
   intervalSeconds?: number;
 }
 
 const ORIGIN = 'http://incus.local';
 const DEADLINE = 'context deadline exceeded';
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** How long one request may go unanswered: `COI_DESKTOP_REQUEST_TIMEOUT_MS`, else 30 s. */
+export function requestTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const configured = Number(env.COI_DESKTOP_REQUEST_TIMEOUT_MS);
+  return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+interface Exchange {
+  method: HttpMethod;
+  path: string;
+  body?: unknown;
+  /** How long the daemon may take to answer; the client's request timeout when absent. */
+  timeoutMs?: number;
+  /** Abandons the request; the client's own signal when absent, none when null. */
+  signal?: AbortSignal | null;
+}
 
 /** REST client for one Incus daemon; the dispatcher decides the transport (local socket, SSH). */
 export class IncusClient {
@@ -53,8 +77,8 @@ export class IncusClient {
   }
 
   /** A synchronous request whose metadata is parsed with `schema`. */
-  async query<S extends z.ZodType>(method: HttpMethod, path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
-    const envelope = await this.send(method, path, body);
+  async query<S extends z.ZodType>(method: HttpMethod, path: string, schema: S, body?: unknown, signal?: AbortSignal): Promise<z.infer<S>> {
+    const envelope = await this.send({ method, path, body, signal });
     if (envelope.type !== 'sync') {
       throw new IncusProtocolError(`${method} ${path}: expected a synchronous answer, got '${envelope.type}'`);
     }
@@ -63,7 +87,7 @@ export class IncusClient {
 
   /** A request that starts a background operation, waited for until it ends. */
   async run(method: HttpMethod, path: string, body?: unknown, wait: WaitOptions = {}): Promise<Operation> {
-    const envelope = await this.send(method, path, body);
+    const envelope = await this.send({ method, path, body });
     if (envelope.type === 'sync') {
       return parseOrThrow(OperationSchema, envelope.metadata, `${method} ${path}`);
     }
@@ -78,23 +102,39 @@ export class IncusClient {
    */
   async waitOperation(id: string, options: WaitOptions = {}): Promise<Operation> {
     const interval = options.intervalSeconds ?? (options.onProgress ? 1 : 30);
-    const onAbort = () =>
-      void this.cancelOperation(id).catch((error: unknown) => options.onCancelRefused?.(error instanceof Error ? error.message : String(error)));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const signal = anySignal(this.options.signal, options.signal);
+    const timeoutMs = interval * 1000 + this.timeoutMs;
+    const path = `/1.0/operations/${encodeURIComponent(id)}`;
     try {
       for (;;) {
-        const envelope = await this.reattaching(id, () => this.exchange('GET', `/1.0/operations/${encodeURIComponent(id)}/wait?timeout=${interval}`));
+        const envelope = await this.reattaching(id, signal, () => this.exchange({ method: 'GET', path: `${path}/wait?timeout=${interval}`, timeoutMs, signal }));
         if (envelope.type === 'sync') return finished(parseOrThrow(OperationSchema, envelope.metadata, `wait ${id}`));
         if (envelope.error_code === 404) {
           throw new IncusOperationError(id, 'lost', `operation ${id} ended before its result could be read; check the container's state`);
         }
         if (envelope.error !== DEADLINE) throw new IncusOperationError(id, 'failed', envelope.error ?? 'operation failed');
-        const current = await this.reattaching(id, () => this.operation(id));
+        const current = await this.reattaching(id, signal, () => this.query('GET', path, OperationSchema, undefined, signal));
         if (current.status_code >= 200) return finished(current);
         options.onProgress?.(current);
       }
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+    } catch (error) {
+      if (error instanceof IncusInterruptedError) throw await this.interruptOperation(id);
+      throw error;
+    }
+  }
+
+  /** After an interruption: asks the daemon to cancel operation `id`, and says how that went. */
+  private async interruptOperation(id: string): Promise<IncusInterruptedError> {
+    try {
+      const envelope = await this.exchange({ method: 'DELETE', path: `/1.0/operations/${encodeURIComponent(id)}`, signal: null });
+      if (envelope.type !== 'error') return new IncusInterruptedError(`Interrupted: operation ${id} was cancelled in Incus`, id);
+      return new IncusInterruptedError(
+        `Interrupted: Incus cannot cancel operation ${id} (${envelope.error || 'no reason given'}); it goes on there: see 'incus operation show ${id}'`,
+        id,
+      );
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return new IncusInterruptedError(`Interrupted: operation ${id} could not be cancelled (${reason}); it may still be running: see 'incus operation show ${id}'`, id);
     }
   }
 
@@ -102,19 +142,20 @@ export class IncusClient {
    * Runs `read` (a request about operation `id`); when the connection drops, tries again until
    * `reattachMs` has passed: the operation goes on in Incus and is re-attached by its id, never repeated.
    */
-  private async reattaching<T>(id: string, read: () => Promise<T>): Promise<T> {
+  private async reattaching<T>(id: string, signal: AbortSignal | undefined, read: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + (this.options.reattachMs ?? 60_000);
     for (let pause = 250; ; pause = Math.min(pause * 2, 4_000)) {
       try {
         return await read();
       } catch (error) {
-        if (!(error instanceof IncusUnreachableError) || Date.now() + pause > deadline) {
+        const retry = error instanceof IncusUnreachableError && error.code !== 'timeout';
+        if (!retry || Date.now() + pause > deadline) {
           if (error instanceof IncusUnreachableError) {
             throw new IncusUnreachableError(error.endpoint, error.code, `${error.message}; operation ${id} may still be running there: check it with 'incus operation show ${id}'`);
           }
           throw error;
         }
-        await new Promise((resolve) => setTimeout(resolve, pause));
+        await pauseUnlessAborted(pause, signal);
       }
     }
   }
@@ -124,24 +165,28 @@ export class IncusClient {
   }
 
   async cancelOperation(id: string): Promise<void> {
-    await this.send('DELETE', `/1.0/operations/${encodeURIComponent(id)}`);
+    await this.send({ method: 'DELETE', path: `/1.0/operations/${encodeURIComponent(id)}` });
   }
 
   async close(): Promise<void> {
     await this.options.dispatcher.close();
   }
 
+  private get timeoutMs(): number {
+    return this.options.requestTimeoutMs ?? requestTimeoutMs(process.env);
+  }
+
   /** Sends a request and throws the daemon's error, if it answered with one. */
-  private async send(method: HttpMethod, path: string, body?: unknown): Promise<Envelope> {
-    const envelope = await this.exchange(method, path, body);
+  private async send(exchange: Exchange): Promise<Envelope> {
+    const envelope = await this.exchange(exchange);
     if (envelope.type === 'error') {
-      throw new IncusError(envelope.error_code ?? 0, envelope.error || 'unknown Incus error', `${method} ${path}`);
+      throw new IncusError(envelope.error_code ?? 0, envelope.error || 'unknown Incus error', `${exchange.method} ${exchange.path}`);
     }
     return envelope;
   }
 
   /** Sends a request and returns the daemon's answer as it is, errors included. */
-  private async exchange(method: HttpMethod, path: string, body?: unknown): Promise<Envelope> {
+  private async exchange({ method, path, body, timeoutMs = this.timeoutMs, signal = this.options.signal }: Exchange): Promise<Envelope> {
     const url = this.url(path);
     let response: Dispatcher.ResponseData;
     let text: string;
@@ -151,14 +196,52 @@ export class IncusClient {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: signal ?? undefined,
       });
       text = await response.body.text(); // the connection can drop between the headers and the body
     } catch (error) {
+      if (signal?.aborted) throw interrupted(this.options.endpoint, method, path);
+      if (TIMEOUT_CODES.has((error as { code?: string }).code ?? '')) throw silent(this.options.endpoint, method, path, timeoutMs);
       throw this.options.transportError?.(error) ?? unreachable(this.options.endpoint, error);
     }
     const envelope = parseOrThrow(EnvelopeSchema, safeJson(text, `${method} ${path}`), `${method} ${path}`);
     return envelope.type === 'error' && !envelope.error_code ? { ...envelope, error_code: response.statusCode } : envelope;
   }
+}
+
+/** A signal that aborts when any of `signals` does; undefined when there is none. */
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  return present.length <= 1 ? present[0] : AbortSignal.any(present);
+}
+
+/** Waits `ms`, or less when `signal` aborts (the caller's next request then says it was interrupted). */
+function pauseUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function interrupted(endpoint: string, method: HttpMethod, path: string): IncusInterruptedError {
+  const maybeDone = method === 'GET' ? '' : `; the change may still happen there: check with 'incus operation list'`;
+  return new IncusInterruptedError(`Interrupted while waiting for Incus at ${endpoint} to answer ${method} ${path}${maybeDone}`);
+}
+
+function silent(endpoint: string, method: HttpMethod, path: string, timeoutMs: number): IncusUnreachableError {
+  return new IncusUnreachableError(
+    endpoint,
+    'timeout',
+    `Incus at ${endpoint} accepted the connection but did not answer ${method} ${path} within ${timeoutMs / 1000} s: is the daemon stuck? ` +
+      `Check it with 'incus info' and restart it if that hangs too; set COI_DESKTOP_REQUEST_TIMEOUT_MS to wait longer`,
+  );
 }
 
 function finished(operation: Operation): Operation {
@@ -191,7 +274,7 @@ function unreachable(endpoint: string, error: unknown): IncusUnreachableError {
       : code === 'EACCES'
         ? 'permission denied: add your user to the incus-admin group (sudo usermod -aG incus-admin $USER) and log in again'
         : code === 'ECONNREFUSED'
-          ? 'the daemon is not accepting connections: start it (systemctl start incus)'
+          ? socketProblem(endpoint) ?? 'the daemon is not accepting connections: start it (systemctl start incus)'
           : (error as Error | undefined)?.message ?? String(error);
   return new IncusUnreachableError(endpoint, code, `cannot reach Incus at ${endpoint}: ${hint}`);
 }

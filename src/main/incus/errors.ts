@@ -22,6 +22,20 @@ export class IncusUnreachableError extends Error {
   }
 }
 
+/**
+ * The user interrupted (Ctrl-C) while a request or an operation was pending. The message says
+ * what became of it: abandoned, cancelled in Incus, or still running there.
+ */
+export class IncusInterruptedError extends Error {
+  override readonly name = 'IncusInterruptedError';
+  constructor(
+    message: string,
+    readonly operationId?: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The daemon answered something this app does not understand. */
 export class IncusProtocolError extends Error {
   override readonly name = 'IncusProtocolError';

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Agent } from 'undici';
 
 export const SYSTEM_SOCKET = '/var/lib/incus/unix.socket';
@@ -13,6 +13,23 @@ export function findLocalSocket(
   if (exists(SYSTEM_SOCKET)) return SYSTEM_SOCKET;
   if (exists(USER_SOCKET)) return USER_SOCKET;
   return SYSTEM_SOCKET;
+}
+
+/**
+ * What is wrong with `path` when connecting to it was refused because it is no socket at all (a
+ * regular file, a directory…); undefined for a socket (whose daemon is then simply not listening).
+ */
+export function socketProblem(path: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  let kind: string;
+  try {
+    const stats = statSync(path);
+    if (stats.isSocket()) return undefined;
+    kind = stats.isFile() ? 'a regular file' : stats.isDirectory() ? 'a directory' : stats.isFIFO() ? 'a named pipe' : 'a device';
+  } catch {
+    return undefined;
+  }
+  const named = env.INCUS_SOCKET === path ? `INCUS_SOCKET=${path}` : path;
+  return `${named} is ${kind}, not a socket: point INCUS_SOCKET at the Incus daemon's socket (usually ${SYSTEM_SOCKET}) or unset it`;
 }
 
 /**
