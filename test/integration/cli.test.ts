@@ -105,6 +105,20 @@ describe('create, list and info', () => {
     expect(text.stdout).toMatch(new RegExp(`^Snapshot: +detail\\nContainer: +${name}\\n`));
   });
 
+  it("prints the daemon's strings with their escape codes made visible in text, and exact in JSON", async () => {
+    const red = '\x1b[31mred\x1b[0m';
+    const name = await fixtures.launch(testName('cliesc'), { stopped: true, config: { 'user.note': red } });
+    await incus('snapshot', 'create', name, 'painted');
+    expect((await cli(['snapshot', 'describe', 'painted', `a ${red} description`, '-c', name])).code).toBe(0);
+    const text = await cli(['snapshot', 'info', 'painted', '-c', name]);
+    expect(text.stdout).not.toContain('\x1b');
+    expect(text.stdout).toContain('  user.note: \\x1b[31mred\\x1b[0m\n');
+    expect(text.stdout).toMatch(/^Description: +a \\x1b\[31mred\\x1b\[0m description$/m);
+    const json = JSON.parse((await cli(['snapshot', 'info', 'painted', '-c', name, '--format', 'json'])).stdout) as { config: Record<string, string>; description: string };
+    expect(json.config['user.note']).toBe(red);
+    expect(json.description).toBe(`a ${red} description`);
+  });
+
   it('lists containers as JSON with snapshot counts', async () => {
     const name = await fixtures.launch(testName('clicont'), { stopped: true });
     await incus('snapshot', 'create', name, 'one');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { humanSize, snapshotListText, table } from '../../src/main/cli/format';
+import { humanSize, printable, snapshotListText, table } from '../../src/main/cli/format';
 import { snapshotJson } from '../../src/shared/snapshot-json';
 import { progressText } from '../../src/main/incus/progress';
 import type { Operation } from '../../src/main/incus/api-schemas';
@@ -18,6 +18,14 @@ describe('CLI text', () => {
 
   it('lists no snapshots as (none) with a total', () => {
     expect(snapshotListText('c1', [])).toBe('Snapshots for c1:\n\n(none)\n\nTotal: 0 snapshots\n');
+  });
+
+  it('makes control characters visible: C0, ESC sequences, DEL, C1 and bidi overrides; newlines only in messages', () => {
+    expect(printable('\x1b[31mred\x1b[0m \x07\t\r\x7f \x9b2J \u202egnp.exe')).toBe('\\x1b[31mred\\x1b[0m \\x07\\x09\\x0d\\x7f \\x9b2J \\u202egnp.exe');
+    expect(printable('line one\nline two')).toBe('line one\\nline two');
+    expect(printable('line one\nline two', true)).toBe('line one\nline two');
+    expect(printable('plain ünïcode — ok')).toBe('plain ünïcode — ok');
+    expect(table(['A'], [['\x1b]0;title\x07']])).toBe('A\n\\x1b]0;title\\x07\n');
   });
 
   it("prints coi's JSON field names", () => {

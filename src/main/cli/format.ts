@@ -16,8 +16,30 @@ export function containerJson(container: Container) {
   };
 }
 
-/** Columns padded to their widest cell, two spaces apart. */
-export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+// C0 controls, DEL, C1 controls (CSI and OSC among them) and the bidirectional overrides that
+// reorder what a terminal shows; `\n` is matched separately so messages may keep their lines.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function escaped(char: string): string {
+  const code = char.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * `text` safe to print on a terminal: a string from the daemon (a description, a config value, an
+ * error) can hold escape sequences that recolour, retitle or rewrite the screen. Control characters
+ * become visible `\x1b`-style escapes; newlines stay only where `keepNewlines` (a message).
+ * JSON output is left exact: a program reads it, not a terminal.
+ */
+export function printable(text: string, keepNewlines = false): string {
+  const safe = text.replace(CONTROL, escaped);
+  return keepNewlines ? safe : safe.replaceAll('\n', '\\n');
+}
+
+/** Columns padded to their widest cell, two spaces apart; every cell printable. */
+export function table(headers: readonly string[], table: readonly (readonly string[])[]): string {
+  const rows = table.map((row) => row.map((cell) => printable(cell)));
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
   return [line(headers), ...rows.map(line)].join('\n') + '\n';
@@ -58,7 +80,7 @@ export function snapshotListText(container: string, snapshots: readonly Snapshot
 
 export function allSnapshotsText(containers: readonly Container[]): string {
   return containers
-    .map((c) => `\nSnapshots for ${c.name}:\n${c.snapshots.length === 0 ? '  (none)\n' : snapshotTable(c.snapshots)}`)
+    .map((c) => `\nSnapshots for ${printable(c.name)}:\n${c.snapshots.length === 0 ? '  (none)\n' : snapshotTable(c.snapshots)}`)
     .join('');
 }
 
@@ -88,12 +110,12 @@ export function snapshotInfoText(detail: SnapshotDetail): string {
     ['Description', detail.description || '-'],
   ];
   const config = Object.entries(detail.config).sort(([a], [b]) => a.localeCompare(b));
-  const configText = config.length === 0 ? '' : `Config:\n${config.map(([key, value]) => `  ${key}: ${value}`).join('\n')}\n`;
-  return fields.map(([label, value]) => `${`${label}:`.padEnd(14)}${value}`).join('\n') + '\n' + configText;
+  const configText = config.length === 0 ? '' : `Config:\n${config.map(([key, value]) => `  ${printable(key)}: ${printable(value)}`).join('\n')}\n`;
+  return fields.map(([label, value]) => `${`${label}:`.padEnd(14)}${printable(value)}`).join('\n') + '\n' + configText;
 }
 
 export function deleteOutcomeText(outcome: DeleteOutcome): string {
-  return outcome.ok ? `Deleted snapshot '${outcome.name}'\n` : `Failed to delete snapshot '${outcome.name}': ${outcome.error}\n`;
+  return outcome.ok ? `Deleted snapshot '${outcome.name}'\n` : `Failed to delete snapshot '${printable(outcome.name)}': ${printable(outcome.error ?? 'unknown error', true)}\n`;
 }
 
 export function hostTarget(host: HostConfig): string {
@@ -106,8 +128,12 @@ export function hostListText(hosts: readonly HostConfig[]): string {
   return table(['NAME', 'KIND', 'TARGET', 'PROJECT'], hosts.map((host) => [host.name, host.kind, hostTarget(host), host.project ?? '-']));
 }
 
-/** A host status in words, with what to do where there is something to do. */
+/** A host status in words, with what to do where there is something to do; printable. */
 export function statusText(status: HostStatus): string {
+  return printable(rawStatusText(status), true);
+}
+
+function rawStatusText(status: HostStatus): string {
   switch (status.state) {
     case 'online':
       return `online (${status.latencyMs} ms)`;
@@ -127,7 +153,7 @@ export function statusText(status: HostStatus): string {
 }
 
 export function hostStatusText(result: HostTestResult): string {
-  const version = result.incusVersion ? `, Incus ${result.incusVersion}` : '';
+  const version = result.incusVersion ? `, Incus ${printable(result.incusVersion)}` : '';
   return `${result.host}: ${statusText(result.status)}${version}`;
 }
 

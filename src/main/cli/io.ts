@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import { AppError } from '../errors';
+import { printable } from './format';
 
 /** What the CLI reads and writes; `process` in real use, streams in tests. */
 export interface CliIo {
@@ -39,7 +40,7 @@ export async function confirm(io: CliIo, warning: string, action: string): Promi
       `refusing to ${action} without confirmation: standard input is not a terminal; add -f/--force to go ahead`,
     );
   }
-  io.stderr.write(`${warning}\n\n`);
+  io.stderr.write(`${printable(warning, true)}\n\n`);
   const answer = await ask(io, 'Continue? [y/N]: ');
   return answer !== null && /^y(es)?$/i.test(answer.trim());
 }

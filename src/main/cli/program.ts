@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { toErrorInfo } from '../errors';
 import { IncusInterruptedError } from '../incus/errors';
 import { containerCommand } from './container-commands';
+import { printable } from './format';
 import { hostCommand, overviewCommand } from './host-commands';
 import { webCommand } from './web-command';
 import { UsageError, type CliIo } from './io';
@@ -44,7 +45,7 @@ function allCommands(command: Command): Command[] {
 
 function reportError(io: CliIo, error: unknown): number {
   if (io.signal?.aborted) {
-    io.stderr.write(`${error instanceof IncusInterruptedError ? error.message : 'Interrupted'}\n`);
+    io.stderr.write(`${printable(error instanceof IncusInterruptedError ? error.message : 'Interrupted', true)}\n`);
     return 130;
   }
   if (error instanceof CommanderError) {
@@ -52,9 +53,9 @@ function reportError(io: CliIo, error: unknown): number {
     return helpShown ? 0 : 2;
   }
   if (error instanceof UsageError) {
-    io.stderr.write(`Error: ${error.message}\n`);
+    io.stderr.write(`Error: ${printable(error.message, true)}\n`);
     return 2;
   }
-  io.stderr.write(`Error: ${toErrorInfo(error).message}\n`);
+  io.stderr.write(`Error: ${printable(toErrorInfo(error).message, true)}\n`);
   return 1;
 }

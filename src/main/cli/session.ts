@@ -9,6 +9,7 @@ import { resolveContainer } from '../snapshots/resolve-container';
 import type { SnapshotService } from '../snapshots/service';
 import type { AskPassphrase } from '../ssh/auth';
 import type { AskTrust } from '../ssh/host-key-check';
+import { printable } from './format';
 import { ask, askSecret, type CliIo } from './io';
 
 /** `--host` and `--trust-fingerprint`, which every command that talks to a host takes. */
@@ -72,12 +73,13 @@ export class CliSession {
   get wait(): WaitOptions {
     const cancel = { signal: this.io.signal };
     if (!this.io.stderr.isTTY) return cancel;
-    return { ...cancel, onProgress: (operation) => this.io.stderr.write(`\r\x1b[K${progressText(operation)}`) };
+    return { ...cancel, onProgress: (operation) => this.io.stderr.write(`\r\x1b[K${printable(progressText(operation))}`) };
   }
 
+  /** A message on stderr, its strings from the daemon made printable. */
   say(line: string): void {
     if (this.io.stderr.isTTY) this.io.stderr.write('\r\x1b[K');
-    this.io.stderr.write(`${line}\n`);
+    this.io.stderr.write(`${printable(line, true)}\n`);
   }
 
   async close(): Promise<void> {
