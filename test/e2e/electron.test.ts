@@ -1,22 +1,12 @@
-import { existsSync, mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron as electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-
-/** Electron's binary, when its package could download it (it cannot on machines without Internet access). */
-function electronBinary(): string | undefined {
-  try {
-    const path = createRequire(__filename)('electron') as unknown;
-    return typeof path === 'string' && existsSync(path) ? path : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { electronBinary } from '../../scripts/electron-binary.mjs';
 
 const binary = electronBinary();
-const reason = 'the Electron binary is not installed here (npm ci ran with ELECTRON_SKIP_BINARY_DOWNLOAD=1); the renderer is tested in Chromium through web mode instead';
+const reason = 'the Electron binary is not installed here (ELECTRON_SKIP_BINARY_DOWNLOAD=1, or it could not be downloaded: `npx install-electron` fetches it); the renderer is tested in Chromium through web mode instead';
 if (!binary) console.log(`Skipping the Electron end-to-end test: ${reason}`);
 
 describe.skipIf(!binary)('the desktop app in Electron', () => {
