@@ -20,6 +20,7 @@ const HostRef = z.object({ host: HostNameSchema }).strict();
 const ContainerRef = HostRef.extend({ container: InstanceNameSchema }).strict();
 const SnapshotRef = ContainerRef.extend({ snapshot: SnapshotNameSchema }).strict();
 const IsoTime = z.iso.datetime({ offset: true });
+const Fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint looks like SHA256: and 43 base64 characters');
 
 export const HostSummarySchema = z.object({ config: HostConfigSchema, status: HostStatusSchema });
 export type HostSummary = z.infer<typeof HostSummarySchema>;
@@ -45,7 +46,13 @@ export const contract = {
   'hosts.remove': { input: HostRef, output: done },
   'hosts.test': { input: HostRef, output: HostTestResultSchema },
   /** Trusts the key the host last offered, if it has this fingerprint; then test or add the host again. */
-  'hosts.trustFingerprint': { input: HostRef.extend({ fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint looks like SHA256: and 43 base64 characters') }).strict(), output: done },
+  'hosts.trustFingerprint': { input: HostRef.extend({ fingerprint: Fingerprint }).strict(), output: done },
+  /**
+   * Forgets the old key of a host whose key has changed, from the app's own known_hosts (refused when
+   * the old key is in ~/.ssh/known_hosts, which the app never edits). `fingerprint` is the NEW key's,
+   * as the user compared it; afterwards `hosts.trustFingerprint` with it trusts the new key.
+   */
+  'hosts.forgetKey': { input: HostRef.extend({ fingerprint: Fingerprint }).strict(), output: z.object({ file: z.string(), removed: z.number().int() }) },
   /** Answers a `passphrase-request` event; null declines. */
   'hosts.answerPassphrase': { input: z.object({ requestId: z.uuid(), passphrase: z.string().max(4096).nullable() }).strict(), output: done },
 

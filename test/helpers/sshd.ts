@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -220,4 +220,73 @@ export async function sshdWithKey(label: string, options: SshdOptions = {}): Pro
   const key = await makeKey(dir, 'id_ed25519', 'ed25519');
   sshd.authorize(key.publicKey);
   return { dir, sshd, key };
+}
+
+/** What a `FaultyListener` does with the `index`-th connection it accepts (0 first). */
+export type ConnectionBehaviour = (socket: Socket, index: number) => void;
+
+/** Sends an SSH banner, reads the client's banner and key exchange (its KEXINIT), then closes. */
+export const closeAfterKex: ConnectionBehaviour = (socket) => {
+  socket.write('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n');
+  let seen = 0;
+  socket.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    // The client's identification line is short; anything beyond it is its KEXINIT packet.
+    if (seen > 100) socket.destroy();
+  });
+};
+
+/** Accepts and never says a word. */
+export const neverSpeak: ConnectionBehaviour = (socket) => {
+  socket.resume();
+};
+
+/** Sends an SSH banner and closes at once. */
+export const closeAfterBanner: ConnectionBehaviour = (socket) => {
+  socket.end('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n');
+};
+
+/** Relays the connection to a real server on 127.0.0.1:`port`. */
+export function forwardTo(port: number): ConnectionBehaviour {
+  return (socket) => {
+    const upstream = connect(port, '127.0.0.1');
+    socket.pipe(upstream).pipe(socket);
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+  };
+}
+
+/** A TCP listener on 127.0.0.1 that misbehaves as told and counts the connections it accepts. */
+export class FaultyListener {
+  connections = 0;
+  port = 0;
+  private readonly sockets = new Set<Socket>();
+  private readonly server = createServer((socket) => this.accept(socket));
+
+  private constructor(
+    /** What the next connections meet. */
+    public behaviour: ConnectionBehaviour,
+  ) {}
+
+  static async start(behaviour: ConnectionBehaviour): Promise<FaultyListener> {
+    const listener = new FaultyListener(behaviour);
+    await new Promise<void>((resolve) => listener.server.listen(0, '127.0.0.1', resolve));
+    const address = listener.server.address();
+    listener.port = typeof address === 'object' && address ? address.port : 0;
+    return listener;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private accept(socket: Socket): void {
+    const index = this.connections;
+    this.connections += 1;
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined);
+    this.behaviour(socket, index);
+  }
 }

@@ -77,6 +77,7 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     ok(await api['hosts.remove']({ host: `lab-${faceName}` }));
 
     expect(failed(await api['hosts.trustFingerprint']({ host: 'local', fingerprint: `SHA256:${'A'.repeat(43)}` })).code).toBe('not-found');
+    expect(failed(await api['hosts.forgetKey']({ host: 'local', fingerprint: `SHA256:${'A'.repeat(43)}` })).code).toBe('not-found');
     expect(failed(await api['hosts.answerPassphrase']({ requestId: randomUUID(), passphrase: null })).code).toBe('not-found');
   });
 
@@ -149,6 +150,7 @@ describe('malformed payloads', () => {
     'hosts.remove': { host: 'x' },
     'hosts.test': { host: 'local' },
     'hosts.trustFingerprint': { host: 'local', fingerprint: `SHA256:${'A'.repeat(43)}` },
+    'hosts.forgetKey': { host: 'local', fingerprint: `SHA256:${'A'.repeat(43)}` },
     'hosts.answerPassphrase': { requestId: randomUUID(), passphrase: null },
     'containers.list': { host: 'local' },
     'containers.get': { host: 'local', container },

@@ -155,7 +155,7 @@ describe('host keys', () => {
     const asked: unknown[] = [];
     const result = await (await pool({ home, hosts: [sshHost('box', sshd, { identityFiles: [key.file] })], askTrust: (k) => Promise.resolve(asked.push(k) > 0) })).test('box');
     expect(result.status.state).toBe('host-key-changed');
-    expect(result.error?.message).toMatch(/^WARNING: the ssh-ed25519 host key of .* has CHANGED: it does not match .*known_hosts:1; .*man-in-the-middle/);
+    expect(result.error?.message).toMatch(/^WARNING: the ssh-ed25519 host key of .* has CHANGED: it does not match the key in .*known_hosts \(line 1\); .*man-in-the-middle/);
     expect(asked).toEqual([]);
   });
 

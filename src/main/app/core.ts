@@ -9,7 +9,7 @@ import { HostPool } from '../hosts/pool';
 import { HostRegistry, type HostList } from '../hosts/registry';
 import { coiPrefix } from '../snapshots/coi-naming';
 import type { AskPassphrase } from '../ssh/auth';
-import { HostKeyPolicy, type AskTrust } from '../ssh/host-key-check';
+import { HostKeyPolicy, type AskTrust, type ForgottenKey } from '../ssh/host-key-check';
 import { KnownHosts } from '../ssh/known-hosts';
 import { createHandlers } from './handlers';
 import type { Handlers } from './dispatch';
@@ -69,7 +69,8 @@ export class CoiCore {
   static async open(options: CoreOptions): Promise<CoiCore> {
     const registry = await HostRegistry.open(options.configDir);
     const knownHosts = new KnownHosts({ user: [join(options.home, '.ssh', 'known_hosts')], app: join(options.configDir, 'known_hosts') });
-    return new CoiCore(options, registry, new HostKeyPolicy(knownHosts, options.prompts?.askTrust));
+    const saved = (host: string) => registry.list().some((known) => known.name === host);
+    return new CoiCore(options, registry, new HostKeyPolicy(knownHosts, options.prompts?.askTrust, saved));
   }
 
   get home(): string {
@@ -94,6 +95,18 @@ export class CoiCore {
     await this.registry.add(host);
     this.candidates.delete(host.name);
     return result;
+  }
+
+  /**
+   * Forgets the old key of a host whose key has changed (the app's own known_hosts only), once the
+   * user has compared the new key's `fingerprint`. Connects first when the host has not shown its
+   * new key yet; the next connection is a new one.
+   */
+  async forgetHostKey(host: string, fingerprint: string): Promise<ForgottenKey> {
+    if (!this.policy.hasChanged(host)) await this.pool.test(host);
+    const forgotten = await this.policy.forgetChanged(host, fingerprint);
+    this.pool.forget(host);
+    return forgotten;
   }
 
   private async testCandidate(host: HostConfig): Promise<HostTestResult> {

@@ -33,6 +33,7 @@ export function createHandlers(core: CoiCore): Handlers {
       await core.policy.trustOffered(host, fingerprint);
       return null;
     },
+    'hosts.forgetKey': async ({ host, fingerprint }) => core.forgetHostKey(host, fingerprint),
     'hosts.answerPassphrase': async ({ requestId, passphrase }) => {
       core.passphrases.answer(requestId, passphrase);
       return null;

@@ -95,6 +95,26 @@ export function hostCommand(session: CliSession): Command {
       if (result.error) throw new AppError(result.error.code, result.error.message);
     });
 
+  host
+    .command('forget-key')
+    .description("Forget the old SSH key of a host whose key has changed (from COI Desktop's own known_hosts)")
+    .argument('<name>')
+    .option('--fingerprint <fingerprint>', 'the NEW key\'s SHA256:… fingerprint, as you compared it with the host\'s real key')
+    .action(async (name: string, options: { fingerprint?: string }) => {
+      const core = await session.core();
+      if (!options.fingerprint) {
+        const { status } = await core.pool.test(name);
+        if (status.state !== 'host-key-changed') throw new AppError('invalid-input', `the host key of ${name} has not changed (${status.state}); nothing to forget`);
+        throw new AppError(
+          'confirmation-required',
+          `${status.reason}\nCompare ${status.fingerprint} with the host's real key (on the host: for f in /etc/ssh/ssh_host_*_key.pub; do ssh-keygen -lf $f; done), then run: coi-desktop host forget-key ${name} --fingerprint ${status.fingerprint}`,
+        );
+      }
+      const forgotten = await core.forgetHostKey(name, options.fingerprint);
+      session.say(`Forgot the old key of '${name}' (${forgotten.removed} line${forgotten.removed === 1 ? '' : 's'} removed from ${forgotten.file}).`);
+      session.say(`Trust its new key and connect: coi-desktop host test ${name} --trust-fingerprint ${options.fingerprint}`);
+    });
+
   return host;
 }
 

@@ -1,5 +1,6 @@
 import { dropOutputToClosedPipe } from './io';
 import { runCli } from './program';
+import { exitWhenDone } from './unfinished';
 
 // The first Ctrl-C abandons the pending request, cancels the running Incus operation where the
 // daemon allows it, and ends the command (exit code 130); a second one exits at once.
@@ -17,19 +18,13 @@ process.on('SIGINT', () => {
 dropOutputToClosedPipe(process.stdout);
 dropOutputToClosedPipe(process.stderr);
 
-runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  env: process.env,
-  cwd: process.cwd(),
-  signal: interrupt.signal,
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`Error: ${String(error)}\n`);
-    process.exitCode = 1;
-  },
+exitWhenDone(
+  runCli(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: interrupt.signal,
+  }),
 );

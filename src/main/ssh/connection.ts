@@ -130,11 +130,15 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
     const jumpClient = await this.handshake(jump);
     this.jumpClient = jumpClient;
     return new Promise((resolve, reject) => {
-      jumpClient.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => {
-        if (!error) return resolve(stream);
+      const failed = (error: Error) => {
         jumpClient.end();
         reject(new AppError('host-unreachable', `the jump host ${jump.host} could not reach ${target.host}:${target.port} (${error.message})`));
-      });
+      };
+      try {
+        jumpClient.forwardOut('127.0.0.1', 0, target.host, target.port, (error, stream) => (error ? failed(error) : resolve(stream)));
+      } catch (error) {
+        failed(error as Error); // ssh2 throws "Not connected" when the jump host has just dropped
+      }
     });
   }
 
@@ -163,13 +167,18 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
         },
       };
       let settled = false;
-      // ssh2 may emit more than one error for one failure (a timeout, then the lost socket).
-      client.on('error', (error: Error & { level?: string; code?: string }) => {
+      const fail = (error: unknown) => {
         if (settled) return;
         settled = true;
         client.end();
-        reject(refusal ?? connectError(error, endpoint, tried));
-      });
+        reject(refusal ?? error);
+      };
+      // ssh2 may emit more than one error for one failure (a timeout, then the lost socket), and
+      // none at all when the server just closes: every way the connection can end settles this.
+      client.on('error', (error: Error & { level?: string; code?: string }) => fail(connectError(error, endpoint, tried)));
+      const closed = () => fail(handshakeClosed(endpoint, sock !== undefined));
+      client.once('end', closed);
+      client.once('close', closed);
       client.once('ready', () => {
         settled = true;
         resolve(client);
@@ -205,6 +214,12 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
 /** Worth retrying on its own: the host was unreachable, not refusing us. */
 export function isRetryable(error: unknown): boolean {
   return error instanceof AppError && (error.code === 'host-unreachable' || error.code === 'connection-lost');
+}
+
+/** The server (or the jump host carrying the connection) hung up before the session was ready. */
+function handshakeClosed(endpoint: SshEndpoint, viaJump: boolean): AppError {
+  const who = viaJump ? 'the SSH server (or the jump host in between)' : 'the SSH server';
+  return new AppError('host-unreachable', `cannot reach SSH on ${endpoint.host}:${endpoint.port}: ${who} closed the connection during the handshake`);
 }
 
 function connectError(error: Error & { level?: string; code?: string }, endpoint: SshEndpoint, tried: string[]): AppError {

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../config/atomic-file';
 import { dirname } from 'node:path';
 
 /** An SSH host key as the server sends it: the wire-format blob, whose first field is its type. */
@@ -63,6 +64,23 @@ export class KnownHosts {
   async trust(host: string, port: number, key: HostKey): Promise<void> {
     await mkdir(dirname(this.files.app), { recursive: true, mode: 0o700 });
     await appendFile(this.files.app, `${knownHostsName(host, port)} ${key.type} ${key.blob.toString('base64')}\n`, { mode: 0o600 });
+  }
+
+  /** The app's own file: the only one it writes to. */
+  get appFile(): string {
+    return this.files.app;
+  }
+
+  /** Removes the `keyType` keys of `host:port` from the app's own file; returns how many lines went. */
+  async forget(host: string, port: number, keyType: string): Promise<number> {
+    const name = knownHostsName(host, port);
+    const lines = (await readOptional(this.files.app)).split('\n');
+    const kept = lines.filter((raw) => {
+      const [hosts, type] = raw.trim().split(/\s+/);
+      return !(hosts && type === keyType && !hosts.startsWith('@') && hostsMatch(hosts, name));
+    });
+    if (kept.length !== lines.length) await writeFileAtomic(this.files.app, kept.join('\n'));
+    return lines.length - kept.length;
   }
 
   private async entries(): Promise<Entry[]> {
