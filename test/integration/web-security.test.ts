@@ -92,3 +92,37 @@ describe('web mode refuses what is not the app', () => {
     expect(JSON.parse(unknown.body)).toEqual({ ok: false, error: { code: 'invalid-input', message: "there is no call named 'constructor'" } });
   });
 });
+
+describe('web mode answers bad requests with the status it means', () => {
+  const bigCall = (declareLength: boolean) =>
+    new Promise<Reply>((resolve, reject) => {
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const total = 40 * chunk.length; // 2.5 MiB, over the 1 MiB limit
+      const headers: Record<string, string> = { host: `127.0.0.1:${port}`, 'content-type': 'application/json', authorization: `Bearer ${server.token}` };
+      if (declareLength) headers['content-length'] = String(total);
+      const req = request({ host: '127.0.0.1', port, path: '/api/call/hosts.list', method: 'POST', headers }, (res) => {
+        let body = '';
+        res.on('data', (data: Buffer) => (body += data.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < total / chunk.length; i += 1) req.write(chunk);
+      req.end();
+    });
+
+  it.each([
+    ['declared in Content-Length', true],
+    ['sent chunked', false],
+  ])('answers 413 to a body over the limit (%s), not a connection reset', async (_how, declareLength) => {
+    const reply = await bigCall(declareLength);
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.body)).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^request too large/) } });
+  });
+
+  it('answers 400 to a malformed %-escape in a path', async () => {
+    const reply = await raw('/assets/%E0%A4%A.js');
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toMatchObject({ ok: false, error: { message: 'malformed %-escape in the path' } });
+    expect((await raw('/%')).status).toBe(400);
+  });
+});

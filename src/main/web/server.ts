@@ -36,6 +36,7 @@ const MIME: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 const MAX_BODY = 1 << 20;
+const DRAIN_LIMIT = 64 * MAX_BODY;
 
 export function isLoopback(address: string): boolean {
   if (address === 'localhost') return true;
@@ -89,7 +90,7 @@ async function handle(context: Context, request: IncomingMessage, response: Serv
   if (!call || request.method !== 'POST') return send(response, 404, problem('no such API'));
   if (!request.headers['content-type']?.startsWith('application/json')) return send(response, 415, problem('send JSON'));
   const body = await readBody(request);
-  if (body === undefined) return send(response, 413, problem('request too large'));
+  if (body === undefined) return send(response, 413, problem(`request too large: a call's JSON must be at most ${MAX_BODY} bytes`));
   let payload: unknown;
   try {
     payload = JSON.parse(body);
@@ -125,7 +126,9 @@ function send(response: ServerResponse, status: number, value: unknown): void {
 
 async function serveStatic(root: string, pathname: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, problem('method not allowed'));
-  const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+  const decoded = decodePath(pathname);
+  if (decoded === undefined) return send(response, 400, problem('malformed %-escape in the path'));
+  const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
   const file = normalize(join(root, relative));
   if (!file.startsWith(normalize(root) + sep)) return send(response, 404, problem('not found'));
   let content: Buffer;
@@ -139,16 +142,29 @@ async function serveStatic(root: string, pathname: string, request: IncomingMess
   response.end(request.method === 'HEAD' ? undefined : content);
 }
 
+function decodePath(pathname: string): string | undefined {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The request's body, or undefined when it is over the limit. An oversized body is still read
+ * (and dropped) so the client gets the 413 rather than a reset of a connection it is still writing
+ * to; past DRAIN_LIMIT the connection is closed anyway.
+ */
 function readBody(request: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    if (Number(request.headers['content-length'] ?? 0) > MAX_BODY) resolve(undefined);
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
-        resolve(undefined);
-        request.destroy();
-      } else chunks.push(chunk);
+      if (size <= MAX_BODY) chunks.push(chunk);
+      else if (size > DRAIN_LIMIT) request.destroy();
+      else resolve(undefined);
     });
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
