@@ -2,10 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toJson } from '../../src/main/cli/format';
 import { workspaceHash } from '../../src/main/snapshots/coi-naming';
+import { SnapshotService } from '../../src/main/snapshots/service';
+import { snapshotDetailJson } from '../../src/shared/snapshot-json';
 import { cli, cliProcess, exited, spawnCli } from '../helpers/cli';
 import { silentSocket } from '../helpers/silent-socket';
-import { Fixtures, incus, readFile, requireDaemon, snapshotNames, status, testName, writeFile } from '../helpers/incus';
+import { Fixtures, incus, localClient, readFile, requireDaemon, snapshotNames, status, testName, writeFile } from '../helpers/incus';
 
 const fixtures = new Fixtures();
 let workspace: string;
@@ -96,11 +99,27 @@ describe('create, list and info', () => {
     expect(json[two]).toEqual([]);
   });
 
-  it('shows one snapshot in text and JSON', async () => {
+  it('refuses an --expires-at in the past with exit code 1, creating nothing', async () => {
+    const name = await fixtures.launch(testName('clipast'), { stopped: true });
+    const run = await cli(['snapshot', 'create', 'doomed', '-c', name, '--expires-at', new Date(2020, 0, 1).toISOString()]);
+    expect(run).toMatchObject({
+      code: 1,
+      stderr: 'Error: the expiry 2020-01-01 00:00 is in the past: Incus would delete the snapshot within a minute; pick a later time or no expiry\n',
+    });
+    expect(await snapshotNames(name)).toEqual([]);
+  });
+
+  it('shows one snapshot in text and JSON, the JSON being what Copy JSON copies', async () => {
     const name = await fixtures.launch(testName('cliinfo'), { stopped: true });
     await incus('snapshot', 'create', name, 'detail');
-    const json = JSON.parse((await cli(['snapshot', 'info', 'detail', '-c', name, '--format', 'json'])).stdout) as Record<string, unknown>;
-    expect(json).toMatchObject({ name: 'detail', container: name, stateful: false, profiles: ['default'] });
+    expect((await cli(['snapshot', 'describe', 'detail', 'a note', '-c', name])).code).toBe(0);
+    const printed = (await cli(['snapshot', 'info', 'detail', '-c', name, '--format', 'json'])).stdout;
+    const json = JSON.parse(printed) as Record<string, unknown>;
+    expect(json).toMatchObject({ name: 'detail', container: name, stateful: false, profiles: ['default'], description: 'a note', last_used_at: null });
+    // The UI's "Copy JSON" builds its text from the contract's snapshots.info with the same function.
+    const client = localClient();
+    const detail = await new SnapshotService(client, { coiPrefix: 'coi-' }).info(name, 'detail').finally(() => client.close());
+    expect(toJson(snapshotDetailJson(detail))).toBe(printed);
     const text = await cli(['snapshot', 'info', 'detail', '-c', name]);
     expect(text.stdout).toMatch(new RegExp(`^Snapshot: +detail\\nContainer: +${name}\\n`));
   });
@@ -128,13 +147,33 @@ describe('create, list and info', () => {
 });
 
 describe('restore', () => {
-  it('refuses a running container and says how to stop it', async () => {
+  it('refuses a running container without --stop and says to add it', async () => {
     const name = await fixtures.launch(testName('clirun'));
     await incus('snapshot', 'create', name, 's');
     const run = await cli(['snapshot', 'restore', 's', '-c', name, '-f']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/must be stopped before restore .*coi-desktop container stop/);
+    expect(run.stderr).toMatch(/must be stopped before restore .*add --stop to stop it first and start it again afterwards/);
     expect(await status(name)).toBe('RUNNING');
+    expect(await snapshotNames(name)).toEqual(['s']);
+  });
+
+  it('with --stop stops a running container, restores it and starts it again; --no-start leaves it stopped', async () => {
+    const name = await fixtures.launch(testName('clistop'));
+    await writeFile(name, '/root/f', 'good');
+    await incus('snapshot', 'create', name, 'good');
+    await writeFile(name, '/root/f', 'bad');
+
+    const run = await cli(['snapshot', 'restore', 'good', '-c', name, '--stop'], { tty: { answers: ['y'] } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/WARNING: This will stop container '.*', restore it to snapshot 'good' and start it again\./);
+    expect(run.stderr).toMatch(/Restored container '.*' from snapshot 'good'; it was stopped for the restore and is running again\n/);
+    expect(await status(name)).toBe('RUNNING');
+    expect(await readFile(name, '/root/f')).toBe('good');
+
+    const left = await cli(['snapshot', 'restore', 'good', '-c', name, '--stop', '--no-start', '--no-safety-snapshot', '-f']);
+    expect(left).toMatchObject({ code: 0, stderr: expect.stringMatching(/is left stopped\n$/) });
+    expect(await status(name)).toBe('STOPPED');
+    expect(await cli(['snapshot', 'restore', 'good', '-c', name, '--no-start', '-f'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--no-start goes with --stop/) });
   });
 
   it('refuses without a terminal and without -f, changing nothing', async () => {

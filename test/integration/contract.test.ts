@@ -128,6 +128,22 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     ok(await api['snapshots.delete']({ host: 'local', container: name, snapshot: 'one-more' }));
   });
 
+  it('refuses a past expiry and a restore of a vanished snapshot, changing nothing and stopping nothing', async () => {
+    const api = coi();
+    const name = await fixtures.launch(testName(`safe${faceName}`));
+    ok(await api['snapshots.create']({ host: 'local', container: name, name: 'keep', expiresAt: '2099-01-01T00:00:00Z' }));
+    const past = new Date(2020, 0, 1).toISOString();
+    const expected = { code: 'invalid-input', message: 'the expiry 2020-01-01 00:00 is in the past: Incus would delete the snapshot within a minute; pick a later time or no expiry' };
+    expect(failed(await api['snapshots.create']({ host: 'local', container: name, name: 'doomed', expiresAt: past }))).toMatchObject(expected);
+    expect(failed(await api['snapshots.setExpiry']({ host: 'local', container: name, snapshot: 'keep', expiresAt: past }))).toMatchObject(expected);
+    expect(ok(await api['snapshots.info']({ host: 'local', container: name, snapshot: 'keep' })).expiresAt).toMatch(/^2099-01-01/);
+
+    const gone = failed(await api['snapshots.restore']({ host: 'local', container: name, snapshot: 'gone', stopFirst: true }));
+    expect(gone).toMatchObject({ code: 'not-found', message: expect.stringMatching(/^snapshot 'gone' not found for container '.*' \(it has 1 snapshot: keep\)$/) });
+    expect(await status(name)).toBe('RUNNING');
+    expect(await snapshotNames(name)).toEqual(['keep']);
+  });
+
   it('lists operations and says when one cannot be cancelled', async () => {
     const api = coi();
     expect(Array.isArray(ok(await api['operations.list']({ host: 'local' })))).toBe(true);

@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/main/errors';
 import type { IncusClient } from '../../src/main/incus/client';
-import { SnapshotService } from '../../src/main/snapshots/service';
+import { SnapshotService, type RestorePlan } from '../../src/main/snapshots/service';
 import { Fixtures, incus, localClient, readFile, requireDaemon, snapshotNames, status, testName, writeFile } from '../helpers/incus';
 
 const fixtures = new Fixtures();
@@ -79,6 +82,19 @@ describe('create', () => {
     const name = await fixtures.launch(testName('expiry'), { stopped: true });
     const made = await service.create(name, { name: 'short-lived', expiresAt: '2099-01-01T00:00:00Z' });
     expect(made.expiresAt).toMatch(/^2099-01-01T00:00:00/);
+  });
+
+  it('refuses an expiry in the past or within the next minute, creating nothing', async () => {
+    const name = await fixtures.launch(testName('pastexp'), { stopped: true });
+    const past = new Date(2020, 0, 1, 0, 0).toISOString();
+    await expectAppError(
+      service.create(name, { name: 'doomed', expiresAt: past }),
+      'invalid-input',
+      /^the expiry 2020-01-01 00:00 is in the past: Incus would delete the snapshot within a minute; pick a later time or no expiry$/,
+    );
+    const soon = new Date(Date.now() + 20_000).toISOString();
+    await expectAppError(service.create(name, { name: 'doomed', expiresAt: soon }), 'invalid-input', /is less than a minute away: Incus would delete the snapshot within a minute/);
+    expect(await snapshotNames(name)).toEqual([]);
   });
 
   it("passes the daemon's reason for a failed stateful snapshot on verbatim", async () => {
@@ -176,6 +192,68 @@ describe('restore', () => {
     expect(await snapshotNames(name)).toEqual(['disk-only']);
   });
 
+  it('stops a running container first, restores it and starts it again; with startAfter off it stays stopped', async () => {
+    const name = await fixtures.launch(testName('stopfirst'));
+    await writeFile(name, '/root/work', 'good');
+    await incus('snapshot', 'create', name, 'good');
+    await writeFile(name, '/root/work', 'broken');
+    const plans: RestorePlan[] = [];
+    const confirm = (plan: RestorePlan) => (plans.push(plan), Promise.resolve(true));
+
+    const result = await service.restore(name, 'good', { stopFirst: true, confirm });
+    expect(result).toMatchObject({ container: name, snapshot: 'good', stopped: true, startedAgain: true, safetySnapshot: expect.stringMatching(/^pre-restore-/) });
+    expect(await status(name)).toBe('RUNNING');
+    expect(await readFile(name, '/root/work')).toBe('good');
+
+    const left = await service.restore(name, 'good', { stopFirst: true, startAfter: false, safetySnapshot: false, confirm });
+    expect(left).toMatchObject({ stopped: true, startedAgain: false, safetySnapshot: null });
+    expect(await status(name)).toBe('STOPPED');
+    expect(plans).toEqual([{ stops: true, startsAgain: true }, { stops: true, startsAgain: false }]);
+  });
+
+  it('checks the snapshot before stopping anything: a missing one leaves the container running and untouched', async () => {
+    const name = await fixtures.launch(testName('checkfirst'));
+    await incus('snapshot', 'create', name, 'kept');
+    await expectAppError(service.restore(name, 'deleted', { stopFirst: true }), 'not-found', /snapshot 'deleted' not found/);
+    expect(await status(name)).toBe('RUNNING');
+    expect(await snapshotNames(name)).toEqual(['kept']);
+  });
+
+  it('starts the container again when the restore fails after the stop, and says both', async () => {
+    const name = await fixtures.launch(testName('failafter'));
+    await incus('snapshot', 'create', name, 'vanishing');
+    // While the user reads the confirmation, another terminal deletes the snapshot.
+    const confirm = () => incus('snapshot', 'delete', name, 'vanishing').then(() => true);
+    const error = await failure(service.restore(name, 'vanishing', { stopFirst: true, confirm }));
+    expect(error).toBeInstanceOf(AppError);
+    expect(error.message).toMatch(/^restore failed: Snapshot test-failafter-\w+\/vanishing does not exist; the container was started again$/);
+    expect((error as AppError).details).toMatchObject({ stopped: true, startedAgain: true, safetySnapshot: expect.stringMatching(/^pre-restore-/) });
+    expect(await status(name)).toBe('RUNNING');
+  });
+
+  it('says so when starting the container again fails too', async () => {
+    const name = await fixtures.launch(testName('failtwice'));
+    await incus('snapshot', 'create', name, 'vanishing');
+    const source = mkdtempSync(join(tmpdir(), 'coi-gone-'));
+    // The snapshot vanishes, and a disk whose source then disappears keeps the container from starting.
+    const confirm = async () => {
+      await incus('snapshot', 'delete', name, 'vanishing');
+      await incus('config', 'device', 'add', name, 'gone', 'disk', `source=${source}`, 'path=/mnt/gone');
+      rmSync(source, { recursive: true });
+      return true;
+    };
+    const error = await failure(service.restore(name, 'vanishing', { stopFirst: true, safetySnapshot: false, confirm }));
+    expect(error.message).toMatch(/^restore failed: Snapshot test-failtwice-\w+\/vanishing does not exist; starting the container again failed too \(.*Missing source path.*\); start it with 'coi-desktop container start test-failtwice-\w+'$/);
+    expect((error as AppError).details).toMatchObject({ stopped: true, startedAgain: false });
+    expect(await status(name)).toBe('STOPPED');
+  });
+
+  it('names a few of the snapshots a container has, and their count, when the one asked for is missing', async () => {
+    const name = await fixtures.launch(testName('many'), { stopped: true });
+    for (let index = 1; index <= 7; index += 1) await incus('snapshot', 'create', name, `s${index}`);
+    await expectAppError(service.restore(name, 'nope'), 'not-found', /^snapshot 'nope' not found for container '.*' \(it has 7 snapshots: s7, s6, s5, s4, s3, …\)$/);
+  });
+
   it('names the snapshots a container has when the one asked for is missing', async () => {
     const name = await fixtures.launch(testName('missing'), { stopped: true });
     await incus('snapshot', 'create', name, 'exists');
@@ -262,5 +340,34 @@ describe('rename and expiry', () => {
     expect((await incus('query', `/1.0/instances/${name}/snapshots/s`)).includes('"expires_at": "2099-06-01T12:00:00Z"')).toBe(true);
     expect((await service.setExpiry(name, 's', null)).expiresAt).toBeNull();
     await expectAppError(service.setExpiry(name, 'gone', null), 'not-found', /snapshot 'gone' not found/);
+  });
+
+  it('refuses to set an expiry in the past and keeps the one there was', async () => {
+    const name = await fixtures.launch(testName('pastset'), { stopped: true });
+    await incus('snapshot', 'create', name, 's');
+    await service.setExpiry(name, 's', '2099-06-01T12:00:00Z');
+    await expectAppError(service.setExpiry(name, 's', new Date(2020, 0, 1).toISOString()), 'invalid-input', /^the expiry 2020-01-01 00:00 is in the past/);
+    expect((await service.info(name, 's')).expiresAt).toMatch(/^2099-06-01T12:00:00/);
+  });
+});
+
+describe('descriptions', () => {
+  it('sets, shows everywhere, keeps through a rename and an expiry change, and clears a description', async () => {
+    const name = await fixtures.launch(testName('describe'), { stopped: true });
+    await incus('snapshot', 'create', name, 'plain');
+    await incus('snapshot', 'create', name, 'noted');
+    expect(await service.setDescription(name, 'noted', 'before the big refactor')).toMatchObject({ name: 'noted', description: 'before the big refactor' });
+
+    const mine = (await service.listContainers()).find((container) => container.name === name);
+    expect(mine?.snapshots.map((snapshot) => [snapshot.name, snapshot.description])).toEqual([['noted', 'before the big refactor'], ['plain', '']]);
+    expect((await service.info(name, 'noted')).description).toBe('before the big refactor');
+
+    expect((await service.setExpiry(name, 'noted', '2099-01-01T00:00:00Z')).description).toBe('before the big refactor');
+    expect((await service.rename(name, 'noted', 'renamed')).description).toBe('before the big refactor');
+    expect((await service.setDescription(name, 'renamed', 'changed')).expiresAt).toMatch(/^2099-01-01/);
+    expect((await service.listSnapshots(name)).find((snapshot) => snapshot.name === 'renamed')?.description).toBe('changed');
+
+    expect((await service.setDescription(name, 'renamed', '')).description).toBe('');
+    await expectAppError(service.setDescription(name, 'gone', 'x'), 'not-found', /snapshot 'gone' not found/);
   });
 });

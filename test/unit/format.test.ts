@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { humanSize, printable, snapshotListText, table } from '../../src/main/cli/format';
-import { snapshotJson } from '../../src/shared/snapshot-json';
+import { snapshotDetailJson, snapshotJson } from '../../src/shared/snapshot-json';
 import { progressText } from '../../src/main/incus/progress';
 import type { Operation } from '../../src/main/incus/api-schemas';
 
@@ -31,6 +31,17 @@ describe('CLI text', () => {
   it("prints coi's JSON field names", () => {
     const json = snapshotJson({ name: 's', createdAt: '2026-01-01T00:00:00Z', expiresAt: null, stateful: true, sizeBytes: 10, description: '' });
     expect(Object.keys(json)).toEqual(['name', 'created_at', 'expires_at', 'stateful', 'size', 'description']);
+  });
+
+  it("prints coi's snake_case detail shape for snapshot info (and the UI's Copy JSON)", () => {
+    const detail = snapshotDetailJson({
+      name: 's', createdAt: '2026-01-01T00:00:00Z', expiresAt: null, stateful: false, sizeBytes: null, description: 'd',
+      container: 'c', architecture: 'x86_64', ephemeral: false, lastUsedAt: null, profiles: ['default'], config: { 'image.os': 'busybox' }, devices: {},
+    });
+    expect(detail).toEqual({
+      name: 's', created_at: '2026-01-01T00:00:00Z', expires_at: null, stateful: false, size: null, description: 'd',
+      container: 'c', last_used_at: null, architecture: 'x86_64', ephemeral: false, profiles: ['default'], config: { 'image.os': 'busybox' }, devices: {},
+    });
   });
 });
 
