@@ -2,15 +2,16 @@ import { join } from 'node:path';
 import { app, BrowserWindow, globalShortcut, ipcMain, Menu, nativeImage, Notification, screen, session, shell, Tray } from 'electron';
 import { CoiCore } from './app/core';
 import { readSettings, writeSettings, type Settings } from './config/settings';
+import { guardAllWebContents, hardenSession, rendererUrl } from './shell/hardening';
 import { forwardEvents, isAppUrl, registerIpc } from './shell/ipc';
 import { TrayController } from './shell/tray-controller';
 import { TRAY_ICON_DATA_URL } from './shell/tray-icon';
 import type { TrayItem } from './shell/tray-menu';
-import { CONTENT_SECURITY_POLICY, mainWindowOptions } from './shell/window-options';
+import { mainWindowOptions } from './shell/window-options';
 import { restorableBounds } from './shell/window-state';
 
 /** The thin Electron shell: window, tray, shortcut and IPC over the electron-free core. */
-const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? `file://${join(__dirname, '../renderer/index.html')}`;
+const appUrl = rendererUrl(app.isPackaged, process.env, join(__dirname, '../renderer/index.html'));
 let window: BrowserWindow | undefined;
 let settings: Settings;
 
@@ -19,12 +20,6 @@ function createWindow(core: CoiCore): BrowserWindow {
   const created = new BrowserWindow(mainWindowOptions(join(__dirname, '../preload/index.js'), restorableBounds(settings.window, workAreas)));
   if (settings.window?.maximized) created.maximize();
   created.once('ready-to-show', () => created.show());
-  created.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  created.webContents.on('will-navigate', (event) => event.preventDefault());
-  created.webContents.on('will-attach-webview', (event) => event.preventDefault());
   const stopEvents = forwardEvents(core.events, (channel, event) => created.webContents.send(channel, event));
   created.on('close', () => {
     settings = { ...settings, window: { ...created.getNormalBounds(), maximized: created.isMaximized() } };
@@ -35,7 +30,7 @@ function createWindow(core: CoiCore): BrowserWindow {
     core.passphrases.cancelAll();
     window = undefined;
   });
-  void created.loadURL(rendererUrl);
+  void created.loadURL(appUrl);
   return created;
 }
 
@@ -88,11 +83,8 @@ function registerShortcut(tray: TrayController): void {
 async function start(): Promise<void> {
   const core = await CoiCore.open({ configDir: app.getPath('userData'), home: app.getPath('home'), env: process.env, platform: process.platform });
   settings = await readSettings(core.configDir);
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
-  });
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  registerIpc(ipcMain, core.handlers, (event) => event.sender === window?.webContents && isAppUrl(event.senderFrame?.url, rendererUrl));
+  hardenSession(session.defaultSession, appUrl);
+  registerIpc(ipcMain, core.handlers, (event) => event.sender === window?.webContents && isAppUrl(event.senderFrame?.url, appUrl));
   const tray = startTray(core);
   registerShortcut(tray);
   app.on('second-instance', () => showWindow(core));
@@ -108,6 +100,8 @@ async function start(): Promise<void> {
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
+  app.enableSandbox();
+  guardAllWebContents(app, (url) => shell.openExternal(url));
   // The tray keeps the app running when the window is closed.
   app.on('window-all-closed', () => undefined);
   void app.whenReady().then(start);

@@ -1,7 +1,10 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { HostOverview } from '../../src/shared/model';
 import type { Container } from '../../src/shared/model';
 import { createdNotice, failedNotice, summaryNotice } from '../../src/main/app/quick-snapshot';
+import { isAllowedExternalUrl } from '../../src/main/shell/external-links';
+import { guardAllWebContents, guardWebContents, hardenSession, rendererUrl, type GuardableContents, type HardenableSession } from '../../src/main/shell/hardening';
 import { isAppUrl } from '../../src/main/shell/ipc';
 import { trayTemplate } from '../../src/main/shell/tray-menu';
 import { CONTENT_SECURITY_POLICY, mainWindowOptions } from '../../src/main/shell/window-options';
@@ -67,5 +70,132 @@ describe('the main window', () => {
     expect(isAppUrl('http://localhost:5173/x', 'http://localhost:5173/')).toBe(true);
     expect(isAppUrl('https://evil.example/', 'http://localhost:5173/')).toBe(false);
     expect(isAppUrl(undefined, 'http://localhost:5173/')).toBe(false);
+  });
+});
+
+describe('links that leave the app', () => {
+  it.each([
+    ['https://linuxcontainers.org/incus/docs/main/', true],
+    ['https://github.com/lxc/incus', true],
+    ['https://github.com/lxc/incus/issues/1', true],
+    ['https://github.com/mensfeld/code-on-incus/blob/master/README.md', true],
+    ['http://linuxcontainers.org/', false],
+    ['https://github.com/lxc/incus-evil', false],
+    ['https://github.com/evil/repo', false],
+    ['https://linuxcontainers.org.evil.example/', false],
+    ['https://user:pw@github.com/lxc/incus', false],
+    ['https://github.com:8443/lxc/incus', false],
+    ['file:///etc/passwd', false],
+    ['javascript:alert(1)', false],
+    ['ms-msdt:/id PCWDiagnostic', false],
+    ['not a url', false],
+  ])('%s is opened in the browser: %s', (url, allowed) => {
+    expect(isAllowedExternalUrl(url)).toBe(allowed);
+  });
+});
+
+describe('the page the window loads', () => {
+  it('is the built file, and the dev server of ELECTRON_RENDERER_URL only when not packaged', () => {
+    const env = { ELECTRON_RENDERER_URL: 'http://localhost:5173/' };
+    expect(rendererUrl(true, env, '/opt/COI Desktop/resources/app.asar/out/renderer/index.html')).toBe('file:///opt/COI%20Desktop/resources/app.asar/out/renderer/index.html');
+    expect(rendererUrl(false, env, '/app/out/renderer/index.html')).toBe('http://localhost:5173/');
+    expect(rendererUrl(false, {}, '/app/out/renderer/index.html')).toBe('file:///app/out/renderer/index.html');
+  });
+});
+
+/** A fake of Electron's WebContents: its listeners and window-open handler, to fire by hand. */
+function fakeContents() {
+  const emitter = new EventEmitter();
+  let openHandler: (details: { url: string }) => { action: string } = () => ({ action: 'allow' });
+  const contents = {
+    setWindowOpenHandler: (handler: typeof openHandler) => void (openHandler = handler),
+    on: (event: string, listener: (...args: unknown[]) => void) => emitter.on(event, listener),
+  } as GuardableContents;
+  /** Fires `name` as Electron would; says whether a listener prevented it. */
+  const fire = (name: string, url?: string) => {
+    let prevented = false;
+    emitter.emit(name, { preventDefault: () => (prevented = true) }, url);
+    return prevented;
+  };
+  return { contents, fire, open: (url: string) => openHandler({ url }) };
+}
+
+describe('every page of the app', () => {
+  const opener = () => {
+    const opened: string[] = [];
+    return { opened, openExternal: async (url: string) => void opened.push(url) };
+  };
+
+  it('opens no window: an allowed https link goes to the system browser, anything else nowhere', () => {
+    const { opened, openExternal } = opener();
+    const page = fakeContents();
+    guardWebContents(page.contents, openExternal);
+    expect(page.open('https://github.com/lxc/incus')).toEqual({ action: 'deny' });
+    expect(page.open('https://evil.example/')).toEqual({ action: 'deny' });
+    expect(page.open('file:///bin/sh')).toEqual({ action: 'deny' });
+    expect(opened).toEqual(['https://github.com/lxc/incus']);
+  });
+
+  it('never navigates, redirects or attaches a webview; a navigation to an allowed link opens the browser instead', () => {
+    const { opened, openExternal } = opener();
+    const page = fakeContents();
+    guardWebContents(page.contents, openExternal);
+    expect(page.fire('will-navigate', 'https://linuxcontainers.org/incus/')).toBe(true);
+    expect(page.fire('will-navigate', 'https://evil.example/')).toBe(true);
+    expect(page.fire('will-redirect', 'https://evil.example/')).toBe(true);
+    expect(page.fire('will-attach-webview')).toBe(true);
+    expect(opened).toEqual(['https://linuxcontainers.org/incus/']);
+  });
+
+  it('is guarded as soon as Electron creates it', () => {
+    const { opened, openExternal } = opener();
+    const app = new EventEmitter();
+    guardAllWebContents(app as unknown as Parameters<typeof guardAllWebContents>[0], openExternal);
+    const page = fakeContents();
+    app.emit('web-contents-created', {}, page.contents);
+    expect(page.fire('will-navigate', 'https://evil.example/')).toBe(true);
+    expect(page.open('https://github.com/mensfeld/code-on-incus')).toEqual({ action: 'deny' });
+    expect(opened).toEqual(['https://github.com/mensfeld/code-on-incus']);
+  });
+});
+
+describe('the session', () => {
+  /** A fake of Electron's Session: the handlers hardenSession installs. */
+  function fakeSession() {
+    const installed: { headers?: Parameters<HardenableSession['webRequest']['onHeadersReceived']>[0]; request?: Parameters<HardenableSession['setPermissionRequestHandler']>[0]; check?: Parameters<HardenableSession['setPermissionCheckHandler']>[0] } = {};
+    const session: HardenableSession = {
+      webRequest: { onHeadersReceived: (listener) => void (installed.headers = listener) },
+      setPermissionRequestHandler: (handler) => void (installed.request = handler),
+      setPermissionCheckHandler: (handler) => void (installed.check = handler),
+    };
+    const request = (permission: string, requestingUrl: string) => {
+      let granted: boolean | undefined;
+      installed.request!({}, permission, (answer) => (granted = answer), { requestingUrl });
+      return granted;
+    };
+    return { session, installed, request };
+  }
+  const appUrl = 'file:///app/out/renderer/index.html';
+
+  it('adds the Content-Security-Policy to every response, keeping its other headers', () => {
+    const { session, installed } = fakeSession();
+    hardenSession(session, appUrl);
+    let headers: Record<string, string | string[]> = {};
+    installed.headers!({ responseHeaders: { 'Content-Type': ['text/html'] } }, (response) => (headers = response.responseHeaders));
+    expect(headers).toEqual({ 'Content-Type': ['text/html'], 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] });
+  });
+
+  it('refuses every permission but clipboard writes from the app\'s own page', () => {
+    const { session, installed, request } = fakeSession();
+    hardenSession(session, appUrl);
+    for (const permission of ['media', 'geolocation', 'notifications', 'openExternal', 'hid', 'clipboard-read', 'fullscreen']) {
+      expect(request(permission, appUrl)).toBe(false);
+      expect(installed.check!({}, permission, 'file:///')).toBe(false);
+    }
+    expect(request('clipboard-sanitized-write', appUrl)).toBe(true);
+    expect(request('clipboard-sanitized-write', 'https://evil.example/')).toBe(false);
+    expect(request('clipboard-sanitized-write', 'file:///tmp/evil.html')).toBe(false);
+    expect(installed.check!({}, 'clipboard-sanitized-write', 'file:///')).toBe(true);
+    expect(installed.check!({}, 'clipboard-sanitized-write', 'https://evil.example')).toBe(false);
   });
 });
