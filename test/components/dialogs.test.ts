@@ -40,8 +40,9 @@ describe('Restore', () => {
     const calls = installFakeCoi({ 'snapshots.restore': { container: 'coi-ab12cd34-1', snapshot: 'good', stateful: false, safetySnapshot: 'pre-restore-x' }, 'containers.list': [] });
     render(RestoreDialog, { host: 'local', container: container('Running'), snapshot, onclose: () => undefined });
     expect(screen.getByText(/A restore needs it stopped/)).toBeTruthy();
+    expect((screen.getByLabelText(/Start it again afterwards/) as HTMLInputElement).checked).toBe(true);
     await fireEvent.click(screen.getByRole('button', { name: 'Stop and restore' }));
-    expect(calls[0]?.input).toEqual({ host: 'local', container: 'coi-ab12cd34-1', snapshot: 'good', stateful: false, safetySnapshot: true, stopFirst: true });
+    expect(calls[0]?.input).toEqual({ host: 'local', container: 'coi-ab12cd34-1', snapshot: 'good', stateful: false, safetySnapshot: true, stopFirst: true, startAfter: true });
   });
 
   it('names what will be lost when the safety snapshot is turned off', async () => {
@@ -50,7 +51,7 @@ describe('Restore', () => {
     await userEvent.click(screen.getByLabelText(/First take a safety snapshot/));
     expect(screen.getByRole('alert').textContent).toMatch(/Everything in coi-ab12cd34-1 that changed since .* will be lost/);
     await fireEvent.click(screen.getByRole('button', { name: 'Restore' }));
-    expect(calls[0]?.input).toMatchObject({ safetySnapshot: false, stopFirst: false });
+    expect(calls[0]?.input).toMatchObject({ safetySnapshot: false, stopFirst: false, startAfter: false });
   });
 });
 

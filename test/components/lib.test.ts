@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { HostOverview } from '../../src/shared/model';
-import { age, fromLocalInput, statusLabel, toLocalInput } from '../../src/renderer/src/lib/format';
+import { age, failureSummary, fromLocalInput, statusLabel, toLocalInput } from '../../src/renderer/src/lib/format';
 import { filterRows, hostCounts, rows } from '../../src/renderer/src/lib/inventory';
 import { matchCommands } from '../../src/renderer/src/lib/palette';
-import { parseRoute, routeHash } from '../../src/renderer/src/lib/router.svelte';
+import { pageTitle, parseRoute, routeHash } from '../../src/renderer/src/lib/router.svelte';
+import { clockTime, exactTime, sortAndFilter, timelineRows } from '../../src/renderer/src/lib/timeline';
 import { visibleRange } from '../../src/renderer/src/lib/virtual';
 
 const snapshot = (name: string, createdAt: string) => ({ name, createdAt, expiresAt: null, stateful: false, sizeBytes: null, description: '' });
@@ -83,5 +84,38 @@ describe('routes', () => {
     expect(parseRoute('#/nonsense')).toEqual({ page: 'overview' });
     expect(parseRoute('#token=abc&/host/local/container/c1')).toEqual({ page: 'container', host: 'local', container: 'c1' });
     expect(parseRoute('#token=abc')).toEqual({ page: 'overview' });
+  });
+});
+
+describe('the container timeline', () => {
+  const at = (name: string, createdAt: string, description = '') => ({ ...snapshot(name, createdAt), description });
+  const list = [at('b', '2026-11-25T10:00:00'), at('pre-restore-20261126-090000', '2026-11-26T09:00:00', 'before the upgrade'), at('a', '2026-11-26T08:00:00')];
+
+  it('groups by local day, newest first, with a heading per day', () => {
+    const rows = timelineRows(sortAndFilter(list, '', 'newest'), 'newest', new Date('2026-11-26T12:00:00'));
+    expect(rows.map((row) => (row.kind === 'day' ? `${row.label} (${row.count})` : row.snapshot.name))).toEqual(['Today (2)', 'pre-restore-20261126-090000', 'a', 'Yesterday (1)', 'b']);
+  });
+
+  it('sorts oldest first or by name (then without day headings) and filters on name and description', () => {
+    expect(sortAndFilter(list, '', 'oldest').map((item) => item.name)).toEqual(['b', 'a', 'pre-restore-20261126-090000']);
+    expect(timelineRows(sortAndFilter(list, '', 'name'), 'name').map((row) => row.key)).toEqual(['a', 'b', 'pre-restore-20261126-090000']);
+    expect(sortAndFilter(list, 'UPGRADE', 'newest').map((item) => item.name)).toEqual(['pre-restore-20261126-090000']);
+  });
+
+  it('shows times with seconds and the exact time with its zone', () => {
+    expect(clockTime('2026-11-26T23:15:07')).toBe('23:15:07');
+    expect(exactTime('2026-11-26T23:15:07')).toMatch(/^2026-11-26 23:15:07 \(UTC[+-]\d\d:\d\d\)$/);
+  });
+
+  it('names the first few failures and counts the rest', () => {
+    const failed = Array.from({ length: 300 }, (_, index) => ({ name: `s${index}`, error: 'busy' }));
+    expect(failureSummary(failed, 310)).toBe("300 of 310 could not be deleted: s0: busy; s1: busy; s2: busy; s3: busy; s4: busy; and 295 more");
+  });
+
+  it('titles each page', () => {
+    expect(pageTitle({ page: 'overview' })).toBe('Overview · COI Desktop');
+    expect(pageTitle({ page: 'container', host: 'lab', container: 'coi-1' })).toBe('coi-1 · lab · COI Desktop');
+    expect(pageTitle({ page: 'container', host: 'lab', container: 'coi-1', snapshot: 'snap-1' })).toBe('snap-1 · coi-1 · COI Desktop');
+    expect(parseRoute(routeHash({ page: 'container', host: 'lab', container: 'coi-1', snapshot: 'snap 1' }))).toEqual({ page: 'container', host: 'lab', container: 'coi-1', snapshot: 'snap 1' });
   });
 });

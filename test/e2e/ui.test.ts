@@ -47,7 +47,12 @@ async function open(path = '#/'): Promise<Page> {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 const snapshotsOf = async (name: string) => (await own.incus('snapshot', 'list', name, '--format', 'csv', '-c', 'n')).split('\n').filter(Boolean).sort();
-const row = (page: Page, snapshot: string) => page.getByRole('article', { name: snapshot, exact: true });
+const row = (page: Page, snapshot: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${snapshot}\\b`) }) });
+/** Picks an entry of a snapshot's "⋯" menu. */
+async function menu(page: Page, snapshot: string, item: string): Promise<void> {
+  await page.getByRole('button', { name: `More actions for ${snapshot}` }).click();
+  await page.getByRole('menuitem', { name: item }).click();
+}
 
 describe('the container page', () => {
   it('creates a snapshot with N, restores with "Stop and restore", and undoes nothing the user did not choose', async () => {
@@ -66,14 +71,14 @@ describe('the container page', () => {
     expect(await snapshotsOf(name)).toEqual(['good']);
 
     await own.incus('exec', name, '--', 'sh', '-c', 'echo broken > /root/work');
-    await row(page, 'good').getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('button', { name: 'Restore good' }).click();
     const restore = page.getByRole('dialog', { name: `Restore ${name}` });
     await restore.getByText('A restore needs it stopped').waitFor();
     await shot(page, 'restore-dialog');
     await restore.getByRole('button', { name: 'Stop and restore' }).click();
     await restore.waitFor({ state: 'detached' });
     expect(await own.incus('file', 'pull', `${name}/root/work`, '-')).toBe('good\n');
-    await expect.poll(() => page.getByRole('article', { name: /^pre-restore-\d{8}-\d{6}$/ }).count(), { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => page.getByRole('rowheader', { name: /^pre-restore-\d{8}-\d{6} safety snapshot$/ }).count(), { timeout: 5_000 }).toBe(1);
     expect((await snapshotsOf(name)).length).toBe(2);
     await shot(page, 'container-after-restore');
     await page.close();
@@ -83,7 +88,7 @@ describe('the container page', () => {
     const name = await own.launch(testName('uid'), { stopped: true });
     for (const snapshot of ['a', 'b', 'c']) await own.incus('snapshot', 'create', name, snapshot);
     const page = await open(`#/host/local/container/${name}`);
-    await row(page, 'a').getByRole('button', { name: 'Delete' }).click();
+    await menu(page, 'a', 'Delete…');
     await page.getByRole('dialog', { name: 'Delete snapshot' }).getByRole('button', { name: 'Delete' }).click();
     await row(page, 'a').waitFor({ state: 'detached' });
     expect(await snapshotsOf(name)).toEqual(['b', 'c']);
@@ -104,7 +109,7 @@ describe('the container page', () => {
     const name = await own.launch(testName('uib'), { stopped: true });
     await own.incus('snapshot', 'create', name, 'base');
     const page = await open(`#/host/local/container/${name}`);
-    await row(page, 'base').getByRole('button', { name: 'Branch' }).click();
+    await menu(page, 'base', 'Branch…');
     await page.getByRole('dialog', { name: /^Branch base/ }).getByRole('button', { name: 'Create container' }).click();
     own.adopt(`${name}-base-copy`);
     await page.getByRole('heading', { name: `${name}-base-copy` }).waitFor();

@@ -1,4 +1,5 @@
 import type { HostConfig, HostStatus } from '../../shared/hosts';
+import { humanSize } from '../../shared/size';
 import type { Container, DeleteOutcome, HostOverview, HostTestResult, Snapshot, SnapshotDetail } from '../../shared/model';
 
 export { toJson } from '../../shared/snapshot-json';
@@ -55,17 +56,7 @@ export function localTime(iso: string | null): string {
   return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())} ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
 }
 
-export function humanSize(bytes: number | null): string {
-  if (bytes === null) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+export { humanSize };
 
 export function snapshotTable(snapshots: readonly Snapshot[]): string {
   const rows = snapshots.map((s) => [s.name, localTime(s.createdAt), localTime(s.expiresAt), s.stateful ? 'yes' : 'no', humanSize(s.sizeBytes)]);

@@ -6,7 +6,17 @@ export interface Toast {
   id: number;
   tone: 'ok' | 'error';
   text: string;
+  /** A button on the toast, such as *Undo*. */
+  action?: ToastAction;
 }
+
+export interface ToastAction {
+  label: string;
+  run: () => void;
+}
+
+/** How a dialog's action ended: its value, or the reason it failed for the dialog to show. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** An action the user started here, and how it ended: the operations drawer's history. */
 export interface HistoryEntry {
@@ -119,16 +129,41 @@ class AppState {
     }
   }
 
+  /**
+   * Runs a dialog's action: success goes to the history and a toast (with `action`, such as *Undo*);
+   * a failure goes to the history and comes back for the dialog to show inside itself, not as a toast
+   * hidden behind it.
+   */
+  async attempt<T>(label: string, host: string, run: () => Promise<T>, done: (value: T) => string, action?: (value: T) => ToastAction | undefined): Promise<Outcome<T>> {
+    try {
+      const value = await run();
+      const detail = done(value);
+      this.addHistory(label, true, detail);
+      this.toast('ok', detail, action?.(value));
+      void this.refreshHost(host);
+      return { ok: true, value };
+    } catch (error) {
+      this.addHistory(label, false, errorText(error));
+      void this.refreshHost(host);
+      return { ok: false, error: errorText(error) };
+    }
+  }
+
   record(label: string, ok: boolean, detail: string): void {
-    const id = this.nextId++;
-    this.history = [{ id, at: Date.now(), label, ok, detail }, ...this.history].slice(0, 200);
+    this.addHistory(label, ok, detail);
     this.toast(ok ? 'ok' : 'error', ok ? detail : `${label} failed: ${detail}`);
   }
 
-  toast(tone: Toast['tone'], text: string): void {
+  /** A toast stays 4 s (10 s for an error or one with a button such as *Undo*). */
+  toast(tone: Toast['tone'], text: string, action?: ToastAction): void {
     const id = this.nextId++;
-    this.toasts = [...this.toasts, { id, tone, text }];
-    setTimeout(() => (this.toasts = this.toasts.filter((toast) => toast.id !== id)), tone === 'error' ? 10_000 : 4_000);
+    this.toasts = [...this.toasts, { id, tone, text, action }];
+    setTimeout(() => (this.toasts = this.toasts.filter((toast) => toast.id !== id)), tone === 'error' || action ? 10_000 : 4_000);
+  }
+
+  private addHistory(label: string, ok: boolean, detail: string): void {
+    const id = this.nextId++;
+    this.history = [{ id, at: Date.now(), label, ok, detail }, ...this.history].slice(0, 200);
   }
 
   dismissToast(id: number): void {

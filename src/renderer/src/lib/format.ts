@@ -1,4 +1,6 @@
 import type { HostStatus } from '../../../shared/hosts';
+import { expiryProblem } from '../../../shared/expiry';
+import { NAMES_SHOWN } from '../../../shared/names';
 import { age } from '../../../shared/time';
 
 export { age, localTime } from '../../../shared/time';
@@ -59,4 +61,21 @@ export function statusHelp(status: HostStatus): string | null {
     default:
       return null;
   }
+}
+
+/** What a dialog says when its snapshot was deleted elsewhere (in a terminal, another window) while it was open. */
+export function goneMessage(snapshot: string, container: string): string {
+  return `Snapshot ${snapshot} of ${container} no longer exists: it was deleted or renamed elsewhere. Close this dialog and pick another.`;
+}
+
+/** Failed deletions in a few words: the first few names with their reasons, then how many more. */
+export function failureSummary(failed: readonly { name: string; error?: string }[], total: number, shownNames = NAMES_SHOWN): string {
+  const named = failed.slice(0, shownNames).map((result) => `${result.name}: ${result.error ?? 'failed'}`).join('; ');
+  const more = failed.length > shownNames ? `; and ${failed.length - shownNames} more` : '';
+  return `${failed.length} of ${total} could not be deleted: ${named}${more}`;
+}
+
+/** An expiry typed in a dialog, checked as the user types with the service's own rule (src/shared/expiry.ts). */
+export function expiryInputProblem(iso: string | null): string | undefined {
+  return iso ? expiryProblem(iso) : 'pick a date and time';
 }

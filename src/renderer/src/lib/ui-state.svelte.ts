@@ -5,9 +5,9 @@ class UiState {
   addHost = $state(false);
   /** Bumped by `N` and the palette: the container page opens its "Create snapshot" dialog. */
   createRequests = $state(0);
-  /** True while any dialog is open, so single-key shortcuts do not fire under it. */
+  /** True while any dialog or menu is open, so single-key shortcuts do not fire under it. */
   get overlay(): boolean {
-    return this.palette || this.addHost || document.querySelector('dialog[open]') !== null;
+    return this.palette || this.addHost || document.querySelector('[role="dialog"], [role="alertdialog"], [role="menu"]') !== null;
   }
 }
 
