@@ -112,6 +112,8 @@ export const CoiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('operation'), host: z.string(), operation: OperationSummarySchema }),
   /** The host's event stream ended: the renderer polls until it is back. */
   z.object({ type: z.literal('events-unavailable'), host: z.string(), reason: z.string() }),
+  /** The host's event stream is open again after `events-unavailable`: polling can stop. */
+  z.object({ type: z.literal('events-restored'), host: z.string() }),
   z.object({ type: z.literal('passphrase-request'), requestId: z.uuid(), host: z.string(), keyFile: z.string(), attempt: z.number().int() }),
 ]);
 export type CoiEvent = z.infer<typeof CoiEventSchema>;

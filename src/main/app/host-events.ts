@@ -1,5 +1,4 @@
 import type { CoiEvent } from '../../shared/contract';
-import type { HostStatus } from '../../shared/hosts';
 import { OperationSchema } from '../incus/api-schemas';
 import { subscribeEvents, type EventSubscription, type IncusEvent } from '../incus/events';
 import type { HostPool } from '../hosts/pool';
@@ -24,45 +23,135 @@ export function toCoiEvent(host: string, event: IncusEvent): CoiEvent | undefine
   return undefined;
 }
 
+export interface EventStreamOptions {
+  /** The pause before the first new try after a stream ends; it doubles on each failure. */
+  firstRetryMs?: number;
+  /** The longest pause between two tries. */
+  maxRetryMs?: number;
+}
+
 /**
- * Listens to each host's `/1.0/events` while it is online, so lists update within a second of a
- * change made anywhere (a terminal, another app). When a stream ends the renderer is told to poll
- * until the host is online again, when the stream is opened anew.
+ * Listens to each host's `/1.0/events` from the moment it is first online, so lists update within a
+ * second of a change made anywhere (a terminal, another app). A stream that ends (a daemon restart, a
+ * lost connection) is opened again with backoff, 0.5 s doubling to 15 s and reset once it is open,
+ * whatever the host's status does: a restarted local daemon stays "online" all along. The renderer
+ * hears `events-unavailable` when a stream is lost (and polls) and `events-restored` when it is back.
  */
 export class HostEventStreams {
-  private readonly streams = new Map<string, Promise<EventSubscription | undefined>>();
+  private readonly streams = new Map<string, HostStream>();
 
   constructor(
     private readonly pool: HostPool,
     private readonly emit: (event: CoiEvent) => void,
+    private readonly options: EventStreamOptions = {},
   ) {
-    pool.on('status', (host, status) => this.onStatus(host, status));
+    pool.on('status', (host, status) => {
+      if (status.state === 'online') this.listen(host);
+    });
   }
 
   async close(): Promise<void> {
     const streams = [...this.streams.values()];
     this.streams.clear();
-    await Promise.all(streams.map(async (stream) => (await stream)?.close()));
+    await Promise.all(streams.map((stream) => stream.close()));
   }
 
-  private onStatus(host: string, status: HostStatus): void {
-    if (status.state !== 'online' || this.streams.has(host)) return;
-    const stream = subscribeEvents(this.pool.client(host), ['lifecycle', 'operation'], {
-      onEvent: (event) => {
-        const mapped = toCoiEvent(host, event);
-        if (mapped) this.emit(mapped);
+  /** Opens a host's stream; one waiting to be tried again is tried at once (the host just answered). */
+  private listen(host: string): void {
+    const existing = this.streams.get(host);
+    if (existing) return existing.retryNow();
+    const stream = new HostStream(host, {
+      pool: this.pool,
+      emit: this.emit,
+      firstRetryMs: this.options.firstRetryMs ?? 500,
+      maxRetryMs: this.options.maxRetryMs ?? 15_000,
+      forget: () => {
+        if (this.streams.get(host) === stream) this.streams.delete(host);
       },
-      onClose: (reason) => this.lost(host, stream, reason),
-    }).catch((error: unknown) => {
-      this.lost(host, stream, error instanceof Error ? error.message : String(error));
-      return undefined;
     });
     this.streams.set(host, stream);
+    stream.open();
+  }
+}
+
+interface HostStreamDeps {
+  pool: HostPool;
+  emit: (event: CoiEvent) => void;
+  firstRetryMs: number;
+  maxRetryMs: number;
+  /** The host is no longer configured: its stream is let go. */
+  forget: () => void;
+}
+
+/** One host's event stream: open, or waiting to be tried again. */
+class HostStream {
+  private subscription: EventSubscription | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private pause: number;
+  private lost = false;
+  private closed = false;
+
+  constructor(
+    private readonly host: string,
+    private readonly deps: HostStreamDeps,
+  ) {
+    this.pause = deps.firstRetryMs;
   }
 
-  private lost(host: string, stream: Promise<EventSubscription | undefined>, reason: string): void {
-    if (this.streams.get(host) !== stream) return; // closed on purpose
-    this.streams.delete(host);
-    this.emit({ type: 'events-unavailable', host, reason });
+  open(): void {
+    this.retry = undefined;
+    void Promise.resolve()
+      .then(() => this.subscribe())
+      .then(
+        (subscription) => this.opened(subscription),
+        (error: unknown) => this.failed(error instanceof Error ? error.message : String(error)),
+      );
+  }
+
+  retryNow(): void {
+    if (!this.retry) return; // open, or being opened
+    clearTimeout(this.retry);
+    this.pause = this.deps.firstRetryMs;
+    this.open();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    await this.subscription?.close();
+  }
+
+  private subscribe(): Promise<EventSubscription> {
+    return subscribeEvents(this.deps.pool.client(this.host), ['lifecycle', 'operation'], {
+      onEvent: (event) => {
+        const mapped = toCoiEvent(this.host, event);
+        if (mapped) this.deps.emit(mapped);
+      },
+      onClose: (reason) => {
+        this.subscription = undefined;
+        this.failed(reason);
+      },
+    });
+  }
+
+  private opened(subscription: EventSubscription): void {
+    if (this.closed) return void subscription.close();
+    this.subscription = subscription;
+    this.pause = this.deps.firstRetryMs;
+    if (!this.lost) return;
+    this.lost = false;
+    this.deps.emit({ type: 'events-restored', host: this.host });
+  }
+
+  /** Says the stream is lost (once per loss) and tries again after the next pause. */
+  private failed(reason: string): void {
+    if (this.closed) return;
+    if (!this.deps.pool.hosts().some((config) => config.name === this.host)) return this.deps.forget();
+    if (!this.lost) {
+      this.lost = true;
+      this.deps.emit({ type: 'events-unavailable', host: this.host, reason });
+    }
+    this.retry = setTimeout(() => this.open(), this.pause);
+    this.pause = Math.min(this.pause * 2, this.deps.maxRetryMs);
   }
 }

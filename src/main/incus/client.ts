@@ -68,6 +68,11 @@ export class IncusClient {
     return this.options.dispatcher;
   }
 
+  /** How long one request may go unanswered. */
+  get requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs ?? requestTimeoutMs(process.env);
+  }
+
   /** The URL of `path` on this daemon, in this client's project. */
   url(path: string, protocol: 'http:' | 'ws:' = 'http:'): URL {
     const url = new URL(path, ORIGIN);
@@ -103,7 +108,7 @@ export class IncusClient {
   async waitOperation(id: string, options: WaitOptions = {}): Promise<Operation> {
     const interval = options.intervalSeconds ?? (options.onProgress ? 1 : 30);
     const signal = anySignal(this.options.signal, options.signal);
-    const timeoutMs = interval * 1000 + this.timeoutMs;
+    const timeoutMs = interval * 1000 + this.requestTimeoutMs;
     const path = `/1.0/operations/${encodeURIComponent(id)}`;
     try {
       for (;;) {
@@ -172,9 +177,6 @@ export class IncusClient {
     await this.options.dispatcher.close();
   }
 
-  private get timeoutMs(): number {
-    return this.options.requestTimeoutMs ?? requestTimeoutMs(process.env);
-  }
 
   /** Sends a request and throws the daemon's error, if it answered with one. */
   private async send(exchange: Exchange): Promise<Envelope> {
@@ -186,7 +188,7 @@ export class IncusClient {
   }
 
   /** Sends a request and returns the daemon's answer as it is, errors included. */
-  private async exchange({ method, path, body, timeoutMs = this.timeoutMs, signal = this.options.signal }: Exchange): Promise<Envelope> {
+  private async exchange({ method, path, body, timeoutMs = this.requestTimeoutMs, signal = this.options.signal }: Exchange): Promise<Envelope> {
     const url = this.url(path);
     let response: Dispatcher.ResponseData;
     let text: string;

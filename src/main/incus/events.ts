@@ -26,12 +26,15 @@ export interface EventSubscription {
 /**
  * Listens to the daemon's event stream over the client's own transport (the local socket, or the
  * host's SSH session): the websocket upgrade request is written as soon as the connection opens.
+ * Rejects when the stream cannot be opened, or is not within the client's request timeout (a
+ * daemon that accepts and stays silent); `onClose` is heard only for a stream that was open.
  */
 export function subscribeEvents(client: IncusClient, types: readonly string[], handlers: EventHandlers): Promise<EventSubscription> {
   const socket = new WebSocket(client.url(`/1.0/events?type=${types.join(',')}`, 'ws:'), { dispatcher: client.dispatcher });
+  let open = false;
   const closed = new Promise<void>((resolve) => {
     socket.addEventListener('close', (event) => {
-      handlers.onClose?.(event.reason || `the event stream of ${client.endpoint} ended (code ${event.code})`);
+      if (open) handlers.onClose?.(event.reason || `the event stream of ${client.endpoint} ended (code ${event.code})`);
       resolve();
     });
   });
@@ -40,8 +43,28 @@ export function subscribeEvents(client: IncusClient, types: readonly string[], h
     if (parsed.success) handlers.onEvent(parsed.data);
   });
   return new Promise((resolve, reject) => {
-    socket.addEventListener('open', () => resolve({ close: () => (socket.close(), closed) }), { once: true });
-    socket.addEventListener('error', () => reject(new Error(`cannot listen to the events of ${client.endpoint}`)), { once: true });
+    const limit = client.requestTimeoutMs;
+    const timer = setTimeout(() => {
+      reject(new Error(`${client.endpoint} did not open its event stream within ${limit / 1000} s`));
+      socket.close();
+    }, limit);
+    socket.addEventListener(
+      'open',
+      () => {
+        clearTimeout(timer);
+        open = true;
+        resolve({ close: () => (socket.close(), closed) });
+      },
+      { once: true },
+    );
+    socket.addEventListener(
+      'error',
+      () => {
+        clearTimeout(timer);
+        reject(new Error(`cannot listen to the events of ${client.endpoint}`));
+      },
+      { once: true },
+    );
   });
 }
 

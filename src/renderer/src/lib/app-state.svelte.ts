@@ -192,10 +192,7 @@ class AppState {
         this.hosts = this.hosts.map((summary) => (summary.config.name === event.host ? { ...summary, status: event.status } : summary));
         const known = this.overview[event.host];
         if (known) this.setOverview(event.host, { ...known, status: event.status });
-        if (event.status.state === 'online') {
-          this.polled.delete(event.host);
-          if (known?.error || !known) this.soon(event.host);
-        }
+        if (event.status.state === 'online' && (known?.error || !known)) this.soon(event.host);
         return;
       }
       case 'hosts-changed':
@@ -207,6 +204,9 @@ class AppState {
       case 'events-unavailable':
         this.polled.add(event.host);
         return;
+      case 'events-restored':
+        this.polled.delete(event.host);
+        return this.soon(event.host); // what changed while it was down
       case 'passphrase-request':
         this.passphrases = [...this.passphrases, { requestId: event.requestId, host: event.host, keyFile: event.keyFile, attempt: event.attempt }];
         return;

@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoiEvent } from '../../src/shared/contract';
+import type { CoiCore } from '../../src/main/app/core';
+import { Fixtures, incus, requireDaemon, runProcess, status, testName } from '../helpers/incus';
+import { openCore } from '../helpers/transports';
+
+// Restarts the shared Incus daemon: this file runs in the 'disruptive' project, alone, after the rest.
+
+const PROVISION = join(__dirname, '..', '..', 'scripts', 'provision-incus.sh');
+const fixtures = new Fixtures();
+let core: CoiCore;
+const seen: CoiEvent[] = [];
+
+/** The first event (already seen, or to come) that `matches`, or a failure after `timeoutMs`. */
+function event(what: string, matches: (event: CoiEvent) => boolean, timeoutMs: number): Promise<CoiEvent> {
+  const already = seen.find(matches);
+  if (already) return Promise.resolve(already);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      core.events.off('event', listener);
+      reject(new Error(`no ${what} within ${timeoutMs / 1000} s; events seen: ${JSON.stringify(seen.map((e) => e.type))}`));
+    }, timeoutMs);
+    const listener = (heard: CoiEvent) => {
+      if (!matches(heard)) return;
+      clearTimeout(timer);
+      core.events.off('event', listener);
+      resolve(heard);
+    };
+    core.events.on('event', listener);
+  });
+}
+
+const snapshotCreated = (container: string, snapshot: string) => (heard: CoiEvent) =>
+  heard.type === 'lifecycle' && heard.action === 'instance-snapshot-created' && heard.source === `/1.0/instances/${container}/snapshots/${snapshot}`;
+
+/**
+ * The pid of the daemon scripts/provision-incus.sh starts: not its helper processes (`incusd forkstart …`)
+ * nor their zombies (a container's PID 1 here may not reap them).
+ */
+async function incusdPid(): Promise<number> {
+  const pids = (await runProcess('pgrep', ['-f', '^/usr/libexec/incus/incusd --group root$'])).stdout.trim().split(/\s+/).filter(Boolean);
+  expect(pids, 'exactly one incusd runs').toHaveLength(1);
+  return Number(pids[0]);
+}
+
+function running(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`;
+  return existsSync(stat) && !/^\d+ \(.*\) Z/.test(readFileSync(stat, 'utf8'));
+}
+
+/**
+ * Starts the daemon the way setup does, unless it already answers: the provision script, in a session
+ * of its own so a Ctrl-C on the test run never reaches the daemon. It returns once `incus admin
+ * waitready` says the daemon is ready.
+ */
+async function ensureDaemon(): Promise<void> {
+  const child = spawn('bash', [PROVISION], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`scripts/provision-incus.sh failed (${code}): ${output}`);
+  await incus('admin', 'waitready', '--timeout', '60');
+}
+
+beforeAll(async () => {
+  requireDaemon();
+  ({ core } = await openCore());
+  core.events.on('event', (heard) => seen.push(heard));
+});
+afterAll(async () => {
+  try {
+    await ensureDaemon(); // whatever happened above, the other tests' daemon runs again
+  } finally {
+    await core?.close();
+    await fixtures.cleanup();
+  }
+});
+
+describe('live events across an Incus restart', () => {
+  it('re-subscribes after incusd restarts, so a snapshot made afterwards is heard; running containers keep running', async () => {
+    const container = await fixtures.launch(testName('restart'));
+    await core.pool.test('local'); // online: the core starts listening
+    await incus('snapshot', 'create', container, 'before');
+    await event('event for the snapshot made before the restart', snapshotCreated(container, 'before'), 10_000);
+
+    const pid = await incusdPid();
+    process.kill(pid, 'SIGTERM'); // the daemon stops; instances are left running (unlike `incus admin shutdown`)
+    await event('events-unavailable', (heard) => heard.type === 'events-unavailable' && heard.host === 'local', 30_000);
+    await expect.poll(() => running(pid), { timeout: 60_000, interval: 100 }).toBe(false);
+    await ensureDaemon();
+
+    // Back when the last word on the local stream is "restored" (a retry may have reached the dying daemon too).
+    const streamState = () => seen.filter((heard) => (heard.type === 'events-unavailable' || heard.type === 'events-restored') && heard.host === 'local').at(-1)?.type;
+    await expect.poll(streamState, { timeout: 20_000, interval: 100 }).toBe('events-restored');
+    await incus('snapshot', 'create', container, 'after');
+    await event('event for the snapshot made after the restart', snapshotCreated(container, 'after'), 10_000);
+    expect(await status(container)).toBe('RUNNING');
+  }, 120_000);
+});
