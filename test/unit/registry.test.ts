@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CoiCore } from '../../src/main/app/core';
 import { HostRegistry } from '../../src/main/hosts/registry';
 import type { HostConfig } from '../../src/shared/hosts';
 
@@ -99,18 +100,19 @@ describe('hosts.json shared by many writers', () => {
 });
 
 describe('temporary files of a writer that was killed', () => {
-  it('are removed on the next start when their writer is gone or they are old; a live writer\'s and other files stay', async () => {
+  it("are removed on the next start when their writer is gone or they are old; a live writer's and other files stay", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coi-reg-'));
     const gone = spawnSync(process.execPath, ['-e', '']).pid;
     const file = (name: string) => (writeFileSync(join(dir, name), '{"version":1,"hosts":[{"na'), name);
-    const deadWriter = file(`hosts.json.${gone}.0badf00d.tmp`);
+    const deadWriter = [file(`hosts.json.${gone}.0badf00d.tmp`), file(`settings.json.${gone}.0badf00d.tmp`), file(`known_hosts.${gone}.0badf00d.tmp`)];
     const oldOne = file(`hosts.json.${process.pid}.0badf00e.tmp`);
     utimesSync(join(dir, oldOne), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     const writing = file(`hosts.json.${process.pid}.0badf00f.tmp`);
-    const notOurs = [file(`settings.json.${gone}.0badf00d.tmp`), file('hosts.json.tmp'), file(`hosts.json.${gone}.notours.tmp`)];
+    const notOurs = [file('hosts.json.tmp'), file(`hosts.json.${gone}.notours.tmp`), file('notes.txt')];
 
-    await HostRegistry.open(dir);
+    const core = await CoiCore.open({ configDir: dir, home: dir, env: {}, platform: 'linux', liveEvents: false });
+    await core.close();
     expect(readdirSync(dir).sort()).toEqual([writing, ...notOurs].sort());
-    expect([deadWriter, oldOne].some((name) => existsSync(join(dir, name)))).toBe(false);
+    expect([...deadWriter, oldOne].filter((name) => existsSync(join(dir, name)))).toEqual([]);
   });
 });

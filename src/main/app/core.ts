@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CoiEventSchema, type CoiEvent } from '../../shared/contract';
 import type { HostConfig } from '../../shared/hosts';
 import type { HostTestResult } from '../../shared/model';
+import { removeStaleTemporaries } from '../config/atomic-file';
 import { AppError } from '../errors';
 import { findLocalSocket } from '../incus/local-socket';
 import { HostPool } from '../hosts/pool';
@@ -66,7 +67,9 @@ export class CoiCore {
   /** Hosts being tested before they are saved (the "Add host" flow). */
   private readonly candidates = new Map<string, HostConfig>();
 
+  /** Opens the core on the config directory, first removing what a writer killed mid-write left there. */
   static async open(options: CoreOptions): Promise<CoiCore> {
+    await removeStaleTemporaries(options.configDir);
     const registry = await HostRegistry.open(options.configDir);
     const knownHosts = new KnownHosts({ user: [join(options.home, '.ssh', 'known_hosts')], app: join(options.configDir, 'known_hosts') });
     const saved = (host: string) => registry.list().some((known) => known.name === host);

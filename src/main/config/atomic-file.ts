@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Writes `text` to `path` so that a reader sees the old file or the new one, never half of either:
@@ -28,19 +28,21 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
 /** A writer's temporary file left behind is removed once it is this old, even if its pid is in use again. */
 export const STALE_TEMPORARY_MS = 10_000;
 
+/** How `writeFileAtomic` names its temporary files: `<name>.<pid>.<8 hex>.tmp`. */
+const TEMPORARY = /^.+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
 /**
- * Removes the temporary files `writeFileAtomic` left beside `path` when its process was killed
- * mid-write (`kill -9`, a power cut): only files named as it names them, and only those whose writer
- * is gone or that are older than `STALE_TEMPORARY_MS`. Returns the names it removed.
+ * Removes the temporary files `writeFileAtomic` left in `dir` when its process was killed mid-write
+ * (`kill -9`, a power cut): only files named as it names them, and only those whose writer is gone
+ * or that are older than `STALE_TEMPORARY_MS`. Returns the names it removed.
  */
-export async function removeStaleTemporaries(path: string, now = Date.now()): Promise<string[]> {
-  const pattern = new RegExp(`^${escapeRegExp(basename(path))}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
-  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+export async function removeStaleTemporaries(dir: string, now = Date.now()): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {
-    const pid = pattern.exec(name)?.[1];
+    const pid = TEMPORARY.exec(name)?.[1];
     if (!pid) continue;
-    const file = join(dirname(path), name);
+    const file = join(dir, name);
     const modified = await stat(file).then((info) => info.mtimeMs, () => undefined);
     if (modified === undefined) continue; // its writer renamed or removed it meanwhile
     if (processAlive(Number(pid)) && now - modified < STALE_TEMPORARY_MS) continue;
@@ -58,8 +60,4 @@ function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -4,7 +4,7 @@ import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostsFileSchema, LOCAL_HOST, type HostConfig } from '../../shared/hosts';
 import { timestampedName } from '../../shared/names';
-import { removeStaleTemporaries, writeFileAtomic } from '../config/atomic-file';
+import { writeFileAtomic } from '../config/atomic-file';
 import { withFileLock } from '../config/file-lock';
 import { watchFile } from '../config/watch-file';
 import { AppError } from '../errors';
@@ -47,7 +47,6 @@ export class HostRegistry extends EventEmitter<{ changed: [diff: HostsDiff]; war
 
   static async open(configDir: string, now: () => Date = () => new Date()): Promise<HostRegistry> {
     const registry = new HostRegistry(configDir, now);
-    await removeStaleTemporaries(registry.path);
     await registry.reload();
     return registry;
   }
