@@ -105,6 +105,24 @@ export class TestSshd {
     await exited;
   }
 
+  /** Sends `signal` to the server and every session it serves: SIGSTOP freezes it, connections stay open. */
+  async signal(signal: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL'): Promise<void> {
+    const pid = this.process?.pid;
+    if (!pid) return;
+    for (const child of [pid, ...(await descendants(pid))]) {
+      try {
+        process.kill(child, signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  /** Starts the server again on the same port after `stop`. */
+  async start(): Promise<void> {
+    await this.launch();
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     await this.launch();

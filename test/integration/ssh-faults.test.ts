@@ -1,18 +1,57 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import type { SshHostConfig } from '../../src/shared/hosts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoiCore } from '../../src/main/app/core';
 import type { HostPool } from '../../src/main/hosts/pool';
 import { HostRegistry } from '../../src/main/hosts/registry';
+import { TrayController } from '../../src/main/shell/tray-controller';
+import type { HostStatus, SshHostConfig } from '../../src/shared/hosts';
 import { cliProcess } from '../helpers/cli';
-import { makePool, tempHome } from '../helpers/hosts';
-import { closeAfterBanner, closeAfterKex, FaultyListener, neverSpeak, type ConnectionBehaviour } from '../helpers/sshd';
+import { knowHost, makePool, sshHost, tempHome } from '../helpers/hosts';
+import { requireDaemon } from '../helpers/incus';
+import { closeAfterBanner, closeAfterKex, FaultyListener, forwardTo, neverSpeak, requireSshd, sshdWithKey, type ConnectionBehaviour, type TestSshd } from '../helpers/sshd';
+import { openCore, webFace, type Face } from '../helpers/transports';
 
 const pools: HostPool[] = [];
 const listeners: FaultyListener[] = [];
+const servers: TestSshd[] = [];
+const cores: { core: CoiCore; face?: Face }[] = [];
 
+beforeAll(() => {
+  requireDaemon();
+  requireSshd();
+});
 afterAll(async () => {
+  for (const { core, face } of cores) {
+    await face?.close();
+    await core.close();
+  }
   await Promise.all(pools.map((pool) => pool.close()));
   await Promise.all(listeners.map((listener) => listener.close()));
+  for (const server of servers) {
+    await server.signal('SIGCONT');
+    await server.stop();
+  }
 });
+
+/** A real sshd of this test's own (frozen or killed only by this test), and a key it accepts. */
+async function realSshd(label: string) {
+  const made = await sshdWithKey(label);
+  servers.push(made.sshd);
+  return made;
+}
+
+/** Resolves with the time when `pool` reports `host` in `state`. */
+function statusReached(pool: HostPool, state: HostStatus['state']): Promise<number> {
+  return new Promise((resolve) => {
+    const listen = (_host: string, status: HostStatus) => {
+      if (status.state !== state) return;
+      pool.off('status', listen);
+      resolve(Date.now());
+    };
+    pool.on('status', listen);
+  });
+}
 
 async function listener(behaviour: ConnectionBehaviour): Promise<FaultyListener> {
   const started = await FaultyListener.start(behaviour);
@@ -73,4 +112,77 @@ describe('a handshake that ends early is an error, never silence', () => {
       expect(run.stderr).toMatch(/^Error: cannot reach SSH on 127\.0\.0\.1:\d+: the SSH server closed the connection during the handshake/m);
     }
   }, 30_000);
+});
+
+describe('the long-running core after a handshake that ended early', () => {
+  it('tests and lists the host again: the next call dials anew instead of waiting on the dead one', async () => {
+    const { sshd, key } = await realSshd('nowedge');
+    const { core, home } = await openCore();
+    const face = await webFace(core);
+    cores.push({ core, face });
+    const relay = await listener((socket, index) => (index === 0 ? closeAfterKex : forwardTo(sshd.port))(socket, index));
+    writeFileSync(join(home.sshDir, 'known_hosts'), sshd.knownHostsLine().replace(`]:${sshd.port} `, `]:${relay.port} `) + '\n');
+    const api = face.api;
+    expect(await api['hosts.add']({ host: boxAt(relay.port, { identityFiles: [key.file] }), test: false })).toMatchObject({ ok: true });
+
+    const first = await api['hosts.test']({ host: 'box' });
+    expect(first).toMatchObject({ ok: true, value: { status: { state: 'offline' }, error: { message: expect.stringContaining('closed the connection during the handshake') } } });
+    expect(await api['hosts.test']({ host: 'box' })).toMatchObject({ ok: true, value: { status: { state: 'online' } } });
+    expect(await api['containers.list']({ host: 'box' })).toMatchObject({ ok: true, value: expect.any(Array) });
+  }, 20_000);
+});
+
+describe('status is an output', () => {
+  it('a dead host is dialled on the backoff schedule only, however often the tray and the overview refresh', async () => {
+    const dead = await listener(closeAfterBanner);
+    const { core } = await openCore();
+    cores.push({ core });
+    await core.registry.add(boxAt(dead.port));
+    const tray = new TrayController(core, { setMenu: () => undefined, notify: () => undefined, openWindow: () => undefined, quit: () => undefined }, 20);
+    const started = Date.now();
+    await tray.refresh();
+    while (Date.now() - started < 6_000) {
+      await core.pool.overview(); // a page reload, or another window
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    tray.dispose();
+    // Backoff 1 s, 2 s, 4 s…: dials at 0, 1 and 3 s (and 7 s) in 6 s; the feedback loop dialled every ~0.5 s.
+    expect(dead.connections).toBeGreaterThanOrEqual(2);
+    expect(dead.connections).toBeLessThanOrEqual(4);
+    expect(core.pool.status('box')).toMatchObject({ state: 'offline', nextRetryAt: expect.any(String) });
+  }, 20_000);
+});
+
+describe('hosts that go away and come back', () => {
+  it('a host that stops answering without closing (sshd frozen) shows as offline within 10 s', async () => {
+    const { sshd, key } = await realSshd('frozen');
+    const home = tempHome();
+    knowHost(home.sshDir, sshd);
+    const { pool } = await makePool({ home, hosts: [sshHost('box', sshd, { identityFiles: [key.file] })] });
+    pools.push(pool);
+    expect((await pool.test('box')).status.state).toBe('online');
+    const offline = statusReached(pool, 'offline');
+    await sshd.signal('SIGSTOP');
+    const frozenAt = Date.now();
+    const seenAt = await offline;
+    await sshd.signal('SIGCONT');
+    expect(seenAt - frozenAt).toBeLessThan(10_000);
+  }, 20_000);
+
+  it('a host offline at start shows its next retry, and is online within 3 s of answering again', async () => {
+    const { sshd, key } = await realSshd('comeback');
+    const home = tempHome();
+    knowHost(home.sshDir, sshd);
+    const { pool } = await makePool({ home, hosts: [sshHost('box', sshd, { identityFiles: [key.file] })] });
+    pools.push(pool);
+    await sshd.stop();
+    const result = await pool.test('box');
+    expect(result.status).toMatchObject({ state: 'offline', reason: expect.stringMatching(/connection refused/), nextRetryAt: expect.any(String) });
+    // Wait out the first retries so the backoff is well beyond 3 s.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    const online = statusReached(pool, 'online');
+    await sshd.start();
+    const answeringAt = Date.now();
+    expect((await online) - answeringAt).toBeLessThan(3_000);
+  }, 20_000);
 });

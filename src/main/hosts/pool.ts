@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import type { HostConfig, HostStatus } from '../../shared/hosts';
 import type { HostOverview, HostTestResult } from '../../shared/model';
+import type { ErrorInfo } from '../../shared/errors';
 import { AppError, toErrorInfo } from '../errors';
 import type { IncusClient } from '../incus/client';
 import { SnapshotService } from '../snapshots/service';
@@ -22,6 +23,8 @@ interface Handle extends HostClient {
   config: HostConfig;
   service: SnapshotService;
   status: HostStatus;
+  /** Why the host is not online, as the overview reports it without asking again. */
+  lastError?: ErrorInfo;
 }
 
 const ServerSchema = z.object({ environment: z.object({ server_version: z.string() }).partial().optional() });
@@ -64,8 +67,7 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
       this.setStatus(handle, { state: 'online', latencyMs: Math.round(performance.now() - started) });
       return { host, status: handle.status, incusVersion: server.environment?.server_version ?? null };
     } catch (error) {
-      this.setStatus(handle, statusOf(error));
-      return { host, status: handle.status, incusVersion: null, error: { ...toErrorInfo(error), host } };
+      return { host, status: this.failed(handle, error), incusVersion: null, error: handle.lastError };
     }
   }
 
@@ -97,18 +99,34 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     await Promise.all(handles.map((handle) => handle.client.close().catch(() => undefined)));
   }
 
+  /**
+   * One host's containers. Status is an output: a remote host that is not online is reported as it
+   * is, never dialled again from here (its connection reconnects on its own schedule); only a host
+   * never contacted yet is tested, and the local socket, which costs no dial, is asked again.
+   */
   private async hostOverview(host: string): Promise<HostOverview> {
     const handle = this.handle(host);
-    if (handle.status.state !== 'online') {
+    const state = handle.status.state;
+    if (state === 'idle' || (state !== 'online' && state !== 'connecting' && !handle.connection)) {
       const tested = await this.test(host);
       if (tested.error) return { host, status: tested.status, containers: [], error: tested.error };
+    } else if (state !== 'online' && state !== 'connecting') {
+      return { host, status: handle.status, containers: [], error: handle.lastError ?? { code: 'host-unreachable', message: `${host} is ${state}`, host } };
     }
     try {
       return { host, status: handle.status, containers: await handle.service.listContainers() };
     } catch (error) {
-      this.setStatus(handle, statusOf(error));
-      return { host, status: handle.status, containers: [], error: { ...toErrorInfo(error), host } };
+      return { host, status: this.failed(handle, error), containers: [], error: handle.lastError };
     }
+  }
+
+  /** Records why a request failed; an offline host's status names the connection's next retry. */
+  private failed(handle: Handle, error: unknown): HostStatus {
+    const status = statusOf(error);
+    const nextRetryAt = handle.connection?.nextRetryAt;
+    handle.lastError = { ...toErrorInfo(error), host: handle.config.name };
+    this.setStatus(handle, status.state === 'offline' && nextRetryAt ? { ...status, nextRetryAt: nextRetryAt.toISOString() } : status);
+    return handle.status;
   }
 
   private withTimeout(host: string, work: Promise<HostOverview>): Promise<HostOverview> {
@@ -117,10 +135,15 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     const late = new Promise<HostOverview>((resolve) => {
       timer = setTimeout(() => {
         const reason = `${host} did not answer within ${limit / 1000} s`;
-        const status: HostStatus = { state: 'offline', reason, nextRetryAt: null };
         const handle = this.handles.get(host);
-        if (handle) this.setStatus(handle, status);
-        resolve({ host, status, containers: [], error: { code: 'host-unreachable', message: reason, host } });
+        const nextRetryAt = handle?.connection?.nextRetryAt?.toISOString() ?? null;
+        const status: HostStatus = { state: 'offline', reason, nextRetryAt };
+        const error = { code: 'host-unreachable' as const, message: reason, host };
+        if (handle) {
+          handle.lastError = error;
+          this.setStatus(handle, status);
+        }
+        resolve({ host, status, containers: [], error });
       }, limit);
     });
     return Promise.race([work, late]).finally(() => clearTimeout(timer));
@@ -132,7 +155,10 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     const config = this.options.registry.get(host);
     const opened = openHostClient(config, { ...this.options, checkHostKey: this.options.checkHostKeyFor(host) });
     const handle: Handle = { ...opened, config, service: new SnapshotService(opened.client, { coiPrefix: this.options.coiPrefix }), status: { state: 'idle' } };
-    opened.connection?.on('lost', (reason, nextRetryAt) => this.setStatus(handle, { state: 'offline', reason, nextRetryAt: nextRetryAt.toISOString() }));
+    opened.connection?.on('lost', (reason, nextRetryAt) => {
+      handle.lastError = { code: 'host-unreachable', message: reason, host };
+      this.setStatus(handle, { state: 'offline', reason, nextRetryAt: nextRetryAt.toISOString() });
+    });
     opened.connection?.on('connected', () => {
       if (handle.status.state === 'offline') void this.test(host);
     });

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Client, type AuthHandlerMiddleware, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { SshEndpoint } from '../../shared/hosts';
@@ -17,9 +18,12 @@ export interface SshConnectionOptions {
   auth: (endpoint: SshEndpoint, tried: string[]) => AuthHandlerMiddleware;
   checkHostKey: HostKeyCheck;
   readyTimeoutMs?: number;
+  /** Keepalives this often; two unanswered ones end the session (a frozen host shows within ~8 s). */
   keepaliveIntervalMs?: number;
-  /** First and longest wait between reconnection attempts after a dropped connection. */
+  /** First and longest wait between reconnection attempts after a dropped connection or a failed dial. */
   backoffMs?: { first: number; max: number };
+  /** While the host refuses TCP connections, a cheap TCP probe this often; a full dial as soon as one answers. */
+  probeMs?: number;
 }
 
 export interface ExecResult {
@@ -45,8 +49,13 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
   private jumpClient: Client | undefined;
   private connecting: Promise<Client> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
   private backoff: number;
   private closed = false;
+  /** The last dial failed before any SSH was spoken (refused, no route, TCP timeout). */
+  private tcpFailed = false;
+  /** When the next reconnection attempt is due, while one is scheduled. */
+  nextRetryAt: Date | undefined;
 
   constructor(private readonly options: SshConnectionOptions) {
     super();
@@ -98,7 +107,7 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
 
   /** Ends the session (and the jump host's) and stops reconnecting; a new SSH session starts on next use. */
   disconnect(): void {
-    clearTimeout(this.retryTimer);
+    this.stopRetrying();
     const client = this.client;
     this.client = undefined;
     client?.end();
@@ -111,19 +120,30 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
     this.disconnect();
   }
 
+  /** One connection attempt; a failure worth retrying schedules the next one (backoff, probes). */
   private async dial(): Promise<Client> {
-    clearTimeout(this.retryTimer);
+    this.stopRetrying();
+    this.tcpFailed = false;
+    try {
+      const client = await this.connect();
+      client.on('close', () => this.onClose(client));
+      this.client = client;
+      this.backoff = this.options.backoffMs?.first ?? 1_000;
+      this.emit('connected');
+      return client;
+    } catch (error) {
+      if (isRetryable(error)) this.scheduleReconnect(error instanceof Error ? error.message : String(error));
+      throw error;
+    }
+  }
+
+  private async connect(): Promise<Client> {
     const { target, jump } = this.options;
     const sock = jump ? await this.throughJump(jump, target) : undefined;
-    const client = await this.handshake(target, sock).catch((error: unknown) => {
+    return this.handshake(target, sock).catch((error: unknown) => {
       this.jumpClient?.end();
       throw error;
     });
-    client.on('close', () => this.onClose(client));
-    this.client = client;
-    this.backoff = this.options.backoffMs?.first ?? 1_000;
-    this.emit('connected');
-    return client;
   }
 
   private async throughJump(jump: SshEndpoint, target: SshEndpoint): Promise<Duplex> {
@@ -153,8 +173,8 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
         username: endpoint.user,
         ...(sock ? { sock } : {}),
         readyTimeout: this.options.readyTimeoutMs ?? 15_000,
-        keepaliveInterval: this.options.keepaliveIntervalMs ?? 10_000,
-        keepaliveCountMax: 3,
+        keepaliveInterval: this.options.keepaliveIntervalMs ?? 2_500,
+        keepaliveCountMax: 2,
         authHandler: this.options.auth(endpoint, tried),
         hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
           this.options.checkHostKey(endpoint, hostKeyFromBlob(key)).then(
@@ -175,7 +195,10 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
       };
       // ssh2 may emit more than one error for one failure (a timeout, then the lost socket), and
       // none at all when the server just closes: every way the connection can end settles this.
-      client.on('error', (error: Error & { level?: string; code?: string }) => fail(connectError(error, endpoint, tried)));
+      client.on('error', (error: Error & { level?: string; code?: string }) => {
+        if (!settled && !sock && TCP_FAILURES.has(error.code ?? '')) this.tcpFailed = true;
+        fail(connectError(error, endpoint, tried));
+      });
       const closed = () => fail(handshakeClosed(endpoint, sock !== undefined));
       client.once('end', closed);
       client.once('close', closed);
@@ -195,21 +218,59 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
     this.scheduleReconnect(`the connection to ${this.options.label} was lost`);
   }
 
+  /**
+   * The next attempt after the backoff (1 s doubling to 30 s); while the host refuses TCP, a cheap
+   * probe every `probeMs` brings it forward as soon as the port answers. A failure that needs the
+   * user (a key, a host key decision) schedules nothing: `dial` only calls this for retryable ones.
+   */
   private scheduleReconnect(reason: string): void {
     if (this.closed) return;
+    this.stopRetrying();
     const wait = this.backoff;
     this.backoff = Math.min(this.backoff * 2, this.options.backoffMs?.max ?? 30_000);
-    this.emit('lost', reason, new Date(Date.now() + wait));
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      this.session().catch((error: unknown) => {
-        if (!isRetryable(error)) return; // needs the user: a key, a host key decision
-        this.scheduleReconnect(error instanceof Error ? error.message : String(error));
-      });
-    }, wait);
+    this.nextRetryAt = new Date(Date.now() + wait);
+    this.retryTimer = setTimeout(() => this.retryNow(), wait);
     this.retryTimer.unref();
+    if (this.tcpFailed) this.probe();
+    this.emit('lost', reason, this.nextRetryAt);
+  }
+
+  private retryNow(): void {
+    this.stopRetrying();
+    // A failure schedules the next attempt itself (in `dial`).
+    this.session().catch(() => undefined);
+  }
+
+  /** Knocks on the host's SSH port every `probeMs` until it answers, then dials at once. */
+  private probe(): void {
+    const { host, port } = this.options.target;
+    this.probeTimer = setTimeout(() => {
+      const socket = netConnect({ host, port, timeout: 2_000 });
+      socket.unref();
+      const done = (answered: boolean) => {
+        socket.destroy();
+        if (this.probeTimer === undefined) return; // retrying already, or closed
+        if (answered) this.retryNow();
+        else this.probe();
+      };
+      socket.once('connect', () => done(true));
+      socket.once('error', () => done(false));
+      socket.once('timeout', () => done(false));
+    }, this.options.probeMs ?? 2_000);
+    this.probeTimer.unref();
+  }
+
+  private stopRetrying(): void {
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.probeTimer);
+    this.retryTimer = undefined;
+    this.probeTimer = undefined;
+    this.nextRetryAt = undefined;
   }
 }
+
+/** Socket errors that mean no SSH server answered at all: worth a cheap TCP probe before a full dial. */
+const TCP_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
 
 /** Worth retrying on its own: the host was unreachable, not refusing us. */
 export function isRetryable(error: unknown): boolean {
