@@ -30,6 +30,7 @@ export const SshConfigCandidateSchema = z.object({ alias: z.string(), host: SshH
 export type SshConfigCandidate = z.infer<typeof SshConfigCandidateSchema>;
 
 export const ImportOutcomeSchema = z.object({ alias: z.string(), added: z.boolean(), reason: z.string().optional() });
+export type ImportOutcome = z.infer<typeof ImportOutcomeSchema>;
 
 /**
  * Every call the renderer can make, declared once: input and output schemas. Main validates both

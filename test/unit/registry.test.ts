@@ -116,3 +116,23 @@ describe('temporary files of a writer that was killed', () => {
     expect([...deadWriter, oldOne].filter((name) => existsSync(join(dir, name)))).toEqual([]);
   });
 });
+
+describe('importing hosts from ~/.ssh/config', () => {
+  it('skips a host another process added after this one read the file, and adds the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coi-reg-'));
+    const core = await CoiCore.open({ configDir: dir, home: dir, env: {}, platform: 'linux', liveEvents: false });
+    await (await HostRegistry.open(dir)).add({ ...box, name: 'lab' });
+    const outcomes = await core.importHosts([
+      { alias: 'lab', host: { ...box, name: 'lab' } },
+      { alias: 'gpu', host: { ...box, name: 'gpu' } },
+      { alias: 'bad', problem: 'no HostName' },
+    ]);
+    await core.close();
+    expect(outcomes).toEqual([
+      { alias: 'lab', added: false, reason: "a host named 'lab' already exists" },
+      { alias: 'gpu', added: true },
+      { alias: 'bad', added: false, reason: 'no HostName' },
+    ]);
+    expect((await HostRegistry.open(dir)).list().map((host) => host.name)).toEqual(['local', 'lab', 'gpu']);
+  });
+});

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
-import { CoiEventSchema, type CoiEvent } from '../../shared/contract';
+import { CoiEventSchema, type CoiEvent, type ImportOutcome } from '../../shared/contract';
 import type { HostConfig } from '../../shared/hosts';
 import type { HostTestResult } from '../../shared/model';
 import { removeStaleTemporaries } from '../config/atomic-file';
@@ -8,6 +8,7 @@ import { AppError } from '../errors';
 import { findLocalSocket } from '../incus/local-socket';
 import { HostPool } from '../hosts/pool';
 import { HostRegistry, type HostList } from '../hosts/registry';
+import type { ImportedHost } from '../hosts/ssh-config-import';
 import { coiPrefix } from '../snapshots/coi-naming';
 import type { AskPassphrase } from '../ssh/auth';
 import { HostKeyPolicy, type AskTrust, type ForgottenKey } from '../ssh/host-key-check';
@@ -112,6 +113,20 @@ export class CoiCore {
     return forgotten;
   }
 
+  /**
+   * Adds hosts read from `~/.ssh/config`, in order. One that could not be read, or whose name is
+   * taken (by this or any other process: checked against the current file under its lock), is
+   * skipped with the reason; any other failure stops the import.
+   */
+  async importHosts(candidates: readonly ImportedHost[]): Promise<ImportOutcome[]> {
+    const outcomes: ImportOutcome[] = [];
+    for (const { alias, host, problem } of candidates) {
+      if (!host) outcomes.push({ alias, added: false, reason: problem });
+      else outcomes.push(await this.registry.add(host).then(() => ({ alias, added: true }), (error: unknown) => skipTaken(alias, host.name, error)));
+    }
+    return outcomes;
+  }
+
   private async testCandidate(host: HostConfig): Promise<HostTestResult> {
     this.pool.forget(host.name);
     this.candidates.set(host.name, host);
@@ -167,4 +182,10 @@ export class CoiCore {
 /** The registry's hosts, then the candidates being tested (which the overview leaves out). */
 function withCandidates(registry: HostRegistry, candidates: Map<string, HostConfig>): HostList {
   return { list: () => registry.list(), get: (name: string) => candidates.get(name) ?? registry.get(name) };
+}
+
+/** A host whose name is taken counts as skipped; any other failure is thrown on. */
+function skipTaken(alias: string, name: string, error: unknown): ImportOutcome {
+  if (error instanceof AppError && error.code === 'already-exists') return { alias, added: false, reason: `a host named '${name}' already exists` };
+  throw error;
 }

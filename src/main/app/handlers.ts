@@ -16,14 +16,7 @@ export function createHandlers(core: CoiCore): Handlers {
     'hosts.warnings': async () => core.registry.warnings,
     'hosts.add': async ({ host, test }) => core.addHost(host, test),
     'hosts.importCandidates': async () => importSshConfig(await sshConfig(), core.home),
-    'hosts.import': async ({ aliases }) => {
-      const outcomes = [];
-      for (const { alias, host, problem } of importSshConfig(await sshConfig(), core.home, aliases)) {
-        if (!host) outcomes.push({ alias, added: false, reason: problem });
-        else outcomes.push(await core.registry.add(host).then(() => ({ alias, added: true }), (error: unknown) => skipTaken(alias, error)));
-      }
-      return outcomes;
-    },
+    'hosts.import': async ({ aliases }) => core.importHosts(importSshConfig(await sshConfig(), core.home, aliases)),
     'hosts.remove': async ({ host }) => {
       await core.registry.remove(host);
       return null;
@@ -82,10 +75,4 @@ export function createHandlers(core: CoiCore): Handlers {
       return null;
     },
   };
-}
-
-/** A host another process already added counts as skipped (`hosts.json` is checked under its lock); anything else fails the call. */
-function skipTaken(alias: string, error: unknown): { alias: string; added: false; reason: string } {
-  if (error instanceof AppError && error.code === 'already-exists') return { alias, added: false, reason: error.message };
-  throw error;
 }

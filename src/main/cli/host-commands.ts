@@ -52,15 +52,11 @@ export function hostCommand(session: CliSession): Command {
     .action(async (aliases: string[], options: { config: string }) => {
       const file = options.config || join(session.home, '.ssh', 'config');
       const imported = importSshConfig(await readFile(file, 'utf8'), session.home, aliases);
-      const { registry } = await session.core();
-      const taken = new Set(registry.list().map((known) => known.name));
-      for (const { alias, host: config, problem } of imported) {
-        if (!config) session.say(`Skipped '${alias}': ${problem}`);
-        else if (taken.has(config.name)) session.say(`Skipped '${alias}': a host named '${config.name}' already exists`);
-        else {
-          await registry.add(config);
-          session.say(`Added host '${config.name}' (${config.user}@${config.host}:${config.port}${config.jump ? ` via ${config.jump.host}` : ''})`);
-        }
+      const outcomes = await (await session.core()).importHosts(imported);
+      for (const { alias, added, reason } of outcomes) {
+        const config = imported.find((candidate) => candidate.alias === alias)?.host;
+        if (!added || !config) session.say(`Skipped '${alias}': ${reason}`);
+        else session.say(`Added host '${config.name}' (${config.user}@${config.host}:${config.port}${config.jump ? ` via ${config.jump.host}` : ''})`);
       }
     });
 
