@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -85,6 +85,17 @@ describe('hosts.json shared by many writers', () => {
     await (await HostRegistry.open(dir)).add(host('new'));
     await mine.remove('old');
     expect((await HostRegistry.open(dir)).list().map((known) => known.name)).toEqual(['local', 'new']);
+  });
+
+  it('takes over the lock a killed process left behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coi-reg-'));
+    mkdirSync(join(dir, 'hosts.json.lock'));
+    const longAgo = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, 'hosts.json.lock'), longAgo, longAgo);
+    const registry = await HostRegistry.open(dir);
+    await registry.add(host('after'));
+    expect((await HostRegistry.open(dir)).list().map((known) => known.name)).toEqual(['local', 'after']);
+    expect(existsSync(join(dir, 'hosts.json.lock'))).toBe(false);
   });
 
   it('keeps a corrupt file in a backup of its own when many open it at once, and none fails', async () => {
