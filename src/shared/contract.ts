@@ -67,13 +67,14 @@ export const contract = {
 
   'snapshots.list': { input: ContainerRef, output: z.array(SnapshotSchema) },
   'snapshots.create': {
-    input: ContainerRef.extend({ name: SnapshotNameSchema.optional(), stateful: z.boolean().default(false), expiresAt: IsoTime.optional() }).strict(),
+    input: ContainerRef.extend({ name: SnapshotNameSchema.optional(), stateful: z.boolean().default(false), expiresAt: IsoTime.optional(), includeMounts: z.boolean().default(false) }).strict(),
     output: SnapshotSchema,
   },
   /**
    * `stopFirst` stops a running container before restoring ("Stop and restore"), and `startAfter`
    * starts it again afterwards. Every check runs before anything changes; a restore that fails after
-   * the stop starts the container again, and the error says both.
+   * the stop starts the container again, and the error says both. `includeMounts` (create: archive the
+   * mounted host folders into the snapshot) puts them back from a snapshot that holds them.
    */
   'snapshots.restore': {
     input: SnapshotRef.extend({
@@ -81,6 +82,7 @@ export const contract = {
       safetySnapshot: z.boolean().default(true),
       stopFirst: z.boolean().default(false),
       startAfter: z.boolean().default(true),
+      includeMounts: z.boolean().default(false),
     }).strict(),
     output: RestoreResultSchema,
   },

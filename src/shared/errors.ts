@@ -11,6 +11,8 @@ export const ErrorCodeSchema = z.enum([
   'no-container',
   'confirmation-required',
   'safety-snapshot-failed',
+  /** The container lacks a program a step needs (tar for mounted folders). */
+  'tools-missing',
   'incus',
   'incus-unreachable',
   'operation-failed',

@@ -2,6 +2,32 @@ import { z } from 'zod';
 import { ErrorInfoSchema } from './errors';
 import { HostStatusSchema } from './hosts';
 
+/**
+ * A disk of a container that its snapshots do not hold: a folder mounted from the host
+ * (`host-folder`, source = the host path) or an attached custom volume (`custom-volume`, source =
+ * `pool/volume`). `path` is where it is mounted inside the container.
+ */
+export const NotCapturedSchema = z.object({
+  device: z.string(),
+  path: z.string(),
+  source: z.string(),
+  kind: z.enum(['host-folder', 'custom-volume']),
+});
+export type NotCaptured = z.infer<typeof NotCapturedSchema>;
+
+/** A mounted host folder whose content a snapshot holds as an archive (`--include-mounts`). */
+export const HeldMountSchema = z.object({
+  device: z.string(),
+  path: z.string(),
+  source: z.string(),
+  /** Bytes of the archive, and the files in it. */
+  bytes: z.number(),
+  files: z.number(),
+  /** Names left out of the archive (and left alone by a restore). */
+  excludes: z.array(z.string()),
+});
+export type HeldMount = z.infer<typeof HeldMountSchema>;
+
 /** One snapshot as every face of the app shows it. */
 /** The longest snapshot description the app writes. */
 export const DESCRIPTION_MAX = 1000;
@@ -14,6 +40,8 @@ export const SnapshotSchema = z.object({
   /** Bytes on disk where the storage driver reports it, else null. */
   sizeBytes: z.number().nullable(),
   description: z.string(),
+  /** The mounted host folders this snapshot holds (taken with --include-mounts); absent or empty: none. */
+  mounts: z.array(HeldMountSchema).optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
@@ -26,6 +54,8 @@ export const SnapshotDetailSchema = SnapshotSchema.extend({
   profiles: z.array(z.string()),
   config: z.record(z.string(), z.string()),
   devices: z.record(z.string(), z.record(z.string(), z.string())),
+  /** What this snapshot does not hold: the disks it had mounted, less the folders it holds archives of. */
+  notCaptured: z.array(NotCapturedSchema).optional(),
 });
 export type SnapshotDetail = z.infer<typeof SnapshotDetailSchema>;
 
@@ -41,6 +71,10 @@ export const ContainerSchema = z.object({
   statefulCapable: z.boolean(),
   /** Newest first. */
   snapshots: z.array(SnapshotSchema),
+  /** The disks mounted into the container that no snapshot of it holds (a restore leaves them as they are). */
+  notCaptured: z.array(NotCapturedSchema).optional(),
+  /** Names left out when mounted folders are archived into a snapshot (`user.coi-desktop.mount-excludes`). */
+  mountExcludes: z.array(z.string()).optional(),
 });
 export type Container = z.infer<typeof ContainerSchema>;
 
@@ -61,6 +95,8 @@ export const RestoreResultSchema = z.object({
   stopped: z.boolean(),
   /** It was stopped for the restore and runs again afterwards (`startAfter`). */
   startedAgain: z.boolean(),
+  /** The container paths whose content was put back from the snapshot's archives (--include-mounts). */
+  mountsRestored: z.array(z.string()).optional(),
 });
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;
 

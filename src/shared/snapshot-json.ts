@@ -1,4 +1,4 @@
-import type { Snapshot, SnapshotDetail } from './model';
+import type { HeldMount, NotCaptured, Snapshot, SnapshotDetail } from './model';
 
 /**
  * The JSON shapes `coi snapshot … --format json` prints, so scripts written for coi keep working.
@@ -26,8 +26,14 @@ export function snapshotDetailJson(detail: SnapshotDetail) {
     profiles: detail.profiles,
     config: detail.config,
     devices: detail.devices,
+    mounts_included: (detail.mounts ?? []).map(heldMountJson),
+    not_captured: (detail.notCaptured ?? []).map(notCapturedJson),
   };
 }
+
+/** A disk no snapshot holds, as `snapshot info` and `container list --format json` print it. */
+export const notCapturedJson = (mount: NotCaptured) => ({ path: mount.path, source: mount.source, kind: mount.kind });
+const heldMountJson = (mount: HeldMount) => ({ path: mount.path, source: mount.source, bytes: mount.bytes, files: mount.files, excludes: mount.excludes });
 
 /** JSON as the CLI prints it and the UI copies it: two-space indented, one trailing newline. */
 export const toJson = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;

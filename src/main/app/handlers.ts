@@ -45,9 +45,9 @@ export function createHandlers(core: CoiCore): Handlers {
     },
 
     'snapshots.list': async ({ host, container }) => service(host).listSnapshots(container),
-    'snapshots.create': async ({ host, container, name, stateful, expiresAt }) => service(host).create(container, { name, stateful, expiresAt }),
-    'snapshots.restore': async ({ host, container, snapshot, stateful, safetySnapshot, stopFirst, startAfter }) => {
-      const result = await service(host).restore(container, snapshot, { stateful, safetySnapshot, stopFirst, startAfter });
+    'snapshots.create': async ({ host, container, name, stateful, expiresAt, includeMounts }) => service(host).create(container, { name, stateful, expiresAt, includeMounts }),
+    'snapshots.restore': async ({ host, container, snapshot, stateful, safetySnapshot, stopFirst, startAfter, includeMounts }) => {
+      const result = await service(host).restore(container, snapshot, { stateful, safetySnapshot, stopFirst, startAfter, includeMounts });
       if (!result) throw new AppError('internal', 'the restore was not carried out');
       return result;
     },

@@ -1,6 +1,8 @@
 import type { HostConfig, HostStatus } from '../../shared/hosts';
+import type { Container, DeleteOutcome, HeldMount, HostOverview, HostTestResult, NotCaptured, Snapshot, SnapshotDetail } from '../../shared/model';
 import { humanSize } from '../../shared/size';
-import type { Container, DeleteOutcome, HostOverview, HostTestResult, Snapshot, SnapshotDetail } from '../../shared/model';
+import { notCapturedJson } from '../../shared/snapshot-json';
+import { describeMount } from '../snapshots/mounts';
 
 export { toJson } from '../../shared/snapshot-json';
 
@@ -14,6 +16,7 @@ export function containerJson(container: Container) {
     stateful_capable: container.statefulCapable,
     snapshot_count: container.snapshots.length,
     newest_snapshot: container.snapshots[0]?.name ?? null,
+    not_captured: (container.notCaptured ?? []).map(notCapturedJson),
   };
 }
 
@@ -99,10 +102,22 @@ export function snapshotInfoText(detail: SnapshotDetail): string {
     ['Ephemeral', detail.ephemeral ? 'yes' : 'no'],
     ['Profiles', detail.profiles.join(', ') || '-'],
     ['Description', detail.description || '-'],
+    ['Includes', (detail.mounts ?? []).map((mount) => `${mount.path} (${mount.files} files, ${humanSize(mount.bytes)})`).join(', ') || '-'],
+    ['Not captured', (detail.notCaptured ?? []).map(describeMount).join(', ') || '-'],
   ];
   const config = Object.entries(detail.config).sort(([a], [b]) => a.localeCompare(b));
   const configText = config.length === 0 ? '' : `Config:\n${config.map(([key, value]) => `  ${printable(key)}: ${printable(value)}`).join('\n')}\n`;
   return fields.map(([label, value]) => `${`${label}:`.padEnd(14)}${printable(value)}`).join('\n') + '\n' + configText;
+}
+
+/** The one-line notice: "not in snapshots: /workspace (host folder /home/me/proj)" and `tail`. */
+export function notCapturedText(mounts: readonly NotCaptured[], tail = ''): string {
+  return `not in snapshots: ${mounts.map(describeMount).join(', ')}${tail}`;
+}
+
+/** "snapshot includes: /workspace (host folder /home/me/proj, 20000 files, 78.1 MiB)" */
+export function heldMountsText(mounts: readonly HeldMount[]): string {
+  return `snapshot includes: ${mounts.map((mount) => `${mount.path} (host folder ${mount.source}, ${mount.files} files, ${humanSize(mount.bytes)})`).join(', ')}`;
 }
 
 export function deleteOutcomeText(outcome: DeleteOutcome): string {

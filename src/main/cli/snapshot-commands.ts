@@ -5,7 +5,7 @@ import type { RestoreResult } from '../../shared/model';
 import type { RestorePlan, SnapshotService } from '../snapshots/service';
 import { someNames } from '../../shared/names';
 import { snapshotDetailJson, snapshotJson } from '../../shared/snapshot-json';
-import { allSnapshotsText, deleteOutcomeText, snapshotInfoText, snapshotListText, toJson } from './format';
+import { allSnapshotsText, deleteOutcomeText, heldMountsText, notCapturedText, snapshotInfoText, snapshotListText, toJson } from './format';
 import { confirm, UsageError } from './io';
 import { formatOption, withHostOptions } from './options';
 import type { CliSession, HostChoice } from './session';
@@ -24,19 +24,27 @@ export function snapshotCommand(session: CliSession): Command {
     .addOption(containerOption())
     .option('--stateful', 'include process memory (needs migration.stateful=true and CRIU)')
     .option('--expires-at <time>', 'ISO 8601 time when Incus deletes the snapshot')
-    .action(async (name: string | undefined, options: HostChoice & { container?: string; stateful?: boolean; expiresAt?: string }) => {
+    .option('--include-mounts', 'also archive the folders mounted from the host (e.g. /workspace) into the snapshot')
+    .action(async (name: string | undefined, options: HostChoice & { container?: string; stateful?: boolean; expiresAt?: string; includeMounts?: boolean }) => {
       if (options.expiresAt && !ExpiresAtSchema.safeParse(options.expiresAt).success) {
         throw new UsageError(`--expires-at '${options.expiresAt}' is not an ISO 8601 time such as 2026-12-31T18:00:00Z`);
       }
       const service = await session.service(options);
       const container = await session.container(service, options.container);
+      const outside = (await service.getContainer(container)).notCaptured ?? [];
       const made = await service.create(container, {
         name,
         stateful: options.stateful,
         expiresAt: options.expiresAt,
+        includeMounts: options.includeMounts,
+        onMountProgress: (message) => session.say(message),
         wait: session.wait,
       });
       session.say(`Created ${made.stateful ? 'stateful ' : ''}snapshot '${made.name}' for container '${container}'`);
+      const held = made.mounts ?? [];
+      if (held.length > 0) session.say(heldMountsText(held));
+      const missed = outside.filter((mount) => !held.some((h) => h.device === mount.device));
+      if (missed.length > 0) session.say(notCapturedText(missed, options.includeMounts ? '' : ' (add --include-mounts to archive host folders into the snapshot)'));
     });
 
   snapshot
@@ -73,26 +81,32 @@ export function snapshotCommand(session: CliSession): Command {
     .option('--no-safety-snapshot', 'do not take the pre-restore safety snapshot')
     .option('--stop', 'stop a running container first, and start it again afterwards')
     .option('--no-start', 'with --stop: leave the container stopped after the restore')
+    .option('--include-mounts', 'also put the mounted host folders back (snapshots taken with --include-mounts); their current content goes into the safety snapshot')
     .action(
       async (
         name: string,
-        options: HostChoice & { container?: string; force?: boolean; stateful?: boolean; safetySnapshot: boolean; stop?: boolean; start: boolean },
+        options: HostChoice & { container?: string; force?: boolean; stateful?: boolean; safetySnapshot: boolean; stop?: boolean; start: boolean; includeMounts?: boolean },
       ) => {
         if (!options.start && !options.stop) throw new UsageError('--no-start goes with --stop (a stopped container stays stopped anyway)');
         const service = await session.service(options);
         const container = await session.container(service, options.container);
+        await sayWhatStays(session, service, container, name, options.includeMounts ?? false);
         const result = await service.restore(container, name, {
           stateful: options.stateful,
           safetySnapshot: options.safetySnapshot,
           stopFirst: options.stop,
           startAfter: options.start,
+          includeMounts: options.includeMounts,
+          onMountProgress: (message) => session.say(message),
           confirm: options.force ? undefined : (plan) => confirm(session.io, restoreWarning(container, name, options.safetySnapshot, plan), `restore '${container}'`),
           wait: session.wait,
         });
         if (!result) return session.say('Aborted');
         session.say(restoreDoneText(result));
+        if (result.mountsRestored?.length) session.say(`Put back from the snapshot: ${result.mountsRestored.join(', ')}`);
         if (result.safetySnapshot) {
-          session.say(`The state before the restore is in snapshot '${result.safetySnapshot}' (undo: coi-desktop snapshot restore ${result.safetySnapshot} -c ${container}${result.stopped ? ' --stop' : ''})`);
+          const flags = `${result.stopped ? ' --stop' : ''}${result.mountsRestored?.length ? ' --include-mounts' : ''}`;
+          session.say(`The state before the restore is in snapshot '${result.safetySnapshot}' (undo: coi-desktop snapshot restore ${result.safetySnapshot} -c ${container}${flags})`);
         }
       },
     );
@@ -166,7 +180,23 @@ function restoreWarning(container: string, snapshot: string, safetySnapshot: boo
   const kept = safetySnapshot
     ? 'Changes since the snapshot will be kept only in a pre-restore safety snapshot.'
     : 'All changes since the snapshot will be lost.';
-  return `WARNING: ${steps}\n${kept}`;
+  const replaced = plan.mounts.map(
+    (mount) => `\nThe content of ${mount.path} will be replaced by the snapshot's (${mount.files} files${mount.excludes.length ? `; ${mount.excludes.join(', ')} left as they are` : ''}).`,
+  );
+  return `WARNING: ${steps}${replaced.join('')}\n${kept}`;
+}
+
+/**
+ * The notice before a restore: the mounted disks it leaves as they are, and a snapshot's archives
+ * left out without --include-mounts.
+ */
+async function sayWhatStays(session: CliSession, service: SnapshotService, container: string, snapshot: string, includeMounts: boolean): Promise<void> {
+  const current = await service.getContainer(container);
+  const held = current.snapshots.find((candidate) => candidate.name === snapshot)?.mounts ?? [];
+  const putBack = includeMounts ? held : [];
+  const stay = (current.notCaptured ?? []).filter((mount) => !putBack.some((h) => h.device === mount.device));
+  if (stay.length > 0) session.say(notCapturedText(stay, `; files in ${stay.map((mount) => mount.path).join(', ')} will stay as they are now`));
+  if (held.length > 0 && !includeMounts) session.say(`snapshot '${snapshot}' holds ${held.map((mount) => mount.path).join(', ')}: add --include-mounts to put it back too`);
 }
 
 function restoreDoneText(result: RestoreResult): string {

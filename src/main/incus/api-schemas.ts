@@ -52,6 +52,8 @@ export const InstanceSnapshotSchema = z.object({
   profiles: z.array(z.string()).nullish().transform((value) => value ?? []),
   config: stringMap,
   devices: deviceMap,
+  /** The devices from the instance's profiles too, as they were when the snapshot was taken. */
+  expanded_devices: deviceMap,
 });
 export type InstanceSnapshot = z.infer<typeof InstanceSnapshotSchema>;
 

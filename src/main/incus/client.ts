@@ -165,6 +165,14 @@ export class IncusClient {
     }
   }
 
+  /** A resource that is not JSON, such as an exec output log; an error answer is thrown as the daemon's error. */
+  async text(path: string): Promise<string> {
+    const { statusCode, text } = await this.transfer({ method: 'GET', path });
+    if (statusCode < 400) return text;
+    const envelope = EnvelopeSchema.safeParse(safeJsonOrNull(text));
+    throw new IncusError(statusCode, (envelope.success && envelope.data.error) || `HTTP ${statusCode}`, `GET ${path}`);
+  }
+
   async operation(id: string): Promise<Operation> {
     return this.query('GET', `/1.0/operations/${encodeURIComponent(id)}`, OperationSchema);
   }
@@ -188,12 +196,17 @@ export class IncusClient {
   }
 
   /** Sends a request and returns the daemon's answer as it is, errors included. */
-  private async exchange({ method, path, body, timeoutMs = this.requestTimeoutMs, signal = this.options.signal }: Exchange): Promise<Envelope> {
-    const url = this.url(path);
-    let response: Dispatcher.ResponseData;
-    let text: string;
+  private async exchange(exchange: Exchange): Promise<Envelope> {
+    const { method, path } = exchange;
+    const { statusCode, text } = await this.transfer(exchange);
+    const envelope = parseOrThrow(EnvelopeSchema, safeJson(text, `${method} ${path}`), `${method} ${path}`);
+    return envelope.type === 'error' && !envelope.error_code ? { ...envelope, error_code: statusCode } : envelope;
+  }
+
+  /** One HTTP exchange: the status and the body as text; a transport failure becomes this client's error. */
+  private async transfer({ method, path, body, timeoutMs = this.requestTimeoutMs, signal = this.options.signal }: Exchange): Promise<{ statusCode: number; text: string }> {
     try {
-      response = await request(url, {
+      const response = await request(this.url(path), {
         dispatcher: this.options.dispatcher,
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -202,14 +215,13 @@ export class IncusClient {
         bodyTimeout: timeoutMs,
         signal: signal ?? undefined,
       });
-      text = await response.body.text(); // the connection can drop between the headers and the body
+      // the connection can drop between the headers and the body
+      return { statusCode: response.statusCode, text: await response.body.text() };
     } catch (error) {
       if (signal?.aborted) throw interrupted(this.options.endpoint, method, path);
       if (TIMEOUT_CODES.has((error as { code?: string }).code ?? '')) throw silent(this.options.endpoint, method, path, timeoutMs);
       throw this.options.transportError?.(error) ?? unreachable(this.options.endpoint, error);
     }
-    const envelope = parseOrThrow(EnvelopeSchema, safeJson(text, `${method} ${path}`), `${method} ${path}`);
-    return envelope.type === 'error' && !envelope.error_code ? { ...envelope, error_code: response.statusCode } : envelope;
   }
 }
 
@@ -265,6 +277,14 @@ function safeJson(text: string, label: string): unknown {
     return JSON.parse(text);
   } catch {
     throw new IncusProtocolError(`Incus answered ${label} with something that is not JSON: ${text.slice(0, 120)}`);
+  }
+}
+
+function safeJsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InstanceFullSchema, InstanceSnapshotSchema, StorageVolumeSchema, type InstanceFull, type InstanceSnapshot, type Operation, type StorageVolume } from './api-schemas';
 import type { IncusClient, WaitOptions } from './client';
+import { isNotFound } from './errors';
 
 /** The Incus endpoints the app uses, one function each; names are encoded, never trusted raw. */
 const enc = encodeURIComponent;
@@ -104,4 +105,50 @@ export function listPoolVolumes(client: IncusClient, pool: string): Promise<Stor
 
 export async function setVolumeSnapshotDescription(client: IncusClient, at: SnapshotVolumes, snapshot: string, description: string): Promise<void> {
   await client.query('PATCH', `${volumeSnapshotsPath(at)}/${enc(snapshot)}`, z.unknown(), { description });
+}
+/** Replaces the given keys of an instance's configuration; an empty value removes the key. */
+export async function patchInstanceConfig(client: IncusClient, instance: string, config: Record<string, string>): Promise<void> {
+  await client.query('PATCH', instancePath(instance), z.unknown(), { config });
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+const ExecMetadataSchema = z.object({
+  return: z.number(),
+  output: z.record(z.string(), z.string()).nullish(),
+});
+
+/**
+ * Runs `command` in a running instance through `POST /1.0/instances/{name}/exec` (no websocket: the
+ * output is recorded by the daemon, read back and its log files removed). Works over every transport.
+ */
+export async function execInstance(client: IncusClient, instance: string, command: readonly string[], wait?: WaitOptions): Promise<ExecResult> {
+  const body = { command, 'wait-for-websocket': false, 'record-output': true, interactive: false, environment: { LC_ALL: 'C' } };
+  const operation = await client.run('POST', `${instancePath(instance)}/exec`, body, wait);
+  const metadata = ExecMetadataSchema.safeParse(operation.metadata);
+  if (!metadata.success) throw new Error(`unexpected answer from Incus to exec in '${instance}': no exit code`);
+  const logs = metadata.data.output ?? {};
+  const read = async (fd: string) => {
+    const path = logs[fd];
+    if (!path) return '';
+    const text = await client.text(path);
+    await client.query('DELETE', path, z.unknown()).catch(() => undefined); // a leftover log is harmless
+    return text;
+  };
+  return { exitCode: metadata.data.return, stdout: await read('1'), stderr: await read('2') };
+}
+
+/** Removes a file of an instance, running or stopped; false when it was not there. */
+export async function deleteInstanceFile(client: IncusClient, instance: string, path: string): Promise<boolean> {
+  try {
+    await client.query('DELETE', `${instancePath(instance)}/files?path=${enc(path)}`, z.unknown());
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
 }

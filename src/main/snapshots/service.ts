@@ -1,12 +1,14 @@
 import { expiryProblem } from '../../shared/expiry';
 import { instanceNameProblem, snapshotNameProblem, someNames, timestampedName } from '../../shared/names';
-import type { Container, DeleteOutcome, RestoreResult, Snapshot, SnapshotDetail } from '../../shared/model';
+import type { Container, DeleteOutcome, HeldMount, RestoreResult, Snapshot, SnapshotDetail } from '../../shared/model';
 import type { InstanceFull, InstanceSnapshot, StorageVolume } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
 import { isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
 import { isCoiContainer } from './coi-naming';
+import { afterRestore, checkMountTools, mountsToRestore, takeSnapshot, type MountOptions } from './mount-archive';
+import { heldMounts, mountExcludes, notCaptured, notCapturedBySnapshot } from './mounts';
 import { branchName, freeName } from './naming';
 
 export interface SnapshotServiceOptions {
@@ -19,6 +21,10 @@ export interface CreateOptions {
   name?: string;
   stateful?: boolean;
   expiresAt?: string;
+  /** Archive each mounted host folder into the snapshot (see mount-archive.ts). */
+  includeMounts?: boolean;
+  /** Steps and sizes of the mounted folders' archiving, in words. */
+  onMountProgress?: (message: string) => void;
   wait?: WaitOptions;
 }
 
@@ -32,6 +38,9 @@ export interface RestoreOptions {
   startAfter?: boolean;
   /** Asked after every check has passed and before anything changes; false aborts. */
   confirm?: (plan: RestorePlan) => Promise<boolean>;
+  /** Put the mounted folders back from the snapshot's archives (and archive them into the safety snapshot first). */
+  includeMounts?: boolean;
+  onMountProgress?: (message: string) => void;
   wait?: WaitOptions;
 }
 
@@ -41,6 +50,8 @@ export interface RestorePlan {
   stops: boolean;
   /** It is started again afterwards. */
   startsAgain: boolean;
+  /** The mounted folders whose content is replaced by the snapshot's (`includeMounts`). */
+  mounts: HeldMount[];
 }
 
 const RUNNING_STATES = new Set(['Running', 'Frozen']);
@@ -97,7 +108,8 @@ export class SnapshotService {
       throw new AppError('already-exists', `snapshot '${name}' already exists for container '${container}'`);
     }
     const stateful = options.stateful ?? false;
-    await api.createSnapshot(this.client, container, { name, stateful, expiresAt: options.expiresAt }, options.wait);
+    const take = () => api.createSnapshot(this.client, container, { name, stateful, expiresAt: options.expiresAt }, options.wait);
+    await takeSnapshot(this.client, instance, take, { includeMounts: options.includeMounts ?? false, ...mountOptions(options) });
     return toSnapshot(await api.getSnapshot(this.client, container, name));
   }
 
@@ -126,18 +138,22 @@ export class SnapshotService {
         `container '${container}' must be stopped before restore (it is ${instance.status.toLowerCase()}); add --stop to stop it first and start it again afterwards, or stop it yourself: 'coi-desktop container stop ${container}'`,
       );
     }
-    const plan: RestorePlan = { stops: running, startsAgain: running && (options.startAfter ?? true) };
+    const mounts = options.includeMounts ? mountsToRestore(instance, target) : [];
+    const plan: RestorePlan = { stops: running, startsAgain: running && (options.startAfter ?? true), mounts };
     if (options.confirm && !(await options.confirm(plan))) return null;
 
-    const safetySnapshot = options.safetySnapshot === false ? null : await this.takeSafetySnapshot(instance, options.wait);
+    const safety = options.safetySnapshot !== false;
+    if (mounts.length > 0 && !safety) await checkMountTools(this.client, instance, mountOptions(options));
+    const safetySnapshot = safety ? await this.takeSafetySnapshot(instance, options.wait, mounts.length > 0 ? mountOptions(options) : null) : null;
     if (plan.stops) await this.stopForRestore(container, safetySnapshot, options.wait);
     try {
       await api.restoreSnapshot(this.client, container, snapshot, stateful, options.wait);
     } catch (error) {
       throw await this.restoreFailed(container, snapshot, error, { stopped: plan.stops, safetySnapshot }, options.wait);
     }
+    const mountsRestored = await afterRestore(this.client, instance, target, mounts, { ...mountOptions(options), leaveRunning: plan.startsAgain });
     const startedAgain = plan.startsAgain ? await this.startAfterRestore(container, snapshot, safetySnapshot, options.wait) : false;
-    return { container, snapshot, stateful, safetySnapshot, stopped: plan.stops, startedAgain };
+    return { container, snapshot, stateful, safetySnapshot, stopped: plan.stops, startedAgain, mountsRestored };
   }
 
   async delete(container: string, snapshot: string, wait?: WaitOptions): Promise<void> {
@@ -312,11 +328,13 @@ export class SnapshotService {
     return new Map(volumes.filter((volume) => volume.name.includes('/')).map((volume) => [volume.name, volume.description]));
   }
 
-  private async takeSafetySnapshot(instance: InstanceFull, wait?: WaitOptions): Promise<string> {
+  /** With `mounts`, the safety snapshot holds the mounted folders' current content too, so the restore can be undone whole. */
+  private async takeSafetySnapshot(instance: InstanceFull, wait?: WaitOptions, mounts: MountOptions | null = null): Promise<string> {
     const taken = new Set(instance.snapshots.map((snapshot) => snapshot.name));
     const name = freeName(timestampedName('pre-restore', this.now()), taken);
     try {
-      await api.createSnapshot(this.client, instance.name, { name, stateful: false }, wait);
+      const take = () => api.createSnapshot(this.client, instance.name, { name, stateful: false }, wait);
+      await takeSnapshot(this.client, instance, take, { includeMounts: mounts !== null, ...mounts });
     } catch (error) {
       throw new AppError(
         'safety-snapshot-failed',
@@ -346,6 +364,8 @@ export class SnapshotService {
       coi: isCoiContainer(instance.name, this.options.coiPrefix),
       statefulCapable: instance.expanded_config['migration.stateful'] === 'true',
       snapshots: instance.snapshots.map((snapshot) => toSnapshot(snapshot, descriptions.get(`${instance.name}/${snapshot.name}`))).sort(newestFirst),
+      notCaptured: notCaptured(instance.expanded_devices),
+      mountExcludes: mountExcludes(instance.expanded_config),
     };
   }
 }
@@ -373,8 +393,17 @@ function snapshotVolumes(instance: InstanceFull): api.SnapshotVolumes | null {
 const newestFirst = (a: Snapshot, b: Snapshot) =>
   Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.name.localeCompare(a.name);
 
-/** `description`: the volume snapshot's, where it was read (Incus 6.0 instance snapshots have none). */
+const mountOptions = (options: { wait?: WaitOptions; onMountProgress?: (message: string) => void }): MountOptions => ({
+  wait: options.wait,
+  onProgress: options.onMountProgress,
+});
+
+/**
+ * `description`: the volume snapshot's, where it was read (Incus 6.0 instance snapshots have none).
+ * `mounts`: the archives of mounted folders it holds, recorded in its config (mounts.ts).
+ */
 function toSnapshot(snapshot: InstanceSnapshot, description?: string): Snapshot {
+  const mounts = heldMounts(snapshot.config);
   return {
     name: snapshot.name,
     createdAt: snapshot.created_at,
@@ -382,6 +411,7 @@ function toSnapshot(snapshot: InstanceSnapshot, description?: string): Snapshot 
     stateful: snapshot.stateful,
     sizeBytes: typeof snapshot.size === 'number' && snapshot.size >= 0 ? snapshot.size : null,
     description: description || snapshot.description,
+    ...(mounts.length > 0 ? { mounts } : {}),
   };
 }
 
@@ -395,5 +425,6 @@ function toSnapshotDetail(container: string, snapshot: InstanceSnapshot, descrip
     profiles: snapshot.profiles,
     config: snapshot.config,
     devices: snapshot.devices,
+    notCaptured: notCapturedBySnapshot(snapshot.expanded_devices, heldMounts(snapshot.config)),
   };
 }

@@ -1,0 +1,272 @@
+import type { HeldMount, NotCaptured } from '../../shared/model';
+import { humanSize } from '../../shared/size';
+import type { InstanceFull, InstanceSnapshot } from '../incus/api-schemas';
+import type { IncusClient, WaitOptions } from '../incus/client';
+import * as api from '../incus/instances';
+import { AppError, toErrorInfo } from '../errors';
+import { archivableMounts, archivePath, EXCLUDES_KEY, HELD_MOUNTS_KEY, heldMounts, heldMountsValue, mountExcludes } from './mounts';
+
+/**
+ * Mounted host folders in and out of snapshots. Everything runs inside the container through the
+ * Incus API (exec and the file API), so it works the same over the local socket, SSH and HTTPS:
+ * `tar` writes each folder into the container's root filesystem, the snapshot is taken, the archive is
+ * removed from the live container; a restore puts the folder back from the restored archive.
+ */
+
+export interface MountOptions {
+  wait?: WaitOptions;
+  /** Steps and sizes, in words ("archiving /workspace: 20000 files, 78.1 MiB"). */
+  onProgress?: (message: string) => void;
+}
+
+/** What the scripts below need, all in busybox and in any distribution's base system. */
+const TOOLS = ['tar', 'find', 'stat', 'rm', 'rmdir', 'mkdir', 'sort', 'wc', 'xargs'];
+
+/** `set -- …` turns the excluded names ("$@") into `-o -name A -o -name B`; `-name /` never matches. */
+const PRUNE_ARGS = 'n=$#; for e in "$@"; do set -- "$@" -o -name "$e"; done; shift $n';
+
+const CHECK_TOOLS = `missing=''; for t in ${TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 || missing="$missing $t"; done; echo "$missing"`;
+
+/** Args: folder, excluded names… Prints "FILES BYTES" of what an archive would hold. */
+const MEASURE = `cd "$1" || exit 3; shift; ${PRUNE_ARGS}
+find . \\( -name / "$@" \\) -prune -o -type f -exec stat -c %s {} + | { c=0; t=0; while read -r s; do c=$((c+1)); t=$((t+s)); done; echo "$c $t"; }`;
+
+/**
+ * Args: folder, archive, excluded names… Writes the archive (numeric owners); prints its size. With no
+ * excluded entry present tar reads the folder itself; else GNU tar takes find's list, and busybox tar
+ * (no -T) takes it as arguments — in one call only, since a second call would overwrite the first.
+ */
+const ARCHIVE = `cd "$1" || exit 3; archive=$2; shift 2; ${PRUNE_ARGS}
+mkdir -p "\${archive%/*}" && rm -f "$archive" || exit 4
+if [ -z "$(find . \\( -name / "$@" \\) -prune -print)" ]; then
+  tar -cf "$archive" --numeric-owner . || exit 5
+else case "$(tar --version 2>/dev/null)" in
+  *"GNU tar"*) find . \\( -name / "$@" \\) -prune -o -print0 | tar -cf "$archive" --numeric-owner --no-recursion --null -T - || exit 5 ;;
+  *) find . \\( -name / "$@" \\) -prune -o -print0 | xargs -0 sh -c '[ -e "$0" ] && exit 99; exec tar -cf "$0" --numeric-owner --no-recursion "$@"' "$archive"
+     case $? in 0) ;; 123) echo "too many files to archive with busybox tar and an exclude list; install GNU tar in the container" >&2; exit 6 ;; *) exit 5 ;; esac ;;
+esac; fi
+wc -c < "$archive"`;
+
+/**
+ * Args: folder, archive, excluded names… Makes the folder exactly the archive's content: removes every
+ * file and then every emptied folder (deepest first) except the excluded ones, then extracts.
+ */
+const EXTRACT = `cd "$1" || exit 3; archive=$2; shift 2; ${PRUNE_ARGS}
+[ -f "$archive" ] || { echo "the archive $archive is not in the restored snapshot" >&2; exit 7; }
+find . \\( -name / "$@" \\) -prune -o ! -type d -exec rm -f {} + || exit 8
+find . \\( -name / "$@" \\) -prune -o -type d -print | sort -r | while IFS= read -r d; do [ "$d" = . ] || rmdir "$d" 2>/dev/null; done
+tar -xf "$archive" --numeric-owner || exit 9`;
+
+const RUNNING = new Set(['Running']);
+
+/**
+ * Takes a snapshot (`take`); with `includeMounts`, one holding each writable mounted host folder of
+ * `instance` as an archive, recorded in the snapshot's config. Starts a stopped container for the time it needs (and stops it
+ * again); the archives and the record are removed from the live container whatever happens.
+ */
+export async function takeSnapshot(
+  client: IncusClient,
+  instance: InstanceFull,
+  take: () => Promise<unknown>,
+  options: MountOptions & { includeMounts: boolean },
+): Promise<HeldMount[]> {
+  const mounts = options.includeMounts ? archivableMounts(instance.expanded_devices) : [];
+  if (mounts.length === 0) {
+    // A record left in the live config (an interrupted run) must not make this snapshot claim archives.
+    if (instance.expanded_config[HELD_MOUNTS_KEY]) await api.patchInstanceConfig(client, instance.name, { [HELD_MOUNTS_KEY]: '' });
+    await take();
+    return [];
+  }
+  const excludes = mountExcludes(instance.expanded_config);
+  const session = await MountSession.open(client, instance, options);
+  const held: HeldMount[] = [];
+  let failure: unknown = null;
+  try {
+    for (const mount of mounts) held.push(await session.archive(mount, excludes));
+    await api.patchInstanceConfig(client, instance.name, { [HELD_MOUNTS_KEY]: heldMountsValue(held) });
+    options.onProgress?.('taking the snapshot');
+    await take();
+    return held;
+  } catch (error) {
+    failure = error;
+    throw error;
+  } finally {
+    await session.close(mounts, failure);
+  }
+}
+
+/**
+ * After `instance` was restored to `target`: puts back each folder in `restore` from the snapshot's
+ * archives, then removes every archive and the record from the live container (a snapshot taken with
+ * --include-mounts brings them back even when the folders are not restored) and keeps the current
+ * exclude list. Returns the paths put back.
+ */
+export async function afterRestore(
+  client: IncusClient,
+  instance: InstanceFull,
+  target: InstanceSnapshot,
+  restore: readonly HeldMount[],
+  options: MountOptions & { leaveRunning?: boolean } = {},
+): Promise<string[]> {
+  const held = heldMounts(target.config);
+  const config: Record<string, string> = {};
+  if (held.length > 0) config[HELD_MOUNTS_KEY] = '';
+  if ((target.config[EXCLUDES_KEY] ?? '') !== (instance.expanded_config[EXCLUDES_KEY] ?? '')) config[EXCLUDES_KEY] = instance.expanded_config[EXCLUDES_KEY] ?? '';
+  if (restore.length === 0) {
+    await tidy(client, instance.name, held, config, null);
+    return [];
+  }
+  const session = await MountSession.open(client, await api.getInstance(client, instance.name), options, options.leaveRunning);
+  let failure: unknown = null;
+  try {
+    for (const mount of restore) await session.extract(mount);
+    return restore.map((mount) => mount.path);
+  } catch (error) {
+    failure = error;
+    throw error;
+  } finally {
+    await session.close(held, failure, config);
+  }
+}
+
+/**
+ * The mounts of `target` a restore with --include-mounts puts back; refused before anything changes
+ * when the snapshot holds none or a folder is no longer mounted where it was.
+ */
+export function mountsToRestore(instance: InstanceFull, target: InstanceSnapshot): HeldMount[] {
+  const held = heldMounts(target.config);
+  if (held.length === 0) {
+    throw new AppError('invalid-input', `snapshot '${target.name}' holds no mounted folders (it was taken without --include-mounts); restore it without --include-mounts`);
+  }
+  for (const mount of held) {
+    const device = instance.expanded_devices[mount.device];
+    if (device?.type !== 'disk' || device.path !== mount.path || device.pool) {
+      throw new AppError('invalid-input', `'${mount.path}' is no longer mounted from a host folder as device '${mount.device}' in container '${instance.name}'; nothing was changed`);
+    }
+    if (device.readonly === 'true') {
+      throw new AppError('invalid-input', `'${mount.path}' is mounted read-only in container '${instance.name}', so it cannot be put back; nothing was changed`);
+    }
+  }
+  return held;
+}
+
+/** Refuses, before anything changes, a container that cannot run the tools (started and stopped again for the check). */
+export async function checkMountTools(client: IncusClient, instance: InstanceFull, options: MountOptions = {}): Promise<void> {
+  const session = await MountSession.open(client, instance, options);
+  await session.close([], null, {});
+}
+
+/** A container kept running while its mounted folders are archived or put back. */
+class MountSession {
+  private constructor(
+    private readonly client: IncusClient,
+    private readonly name: string,
+    private readonly started: boolean,
+    private readonly options: MountOptions,
+  ) {}
+
+  /** Starts the container when it is stopped and checks for the tools; refuses (stopped again) without them. */
+  static async open(client: IncusClient, instance: InstanceFull, options: MountOptions, leaveRunning = false): Promise<MountSession> {
+    if (instance.status === 'Frozen') {
+      throw new AppError('container-running', `container '${instance.name}' is frozen: unfreeze it to read its mounted folders`);
+    }
+    const started = !RUNNING.has(instance.status);
+    if (started) {
+      options.onProgress?.(`starting container '${instance.name}' to reach its mounted folders${leaveRunning ? '' : ' (it is stopped again afterwards)'}`);
+      await api.changeState(client, instance.name, 'start', {}, options.wait).catch((error: unknown) => {
+        throw new AppError('operation-failed', `container '${instance.name}' could not be started to reach its mounted folders: ${toErrorInfo(error).message}; nothing was changed`);
+      });
+    }
+    const session = new MountSession(client, instance.name, started && !leaveRunning, options);
+    try {
+      await session.checkTools();
+    } catch (error) {
+      await session.stopIfStarted().catch((stopError: unknown) => {
+        throw new AppError('operation-failed', `${toErrorInfo(error).message}; and the container could not be stopped again: ${toErrorInfo(stopError).message}`);
+      });
+      throw error;
+    }
+    return session;
+  }
+
+  async archive(mount: NotCaptured, excludes: readonly string[]): Promise<HeldMount> {
+    const [files, bytes] = (await this.run('measure', mount.path, MEASURE, [mount.path, ...excludes])).trim().split(/\s+/).map(Number);
+    this.options.onProgress?.(`archiving ${mount.path} (host folder ${mount.source}): ${files} files, ${humanSize(bytes ?? 0)}${excludes.length ? ` (leaving out ${excludes.join(', ')})` : ''}`);
+    const size = Number((await this.run('archive', mount.path, ARCHIVE, [mount.path, archivePath(mount.device), ...excludes])).trim());
+    return { device: mount.device, path: mount.path, source: mount.source, bytes: size, files: files ?? 0, excludes: [...excludes] };
+  }
+
+  async extract(mount: HeldMount): Promise<void> {
+    this.options.onProgress?.(`restoring ${mount.path} from the snapshot: ${mount.files} files, ${humanSize(mount.bytes)}`);
+    await this.run('restore', mount.path, EXTRACT, [mount.path, archivePath(mount.device), ...mount.excludes]);
+  }
+
+  /**
+   * Removes the archives and resets `config` (the record) in the live container, stops it when this
+   * session started it. A failure here after `failure`-free work is an error of its own: the snapshot
+   * was taken, but something was left behind that the user must know about.
+   */
+  async close(mounts: readonly { device: string }[], failure: unknown, config: Record<string, string> = { [HELD_MOUNTS_KEY]: '' }): Promise<void> {
+    const problems: string[] = [];
+    await tidy(this.client, this.name, mounts, config, problems);
+    await this.stopIfStarted().catch((error: unknown) => problems.push(`container '${this.name}' could not be stopped again: ${toErrorInfo(error).message}`));
+    if (problems.length > 0 && failure === null) {
+      throw new AppError('operation-failed', `done, but not tidied up: ${problems.join('; ')}`);
+    }
+  }
+
+  /** A container started only to reach its folders is stopped cleanly, and killed when it does not stop within 10 s. */
+  private async stopIfStarted(): Promise<void> {
+    if (!this.started) return;
+    try {
+      await api.changeState(this.client, this.name, 'stop', { force: false, timeoutSeconds: 10 }, this.options.wait);
+    } catch {
+      await api.changeState(this.client, this.name, 'stop', { force: true }, this.options.wait);
+    }
+  }
+
+  private async checkTools(): Promise<void> {
+    const result = await api.execInstance(this.client, this.name, ['sh', '-c', CHECK_TOOLS], this.options.wait).catch((error: unknown) => {
+      throw new AppError('tools-missing', `container '${this.name}' lacks sh (${toErrorInfo(error).message}), needed with ${TOOLS.join(', ')} to include mounted folders; nothing was changed`);
+    });
+    const missing = result.exitCode === 0 ? result.stdout.trim() : 'sh';
+    if (missing) {
+      throw new AppError('tools-missing', `container '${this.name}' lacks ${missing.split(/\s+/).join(', ')}, needed to include mounted folders (install it, e.g. busybox or tar); nothing was changed`);
+    }
+  }
+
+  private async run(step: string, path: string, script: string, args: readonly string[]): Promise<string> {
+    const result = await api.execInstance(this.client, this.name, ['sh', '-c', script, 'sh', ...args], this.options.wait);
+    if (result.exitCode !== 0) {
+      const reason = result.stderr.trim().split('\n').slice(-3).join('; ') || `exit code ${result.exitCode}`;
+      throw new AppError('operation-failed', `could not ${step} ${path} in container '${this.name}': ${reason}`);
+    }
+    return result.stdout;
+  }
+}
+
+/** Removes the archives of `mounts` and applies `config`; failures go to `problems`, or are thrown without it. */
+async function tidy(client: IncusClient, container: string, mounts: readonly { device: string }[], config: Record<string, string>, problems: string[] | null): Promise<void> {
+  const steps = [
+    ...mounts.map((mount) => async () => {
+      await api.deleteInstanceFile(client, container, archivePath(mount.device)).catch((error: unknown) => {
+        throw new Error(`the archive ${archivePath(mount.device)} is still in the container (${toErrorInfo(error).message}); remove it with 'incus file delete ${container}${archivePath(mount.device)}'`);
+      });
+    }),
+    async () => {
+      if (Object.keys(config).length > 0) {
+        await api.patchInstanceConfig(client, container, config).catch((error: unknown) => {
+          throw new Error(`config ${Object.keys(config).join(', ')} could not be reset (${toErrorInfo(error).message})`);
+        });
+      }
+    },
+  ];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      if (!problems) throw new AppError('operation-failed', `restored, but not tidied up: ${(error as Error).message}`);
+      problems.push((error as Error).message);
+    }
+  }
+}
