@@ -41,6 +41,7 @@ describe('CLI text', () => {
     expect(detail).toEqual({
       name: 's', created_at: '2026-01-01T00:00:00Z', expires_at: null, stateful: false, size: null, description: 'd',
       container: 'c', last_used_at: null, architecture: 'x86_64', ephemeral: false, profiles: ['default'], config: { 'image.os': 'busybox' }, devices: {},
+      mounts_included: [], not_captured: [],
     });
   });
 });
