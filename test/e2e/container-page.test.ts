@@ -78,6 +78,7 @@ describe('keyboard flows on the container page', () => {
     expect(await page.title()).toBe(`${name} · local · COI Desktop`);
 
     await row(page, 'first').waitFor();
+    await page.getByRole('checkbox', { name: 'Select first' }).focus();
     await page.keyboard.press('n');
     const create = page.getByRole('dialog', { name: `Create snapshot of ${name}` });
     await create.waitFor();
@@ -138,8 +139,14 @@ describe('keyboard flows on the container page', () => {
     await expect.poll(() => focusedName(page)).toBe('More actions for s00');
     await shot(page, 'container-grid-selection');
 
-    await page.getByRole('button', { name: 'Delete selected (3)' }).click();
+    await page.getByRole('button', { name: 'Delete selected (3)' }).focus();
+    await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Delete 3 snapshots' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => focusedName(page)).toBe('Delete selected (3)');
+    await page.keyboard.press('Enter');
     expect(await dialog.getByRole('listitem').allTextContents()).toEqual(['s39', 's38', 's37']);
     await dialog.getByRole('button', { name: 'Delete' }).click();
     await dialog.waitFor({ state: 'detached' });
