@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { Container } from '../../src/shared/model';
 import CreateSnapshotDialog from '../../src/renderer/src/components/CreateSnapshotDialog.svelte';
 import DeleteAllDialog from '../../src/renderer/src/components/DeleteAllDialog.svelte';
+import DeleteDialog from '../../src/renderer/src/components/DeleteDialog.svelte';
+import ExpiryDialog from '../../src/renderer/src/components/ExpiryDialog.svelte';
+import RenameDialog from '../../src/renderer/src/components/RenameDialog.svelte';
 import RestoreDialog from '../../src/renderer/src/components/RestoreDialog.svelte';
 import { installFakeCoi } from './fake-coi';
 
@@ -67,5 +70,35 @@ describe('Delete all', () => {
     expect(button.hasAttribute('disabled')).toBe(false);
     await fireEvent.click(button);
     expect(calls[0]).toEqual({ name: 'snapshots.deleteAll', input: { host: 'local', container: 'coi-ab12cd34-1', confirmName: 'coi-ab12cd34-1' } });
+  });
+});
+
+describe('errors and vanished snapshots inside dialogs', () => {
+  it('shows the failure of Delete inside the dialog, naming a few snapshots and the count, and stays open', async () => {
+    const names = Array.from({ length: 40 }, (_, index) => `s${index}`);
+    installFakeCoi({ 'snapshots.deleteMany': names.map((name) => ({ name, ok: false, error: 'busy' })), 'containers.list': [] });
+    let closed = false;
+    const many = { ...container(), snapshots: names.map((name) => ({ ...snapshot, name })) };
+    render(DeleteDialog, { host: 'local', container: many, snapshots: names, onclose: () => (closed = true) });
+    await fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('40 of 40 could not be deleted: s0: busy; s1: busy; s2: busy; s3: busy; s4: busy; and 35 more');
+    expect(closed).toBe(false);
+  });
+
+  it('says so and disables the action when the snapshot is gone', async () => {
+    installFakeCoi({ 'containers.list': [] });
+    render(RenameDialog, { host: 'local', container: { ...container(), snapshots: [] }, snapshot, onclose: () => undefined });
+    expect(screen.getByRole('alert').textContent).toMatch(/^Snapshot good of coi-ab12cd34-1 no longer exists/);
+    expect(screen.getByRole('button', { name: 'Rename' }).hasAttribute('disabled')).toBe(true);
+  });
+
+  it('refuses a past expiry with the shared rule before calling anything', async () => {
+    const calls = installFakeCoi({ 'containers.list': [] });
+    render(ExpiryDialog, { host: 'local', container: container(), snapshot, onclose: () => undefined });
+    await fireEvent.input(screen.getByLabelText('Expires at'), { target: { value: '2020-01-01T00:00' } });
+    expect(screen.getByText(/is in the past: Incus would delete the snapshot within a minute/)).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Set expiry' }).hasAttribute('disabled')).toBe(true);
+    expect(calls).toEqual([]);
   });
 });
