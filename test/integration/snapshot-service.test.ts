@@ -369,5 +369,6 @@ describe('descriptions', () => {
 
     expect((await service.setDescription(name, 'renamed', '')).description).toBe('');
     await expectAppError(service.setDescription(name, 'gone', 'x'), 'not-found', /snapshot 'gone' not found/);
+    await expectAppError(service.setDescription(name, 'renamed', 'x'.repeat(1001)), 'invalid-input', /may be 1000 characters long; this one is 1001/);
   });
 });

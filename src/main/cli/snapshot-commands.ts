@@ -5,7 +5,7 @@ import type { RestoreResult } from '../../shared/model';
 import type { RestorePlan, SnapshotService } from '../snapshots/service';
 import { someNames } from '../../shared/names';
 import { snapshotDetailJson, snapshotJson } from '../../shared/snapshot-json';
-import { allSnapshotsText, deleteOutcomeText, heldMountsText, notCapturedText, snapshotInfoText, snapshotListText, toJson } from './format';
+import { allSnapshotsText, deleteOutcomeText, heldMountsText, notCapturedText, printable, snapshotInfoText, snapshotListText, toJson } from './format';
 import { confirm, UsageError } from './io';
 import { formatOption, withHostOptions } from './options';
 import type { CliSession, HostChoice } from './session';
@@ -153,7 +153,7 @@ export function snapshotCommand(session: CliSession): Command {
       const service = await session.service(options);
       const container = await session.container(service, options.container);
       const updated = await service.setDescription(container, name, description);
-      session.say(updated.description ? `Snapshot '${name}' is now described as '${updated.description}'` : `Snapshot '${name}' has no description now`);
+      session.say(updated.description ? `Snapshot '${name}' is now described as '${printable(updated.description, true)}'` : `Snapshot '${name}' has no description now`);
     });
 
   snapshot

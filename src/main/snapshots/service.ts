@@ -1,6 +1,6 @@
 import { expiryProblem } from '../../shared/expiry';
 import { instanceNameProblem, snapshotNameProblem, someNames, timestampedName } from '../../shared/names';
-import type { Container, DeleteOutcome, HeldMount, RestoreResult, Snapshot, SnapshotDetail } from '../../shared/model';
+import { DESCRIPTION_MAX, type Container, type DeleteOutcome, type HeldMount, type RestoreResult, type Snapshot, type SnapshotDetail } from '../../shared/model';
 import type { InstanceFull, InstanceSnapshot, StorageVolume } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
 import { isNotFound } from '../incus/errors';
@@ -234,6 +234,9 @@ export class SnapshotService {
    */
   async setDescription(container: string, snapshot: string, description: string): Promise<Snapshot> {
     assertSnapshotName(snapshot);
+    if (description.length > DESCRIPTION_MAX) {
+      throw new AppError('invalid-input', `a description may be ${DESCRIPTION_MAX} characters long; this one is ${description.length}`);
+    }
     const instance = await this.instance(container);
     if (!instance.snapshots.some((candidate) => candidate.name === snapshot)) throw snapshotNotFound(container, snapshot, instance);
     const volumes = snapshotVolumes(instance);
