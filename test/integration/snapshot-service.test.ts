@@ -208,7 +208,7 @@ describe('restore', () => {
     const left = await service.restore(name, 'good', { stopFirst: true, startAfter: false, safetySnapshot: false, confirm });
     expect(left).toMatchObject({ stopped: true, startedAgain: false, safetySnapshot: null });
     expect(await status(name)).toBe('STOPPED');
-    expect(plans).toEqual([{ stops: true, startsAgain: true }, { stops: true, startsAgain: false }]);
+    expect(plans).toMatchObject([{ stops: true, startsAgain: true }, { stops: true, startsAgain: false }]);
   });
 
   it('checks the snapshot before stopping anything: a missing one leaves the container running and untouched', async () => {
