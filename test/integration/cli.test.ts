@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -275,6 +277,34 @@ describe('a stuck daemon, Ctrl-C and a closed pipe', () => {
     expect(run.stderr).toMatch(new RegExp(`Interrupted while waiting for Incus at ${stuck.path} to answer GET /1.0/instances`));
   });
 
+  it('cancels the running operation at the first Ctrl-C and says so, exiting 130', async () => {
+    const daemon = await fakeDeletingDaemon({ cancel: { type: 'sync', status_code: 200, metadata: {} } });
+    const child = spawnCli(['snapshot', 'delete', 's1', '-c', 'box'], { INCUS_SOCKET: daemon.path });
+    const done = exited(child);
+    await daemon.arrived('GET /1.0/operations/');
+    child.kill('SIGINT');
+    const run = await done;
+    await daemon.close();
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain(`Interrupted: operation ${OPERATION_ID} was cancelled in Incus`);
+  });
+
+  it('quits at once on a second Ctrl-C while the first waits for Incus to cancel the operation', async () => {
+    const daemon = await fakeDeletingDaemon({}); // answers neither the wait nor the cancel
+    const child = spawnCli(['snapshot', 'delete', 's1', '-c', 'box'], { INCUS_SOCKET: daemon.path });
+    const done = exited(child);
+    await daemon.arrived('GET /1.0/operations/');
+    child.kill('SIGINT');
+    await daemon.arrived('DELETE /1.0/operations/');
+    const started = Date.now();
+    child.kill('SIGINT');
+    const run = await done;
+    await daemon.close();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('Quit at once. An operation already started may go on in Incus');
+  });
+
   it('ends quietly with the usual status when its output pipe is closed early (| head -c 10)', async () => {
     const child = spawnCli(['snapshot', 'list', '--all', '--format', 'json'], { COI_CONTAINER_PREFIX: ownPrefix() });
     child.stdout.destroy(); // the reader has gone before the command writes
@@ -282,3 +312,40 @@ describe('a stuck daemon, Ctrl-C and a closed pipe', () => {
     expect(run).toEqual({ code: 0, stderr: '' });
   });
 });
+
+const OPERATION_ID = '6f1c9a52-0000-4000-8000-000000000001';
+
+/**
+ * A fake daemon on a unix socket that knows one container, 'box', starts deleting its snapshot 's1' as
+ * an operation, never answers the wait on it, and answers its cancel with `cancel` (or never).
+ */
+async function fakeDeletingDaemon(answers: { cancel?: unknown }) {
+  const operation = { id: OPERATION_ID, class: 'task', description: 'Deleting snapshot', created_at: '2026-01-01T00:00:00Z', status: 'Running', status_code: 103, may_cancel: true, err: '' };
+  const requests: string[] = [];
+  const heard = new EventEmitter();
+  const server = createServer((req, res) => {
+    const line = `${req.method} ${req.url}`;
+    requests.push(line);
+    heard.emit('request');
+    const reply = (value: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+    if (line.startsWith('GET /1.0/instances')) reply({ type: 'sync', status_code: 200, metadata: ['/1.0/instances/box'] });
+    else if (line.startsWith('DELETE /1.0/instances/box/snapshots/s1')) reply({ type: 'async', status_code: 100, operation: `/1.0/operations/${OPERATION_ID}`, metadata: operation });
+    else if (line.startsWith('DELETE /1.0/operations/') && answers.cancel) reply(answers.cancel);
+  });
+  const path = join(mkdtempSync(join(tmpdir(), 'coi-fake-incus-')), 'unix.socket');
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    path,
+    /** Resolves once a request starting with `prefix` has arrived. */
+    arrived: (prefix: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => requests.some((line) => line.startsWith(prefix)) && (heard.off('request', check), resolve());
+        heard.on('request', check);
+        check();
+      }),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
