@@ -86,6 +86,14 @@ describe('errors and vanished snapshots inside dialogs', () => {
     expect(closed).toBe(false);
   });
 
+  it('lists at most 50 of the snapshots it will delete, then how many more', () => {
+    installFakeCoi({ 'containers.list': [] });
+    const names = Array.from({ length: 120 }, (_, index) => `s${index}`);
+    render(DeleteDialog, { host: 'local', container: { ...container(), snapshots: names.map((name) => ({ ...snapshot, name })) }, snapshots: names, onclose: () => undefined });
+    expect(screen.getAllByRole('listitem')).toHaveLength(50);
+    expect(screen.getByText('and 70 more')).toBeTruthy();
+  });
+
   it('says so and disables the action when the snapshot is gone', async () => {
     installFakeCoi({ 'containers.list': [] });
     render(RenameDialog, { host: 'local', container: { ...container(), snapshots: [] }, snapshot, onclose: () => undefined });
