@@ -60,7 +60,7 @@ async function scrollFrames(page: Page, listName: string, steps = 120): Promise<
         document: { querySelector(selector: string): { scrollTop: number; clientHeight: number } };
         requestAnimationFrame(callback: () => void): void;
       };
-      const list = page.document.querySelector(`[role="list"][aria-label="${name}"]`);
+      const list = page.document.querySelector(`[aria-label="${name}"]`);
       const frames: number[] = [];
       let last = performance.now();
       for (let i = 0; i < count; i += 1) {
@@ -83,7 +83,7 @@ async function measureInventory(browser: Browser, url: string, container: { host
     browser,
     url,
     '',
-    (page) => page.locator('[role="list"][aria-label="Containers on every host"] [role="listitem"]').first().waitFor({ timeout: 60_000 }),
+    (page) => page.locator('[aria-label="Containers on every host"] [role="row"]').first().waitFor({ timeout: 60_000 }),
     async (page) => {
       await page.getByRole('searchbox', { name: 'Search containers' }).fill(container.name);
       await page.getByRole('button', { name: container.name, exact: true }).first().waitFor();
@@ -102,7 +102,7 @@ async function measureInventory(browser: Browser, url: string, container: { host
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(url);
   await page.getByRole('checkbox', { name: 'All instances' }).check();
-  await page.locator('[role="list"][aria-label="Containers on every host"] [role="listitem"]').first().waitFor({ timeout: 60_000 });
+  await page.locator('[aria-label="Containers on every host"] [role="row"]').first().waitFor({ timeout: 60_000 });
   const frames = await scrollFrames(page, 'Containers on every host');
   await page.close();
   return [

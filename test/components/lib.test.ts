@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostOverview } from '../../src/shared/model';
-import { age, failureSummary, fromLocalInput, statusLabel, toLocalInput } from '../../src/renderer/src/lib/format';
-import { filterRows, hostCounts, rows } from '../../src/renderer/src/lib/inventory';
+import { age, count, failureSummary, fromLocalInput, retryIn, statusLabel, toLocalInput } from '../../src/renderer/src/lib/format';
+import { anyCoi, filterRows, hostCounts, nextSort, rows } from '../../src/renderer/src/lib/inventory';
 import { matchCommands } from '../../src/renderer/src/lib/palette';
 import { pageTitle, parseRoute, routeHash } from '../../src/renderer/src/lib/router.svelte';
 import { clockTime, exactTime, sortAndFilter, timelineRows } from '../../src/renderer/src/lib/timeline';
@@ -28,6 +28,25 @@ describe('the inventory list', () => {
     expect(filterRows(all, 'nothing-like-this', { all: true })).toEqual([]);
   });
 
+  it('sorts by a column either way round, ties by name', () => {
+    const all = rows(overview);
+    const names = (key: Parameters<typeof nextSort>[1], direction: 'ascending' | 'descending') => filterRows(all, '', { all: true, sort: { key, direction } }).map((row) => row.container.name);
+    expect(names('name', 'ascending')).toEqual(['coi-aa-1', 'coi-bb-1', 'webapp']);
+    expect(names('name', 'descending')).toEqual(['webapp', 'coi-bb-1', 'coi-aa-1']);
+    expect(names('host', 'ascending')).toEqual(['coi-aa-1', 'coi-bb-1', 'webapp']);
+    expect(names('snapshots', 'ascending')).toEqual(['coi-bb-1', 'webapp', 'coi-aa-1']);
+    expect(names('newest', 'descending')).toEqual(['coi-aa-1', 'webapp', 'coi-bb-1']);
+    expect(names('state', 'ascending')).toEqual(['coi-aa-1', 'webapp', 'coi-bb-1']);
+    expect(nextSort({ key: 'default', direction: 'ascending' }, 'name')).toEqual({ key: 'name', direction: 'ascending' });
+    expect(nextSort({ key: 'name', direction: 'ascending' }, 'name')).toEqual({ key: 'name', direction: 'descending' });
+    expect(nextSort({ key: 'name', direction: 'descending' }, 'host')).toEqual({ key: 'host', direction: 'ascending' });
+  });
+
+  it('knows when no host holds a COI container', () => {
+    expect(anyCoi(rows(overview))).toBe(true);
+    expect(anyCoi(rows([{ host: 'h', status: { state: 'online', latencyMs: 1 }, containers: [container('webapp', false)] }]))).toBe(false);
+  });
+
   it("counts a host's containers, running ones, snapshots and the newest", () => {
     expect(hostCounts(overview[1])).toEqual({ containers: 1, running: 1, snapshots: 2, newest: '2026-11-25T12:00:00Z' });
     expect(hostCounts(undefined)).toEqual({ containers: 0, running: 0, snapshots: 0, newest: null });
@@ -49,6 +68,20 @@ describe('formatting', () => {
     const iso = fromLocalInput('2026-12-31T18:30')!;
     expect(toLocalInput(iso)).toBe('2026-12-31T18:30');
     expect(fromLocalInput('')).toBeNull();
+  });
+
+  it('counts down to a retry in seconds, from the clock it is given', () => {
+    expect(retryIn('2026-11-25T12:00:12Z', now)).toBe('retry in 12 s');
+    expect(retryIn('2026-11-25T12:00:00.400Z', now)).toBe('retry in 1 s');
+    expect(retryIn('2026-11-25T12:05:00Z', now)).toBe('retry in 5 min');
+    expect(retryIn('2026-11-25T11:59:59Z', now)).toBe('retrying now');
+    expect(statusLabel({ state: 'offline', reason: 'r', nextRetryAt: '2026-11-25T12:00:07Z' }, now).text).toBe('Offline · retry in 7 s');
+    expect(statusLabel({ state: 'offline', reason: 'r', nextRetryAt: null }, now).text).toBe('Offline');
+  });
+
+  it('counts nouns', () => {
+    expect(count(1, 'container')).toBe('1 container');
+    expect(count(0, 'snapshot')).toBe('0 snapshots');
   });
 
   it('names host states and their tone', () => {

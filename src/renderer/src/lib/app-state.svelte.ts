@@ -1,4 +1,5 @@
 import type { CoiEvent, HostSummary } from '../../../shared/contract';
+import type { HostStatus } from '../../../shared/hosts';
 import type { Container, HostOverview, OperationSummary } from '../../../shared/model';
 import { call, errorText } from './api';
 
@@ -46,6 +47,13 @@ class AppState {
   hosts = $state<HostSummary[]>([]);
   /** Each host's inventory, replaced whole on every read: raw state, no deep proxies over thousands of snapshots. */
   overview = $state.raw<Record<string, HostOverview>>({});
+  /**
+   * When each host's containers were last read successfully (ms). A host that stops answering keeps
+   * its last good inventory, shown as "last known" with this time, instead of losing it.
+   */
+  knownAt = $state<Record<string, number>>({});
+  /** Hosts whose inventory is the last known one: the host is unreachable or its latest read failed. */
+  stale = $state<Record<string, boolean>>({});
   operations = $state<Record<string, OperationSummary[]>>({});
   history = $state<HistoryEntry[]>([]);
   toasts = $state<Toast[]>([]);
@@ -72,6 +80,8 @@ class AppState {
       // A removed host leaves nothing behind: no inventory, no polling.
       const known = new Set(this.hosts.map((host) => host.config.name));
       this.overview = Object.fromEntries(Object.entries(this.overview).filter(([host]) => known.has(host)));
+      for (const host of Object.keys(this.knownAt)) if (!known.has(host)) delete this.knownAt[host];
+      for (const host of Object.keys(this.stale)) if (!known.has(host)) delete this.stale[host];
       for (const host of this.polled) if (!known.has(host)) this.polled.delete(host);
       const all = await call('containers.overview', {});
       for (const host of all) this.setHost(host);
@@ -87,11 +97,9 @@ class AppState {
   async refreshHost(host: string): Promise<void> {
     try {
       const containers = await call('containers.list', { host });
-      const previous = this.overview[host];
-      this.setOverview(host, { host, status: previous?.status ?? { state: 'online', latencyMs: 0 }, containers });
+      this.setHost({ host, status: this.statusOf(host), containers });
     } catch (error) {
-      const previous = this.overview[host];
-      if (previous) this.setOverview(host, { ...previous, error: { code: 'incus', message: errorText(error) } });
+      this.setHost({ host, status: this.statusOf(host), containers: [], error: { code: 'incus', message: errorText(error) } });
     }
   }
 
@@ -105,7 +113,12 @@ class AppState {
   showContainer(host: string, container: Container): void {
     const previous = this.overview[host];
     const others = (previous?.containers ?? []).filter((candidate) => candidate.name !== container.name);
-    this.setOverview(host, { host, status: previous?.status ?? { state: 'online', latencyMs: 0 }, containers: [...others, container] });
+    this.setOverview(host, { host, status: previous?.status ?? this.statusOf(host), ...(previous?.error ? { error: previous.error } : {}), containers: [...others, container] });
+  }
+
+  /** Whether `host` has answered at least once (with its containers or with a failure): until then its numbers are unknown. */
+  isLoaded(host: string): boolean {
+    return host in this.overview;
   }
 
   async refreshOperations(host: string): Promise<void> {
@@ -179,22 +192,45 @@ class AppState {
     this.overview = { ...this.overview, [host]: value };
   }
 
+  private statusOf(host: string): HostStatus {
+    return this.hosts.find((summary) => summary.config.name === host)?.status ?? this.overview[host]?.status ?? { state: 'online', latencyMs: 0 };
+  }
+
+  /**
+   * Takes a host's answer. A failed read keeps the containers of the last good one, marked stale
+   * (the renderer's "last known" data), rather than replacing them with an empty list.
+   */
   private setHost(host: HostOverview): void {
-    this.setOverview(host.host, host);
+    const previous = this.overview[host.host];
+    if (host.error) {
+      this.setOverview(host.host, { ...host, containers: previous?.containers ?? host.containers });
+      this.stale[host.host] = previous !== undefined && previous.containers.length > 0;
+    } else {
+      this.setOverview(host.host, host);
+      this.knownAt[host.host] = Date.now();
+      this.stale[host.host] = false;
+    }
     this.hosts = this.hosts.map((summary) => (summary.config.name === host.host ? { ...summary, status: host.status } : summary));
+  }
+
+  /** A host that cannot be reached (or refuses us) makes what is shown of it the last known data. */
+  private onStatus(host: string, status: HostStatus): void {
+    this.hosts = this.hosts.map((summary) => (summary.config.name === host ? { ...summary, status } : summary));
+    const known = this.overview[host];
+    if (known) this.setOverview(host, { ...known, status });
+    if (status.state === 'online') {
+      if (!known || known.error || this.stale[host]) this.soon(host);
+    } else if (known && !['idle', 'connecting'].includes(status.state)) {
+      this.stale[host] = true;
+    }
   }
 
   private onEvent(event: CoiEvent): void {
     switch (event.type) {
       case 'overview-host':
         return this.setHost(event.overview);
-      case 'host-status': {
-        this.hosts = this.hosts.map((summary) => (summary.config.name === event.host ? { ...summary, status: event.status } : summary));
-        const known = this.overview[event.host];
-        if (known) this.setOverview(event.host, { ...known, status: event.status });
-        if (event.status.state === 'online' && (known?.error || !known)) this.soon(event.host);
-        return;
-      }
+      case 'host-status':
+        return this.onStatus(event.host, event.status);
       case 'hosts-changed':
         return void this.refreshAll();
       case 'lifecycle':

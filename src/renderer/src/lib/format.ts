@@ -7,6 +7,11 @@ export { age, localTime } from '../../../shared/time';
 
 const pad = (value: number) => String(value).padStart(2, '0');
 
+/** "1 container", "3 containers". */
+export function count(value: number, noun: string): string {
+  return `${value} ${noun}${value === 1 ? '' : 's'}`;
+}
+
 /** The value of an `<input type="datetime-local">` as an ISO time with this machine's offset. */
 export function fromLocalInput(value: string): string | null {
   if (!value) return null;
@@ -20,8 +25,18 @@ export function toLocalInput(iso: string | null): string {
   return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
 }
 
-/** A host status in a few words, and whether it is healthy, pending or broken. */
-export function statusLabel(status: HostStatus): { text: string; tone: 'ok' | 'pending' | 'bad' } {
+/** The countdown to a host's next reconnection attempt: "retry in 12 s", "retry in 2 min", "retrying now". */
+export function retryIn(iso: string, now: number = Date.now()): string {
+  const seconds = Math.ceil((Date.parse(iso) - now) / 1000);
+  if (Number.isNaN(seconds) || seconds <= 0) return 'retrying now';
+  return seconds < 90 ? `retry in ${seconds} s` : `retry in ${Math.round(seconds / 60)} min`;
+}
+
+/**
+ * A host status in a few words, and whether it is healthy, pending or broken. `now` comes from the
+ * shared clock (ui-state), so every place that shows a retry countdown shows the same number.
+ */
+export function statusLabel(status: HostStatus, now: number = Date.now()): { text: string; tone: 'ok' | 'pending' | 'bad' } {
   switch (status.state) {
     case 'online':
       return { text: `Online · ${status.latencyMs} ms`, tone: 'ok' };
@@ -29,7 +44,7 @@ export function statusLabel(status: HostStatus): { text: string; tone: 'ok' | 'p
     case 'connecting':
       return { text: 'Connecting…', tone: 'pending' };
     case 'offline':
-      return { text: status.nextRetryAt ? `Offline · retry ${age(status.nextRetryAt)}` : 'Offline', tone: 'bad' };
+      return { text: status.nextRetryAt ? `Offline · ${retryIn(status.nextRetryAt, now)}` : 'Offline', tone: 'bad' };
     case 'host-key-unknown':
       return { text: 'Unknown host key', tone: 'pending' };
     case 'host-key-changed':

@@ -1,0 +1,294 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoiCore } from '../../src/main/app/core';
+import { startWebServer, type WebServer } from '../../src/main/web/server';
+import { BUILT_RENDERER, launchChromium, SCREENSHOTS } from '../helpers/browser';
+import { knowHost, sshHost } from '../helpers/hosts';
+import { Fixtures, requireDaemon, testName } from '../helpers/incus';
+import { requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
+import { openCore } from '../helpers/transports';
+
+// The overview and the host page in Chromium, on web mode, against the real daemon and real sshd
+// servers that reach it. Every host here shows an Incus project of this file's own.
+let own: Fixtures;
+/** The project the SSH hosts show (the same daemon, reached through sshd). */
+let far: Fixtures;
+let core: CoiCore;
+let home: Awaited<ReturnType<typeof openCore>>['home'];
+let server: WebServer;
+let browser: Browser;
+let remote: TestSshd;
+let silent: Server;
+const sockets = new Set<Socket>();
+/** name → snapshot count, for the sorting checks. */
+const made: Record<string, number> = {};
+
+beforeAll(async () => {
+  requireDaemon();
+  requireSshd();
+  own = await Fixtures.inProject('ov');
+  ({ core, home } = await openCore());
+  await core.registry.add({ kind: 'local', name: 'local', displayName: 'This machine', project: own.project });
+  // Three containers, none of them a COI container; snapshots 2, 0 and 1.
+  for (const [label, snapshots] of [['ova', 2], ['ovb', 0], ['ovc', 1]] as const) {
+    const name = await own.launch(testName(label), { stopped: true });
+    for (let i = 0; i < snapshots; i += 1) await own.incus('snapshot', 'create', name, `s${i}`);
+    made[name] = snapshots;
+  }
+  far = await Fixtures.inProject('ovfar');
+  const farName = await far.launch(testName('ovr'), { stopped: true });
+  for (let i = 0; i < 3; i += 1) await far.incus('snapshot', 'create', farName, `s${i}`);
+  made[farName] = 3;
+  const key = await sshdWithKey('ov');
+  remote = key.sshd;
+  knowHost(home.sshDir, remote);
+  await core.registry.add(sshHost('remote', remote, { identityFiles: [key.key.file], project: far.project }));
+  // A host that accepts the TCP connection and never says a word: it stays "connecting" for a while.
+  silent = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = (silent.address() as { port: number }).port;
+  await core.registry.add({ kind: 'ssh', name: 'silent', user: 'root', host: '127.0.0.1', port, identityFiles: [] });
+  server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: BUILT_RENDERER });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await core?.close();
+  await remote?.stop();
+  for (const socket of sockets) socket.destroy();
+  silent?.close();
+  await own?.cleanup();
+  await far?.cleanup();
+});
+
+interface Size {
+  name: string;
+  width: number;
+  height: number;
+  deviceScaleFactor: number;
+}
+const SIZES: Size[] = [
+  { name: '1280x800', width: 1280, height: 800, deviceScaleFactor: 1 },
+  { name: '800x600', width: 800, height: 600, deviceScaleFactor: 1 },
+  // A 1280×800 window at 200% zoom lays out like a 640×400 CSS-pixel viewport.
+  { name: 'zoom200', width: 640, height: 400, deviceScaleFactor: 2 },
+];
+
+async function open(path = '/', options: { size?: Size; scheme?: 'light' | 'dark'; init?: string } = {}): Promise<Page> {
+  const size = options.size ?? SIZES[0]!;
+  const page = await browser.newPage({ viewport: { width: size.width, height: size.height }, deviceScaleFactor: size.deviceScaleFactor, colorScheme: options.scheme ?? 'light' });
+  if (options.init) await page.addInitScript(options.init);
+  await page.goto(`${server.url}#token=${server.token}&${path}`);
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+const card = (page: Page, name: string) => page.getByRole('list', { name: 'Hosts' }).getByRole('listitem').filter({ has: page.getByRole('button', { name, exact: true }) });
+const table = (page: Page) => page.getByRole('table', { name: 'Containers' });
+/** The container names in the overview's list, top to bottom. */
+const listed = async (page: Page) => (await table(page).locator('[role="cell"].col-name').allTextContents()).map((text) => text.trim());
+/** Every retry countdown of one host on the page, read at one instant: the sidebar's and the card's or the host page's. */
+const countdownsOf = (page: Page, host: string) =>
+  page.locator(`nav li:has(.host-name:text-is("${host}")) .visually-hidden, ul[aria-label="Hosts"] > li[aria-label="${host}"] .badge[data-state], main header .badge[data-state]`).allTextContents();
+
+/**
+ * What is cut off on the page, in words (empty when nothing is): the page or main scrolling sideways,
+ * a column header or a name in a table cut short or past the window's edge, the drawer outside the window.
+ * One pass in the page, so that the whole check sees one layout.
+ */
+function cutOff(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    interface Box { scrollWidth: number; clientWidth: number; textContent: string | null; getBoundingClientRect(): { left: number; right: number; width: number; height: number } }
+    const window = globalThis as unknown as { document: { querySelector(s: string): Box | null; querySelectorAll(s: string): Box[] }; innerWidth: number };
+    const doc = window.document;
+    const problems: string[] = [];
+    const visible = (element: Box) => element.getBoundingClientRect().width > 0 && element.getBoundingClientRect().height > 0;
+    const check = (element: Box | null, what: string) => {
+      if (!element || !visible(element)) return;
+      if (element.scrollWidth > element.clientWidth) problems.push(`${what} scrolls or is cut short by ${element.scrollWidth - element.clientWidth} px`);
+      const box = element.getBoundingClientRect();
+      if (box.left < 0 || box.right > window.innerWidth + 0.5) problems.push(`${what} lies past the window's edge`);
+    };
+    check(doc.querySelector('html'), 'the page');
+    check(doc.querySelector('main'), 'main');
+    for (const header of doc.querySelectorAll('main [role="columnheader"]')) check(header, `header ${header.textContent?.trim()}`);
+    for (const link of doc.querySelectorAll('main [role="cell"] button')) check(link, `${link.textContent?.trim()}`);
+    check(doc.querySelector('aside[aria-label="Operations"]'), 'the Operations drawer');
+    return problems;
+  });
+}
+
+const expectHolds = async (page: Page, where: string) => expect(await cutOff(page), where).toEqual([]);
+
+describe('the overview at every size', () => {
+  it('holds at 1280×800, 800×600 and 200% zoom, with the Operations drawer open and closed: cards keep their size, nothing is cut off or scrolls sideways', async () => {
+    const first = Object.keys(made)[0]!;
+    const drawer = (page: Page) => page.getByRole('complementary', { name: 'Operations' });
+    for (const size of SIZES) {
+      const page = await open('/', { size });
+      // Checked in light, shot in both: the dark theme changes colours only.
+      const shots = async (name: string) => {
+        for (const colorScheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme });
+          await shot(page, `${name}-${size.name}-${colorScheme}`);
+        }
+        await page.emulateMedia({ colorScheme: 'light' });
+      };
+      await page.getByRole('button', { name: first, exact: true }).waitFor();
+      // The host cards never collapse (at 200% zoom they were 0 px high).
+      for (const name of ['This machine', 'remote']) {
+        const box = (await card(page, name).boundingBox())!;
+        expect(box.height, `${size.name}: card ${name}`).toBeGreaterThan(60);
+        expect(box.width).toBeGreaterThan(150);
+      }
+      await expectHolds(page, `overview ${size.name}`);
+      await shots('overview');
+      await page.getByRole('button', { name: /^Operations/ }).click();
+      await drawer(page).waitFor();
+      await expectHolds(page, `overview, drawer open, ${size.name}`);
+      await shots('overview-drawer');
+
+      // The drawer stays open from page to page (at 200% it covers the window: go by address).
+      await page.evaluate(() => ((globalThis as unknown as { location: { hash: string } }).location.hash = '#/host/local'));
+      await page.getByRole('heading', { name: 'local' }).waitFor();
+      await page.getByRole('button', { name: `Start ${first}` }).waitFor();
+      await expectHolds(page, `host page, drawer open, ${size.name}`);
+      await shots('host-drawer');
+      await drawer(page).getByRole('button', { name: 'Close operations' }).click();
+      await expectHolds(page, `host page ${size.name}`);
+      await shots('host');
+      await page.close();
+    }
+  });
+});
+
+describe('the container list', () => {
+  it('sorts by its column headers, with aria-sort saying how', async () => {
+    const page = await open('/');
+    const names = Object.keys(made);
+    await page.getByRole('button', { name: names[3]!, exact: true }).waitFor();
+    const header = (label: string) => table(page).getByRole('columnheader', { name: label });
+
+    await header('Snapshots').getByRole('button').click();
+    expect(await header('Snapshots').getAttribute('aria-sort')).toBe('ascending');
+    expect(await header('Name').getAttribute('aria-sort')).toBe('none');
+    // Equal counts fall back to the name, ascending either way round.
+    const bySnapshots = [...names].sort((a, b) => made[a]! - made[b]! || a.localeCompare(b));
+    await expect.poll(() => listed(page)).toEqual(bySnapshots);
+    await header('Snapshots').getByRole('button').click();
+    expect(await header('Snapshots').getAttribute('aria-sort')).toBe('descending');
+    await expect.poll(() => listed(page)).toEqual([...bySnapshots].reverse());
+
+    await header('Name').getByRole('button').click();
+    expect(await header('Name').getAttribute('aria-sort')).toBe('ascending');
+    expect(await header('Snapshots').getAttribute('aria-sort')).toBe('none');
+    await expect.poll(() => listed(page)).toEqual([...names].sort());
+    await page.close();
+  });
+
+  it('lists every instance when none is a COI container, and keeps "All instances" and the search across navigation and reloads', async () => {
+    const page = await open('/');
+    const names = Object.keys(made);
+    // None of this project's containers is a COI container: they are listed all the same, and the page says why.
+    await page.getByText('No COI containers on any host, so every instance is listed.').waitFor();
+    await expect.poll(async () => (await listed(page)).sort()).toEqual([...names].sort());
+
+    await page.getByRole('checkbox', { name: 'All instances' }).check();
+    await page.getByRole('searchbox', { name: 'Search containers' }).fill(names[1]!);
+    await expect.poll(() => listed(page)).toEqual([names[1]]);
+    await page.getByRole('navigation', { name: 'Hosts' }).getByRole('button', { name: /^local/ }).click();
+    await page.getByRole('heading', { name: 'local' }).waitFor();
+    await page.getByRole('navigation', { name: 'Hosts' }).getByRole('button', { name: 'Overview' }).click();
+    expect(await page.getByRole('searchbox', { name: 'Search containers' }).inputValue()).toBe(names[1]);
+    expect(await page.getByRole('checkbox', { name: 'All instances' }).isChecked()).toBe(true);
+
+    await page.reload();
+    await page.getByRole('button', { name: names[1]!, exact: true }).waitFor();
+    await card(page, 'remote').getByText(/^1 container /).waitFor({ timeout: 15_000 });
+    expect(await page.getByRole('searchbox', { name: 'Search containers' }).inputValue()).toBe(names[1]);
+    expect(await page.getByRole('checkbox', { name: 'All instances' }).isChecked()).toBe(true);
+    expect(await listed(page)).toEqual([names[1]]);
+    await page.close();
+  });
+});
+
+describe('host cards while hosts load', () => {
+  it('shows a loading state, never "0 containers", until a host has answered', async () => {
+    // Every text a host card ever shows, from the first render on.
+    const record = `
+      window.__cards = [];
+      new MutationObserver(() => {
+        for (const card of document.querySelectorAll('ul[aria-label="Hosts"] > li')) window.__cards.push(card.textContent);
+      }).observe(document, { subtree: true, childList: true, characterData: true });`;
+    const page = await open('/', { init: record });
+    await card(page, 'This machine').getByText(/^3 containers/).waitFor();
+    await card(page, 'remote').getByText(/^1 containers? /).waitFor({ timeout: 15_000 });
+    const seen = await page.evaluate(() => (globalThis as unknown as { __cards: string[] }).__cards);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter((text) => /\b0 containers/.test(text))).toEqual([]);
+    // The host that never answers is still loading, and says so.
+    const quiet = card(page, 'silent');
+    expect(await quiet.getAttribute('aria-busy')).toBe('true');
+    expect(await quiet.getByText('Loading containers…').isVisible()).toBe(true);
+    await shot(page, 'overview-loading');
+    await page.close();
+  });
+});
+
+describe('a host that goes away', () => {
+  it('keeps its last known containers, marked, disables their actions, and counts down to the next retry in step everywhere', async () => {
+    const { sshd: flaky, key } = await sshdWithKey('ovflaky');
+    try {
+      knowHost(home.sshDir, remote, flaky);
+      await core.registry.add(sshHost('flaky', flaky, { identityFiles: [key.file], project: far.project }));
+      const farName = Object.keys(made)[3]!;
+      const page = await open('/');
+      await card(page, 'flaky').getByText(/^1 container /).waitFor({ timeout: 15_000 });
+      await flaky.stop();
+
+      const flakyCard = card(page, 'flaky');
+      await flakyCard.getByText(/^Offline/).waitFor({ timeout: 10_000 });
+      await flakyCard.getByText('Last known').waitFor();
+      expect(await flakyCard.getByText(/^1 container \(0 running\) · 3 snapshots$/).isVisible()).toBe(true);
+      expect(await flakyCard.getByText(/was lost|refused/).isVisible()).toBe(true);
+      await shot(page, 'overview-host-offline');
+
+      // Wait for a retry a few seconds away, then read every countdown at once, twice.
+      await expect.poll(async () => Number(/retry in (\d+) s/.exec((await countdownsOf(page, 'flaky'))[0] ?? '')?.[1] ?? 0), { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
+      const before = await countdownsOf(page, 'flaky');
+      expect(before.length).toBe(2); // the sidebar and the card
+      expect(new Set(before).size).toBe(1);
+      await page.waitForTimeout(2_100); // two ticks of the clock this test is about
+      const after = await countdownsOf(page, 'flaky');
+      expect(new Set(after).size).toBe(1);
+      expect(after[0]).toMatch(/^Offline · (retry in \d+ s|retrying now)$/);
+      expect(after[0]).not.toBe(before[0]);
+
+      await page.getByRole('navigation', { name: 'Hosts' }).getByRole('button', { name: /^flaky/ }).click();
+      await page.getByRole('heading', { name: 'flaky' }).waitFor();
+      const start = page.getByRole('button', { name: `Start ${farName}` });
+      await start.waitFor();
+      expect(await start.isDisabled()).toBe(true);
+      await page.getByRole('status').getByText('Last known').waitFor();
+      const onPage = await countdownsOf(page, 'flaky');
+      expect(onPage.length).toBe(2); // the sidebar and the page's badge
+      expect(new Set(onPage).size).toBe(1);
+      expect(onPage[0]).toMatch(/^Offline · (retry in \d+ s|retrying now)$/);
+      await shot(page, 'host-offline-last-known');
+
+      await flaky.restart();
+      await page.getByRole('main').getByText(/^Online · \d+ ms$/).waitFor({ timeout: 40_000 });
+      await expect.poll(() => start.isDisabled(), { timeout: 5_000 }).toBe(false);
+      await page.close();
+    } finally {
+      await flaky.stop();
+      await core.registry.remove('flaky').catch(() => undefined);
+    }
+  });
+});
