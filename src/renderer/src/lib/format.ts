@@ -1,7 +1,6 @@
 import type { HostStatus } from '../../../shared/hosts';
 import { expiryProblem } from '../../../shared/expiry';
 import { NAMES_SHOWN } from '../../../shared/names';
-import { age } from '../../../shared/time';
 
 export { age, localTime } from '../../../shared/time';
 
