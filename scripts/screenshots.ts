@@ -40,7 +40,7 @@ async function makeDemo(own: Fixtures, core: CoiCore): Promise<void> {
   }
   // `incus snapshot create` of Incus 6.0 takes no expiry: the app's own call sets one.
   const week = new Date(Date.now() + 7 * 86_400_000).toISOString();
-  await core.handlers['snapshots.create']({ host: 'local', container: WORKSPACE, name: 'nightly', stateful: false, expiresAt: week });
+  await core.handlers['snapshots.create']({ host: 'local', container: WORKSPACE, name: 'nightly', stateful: false, includeMounts: false, expiresAt: week });
 }
 
 /** Opens `hash` at one size and scheme and waits until `ready` is on screen. */

@@ -45,14 +45,6 @@ beforeAll(async () => {
   remote = key.sshd;
   knowHost(home.sshDir, remote);
   await core.registry.add(sshHost('remote', remote, { identityFiles: [key.key.file], project: far.project }));
-  // A host that accepts the TCP connection and never says a word: it stays "connecting" for a while.
-  silent = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const port = (silent.address() as { port: number }).port;
-  await core.registry.add({ kind: 'ssh', name: 'silent', user: 'root', host: '127.0.0.1', port, identityFiles: [] });
   server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: BUILT_RENDERER });
   browser = await launchChromium();
 });
@@ -226,6 +218,14 @@ describe('host cards while hosts load', () => {
       new MutationObserver(() => {
         for (const card of document.querySelectorAll('ul[aria-label="Hosts"] > li')) window.__cards.push(card.textContent);
       }).observe(document, { subtree: true, childList: true, characterData: true });`;
+    // A host that accepts the TCP connection and never says a word: it stays "connecting" for a while.
+    silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    await core.registry.add({ kind: 'ssh', name: 'silent', user: 'root', host: '127.0.0.1', port, identityFiles: [] });
     const page = await open('/', { init: record });
     await card(page, 'This machine').getByText(/^3 containers/).waitFor();
     await card(page, 'remote').getByText(/^1 containers? /).waitFor({ timeout: 15_000 });
@@ -238,6 +238,7 @@ describe('host cards while hosts load', () => {
     expect(await quiet.getByText('Loading containers…').isVisible()).toBe(true);
     await shot(page, 'overview-loading');
     await page.close();
+    await core.registry.remove('silent');
   });
 });
 
