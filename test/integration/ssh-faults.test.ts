@@ -6,9 +6,9 @@ import type { HostPool } from '../../src/main/hosts/pool';
 import { HostRegistry } from '../../src/main/hosts/registry';
 import { TrayController } from '../../src/main/shell/tray-controller';
 import type { HostStatus, SshHostConfig } from '../../src/shared/hosts';
-import { cliProcess } from '../helpers/cli';
+import { cliProcess, type CliRun } from '../helpers/cli';
 import { knowHost, makePool, sshHost, tempHome } from '../helpers/hosts';
-import { requireDaemon } from '../helpers/incus';
+import { Fixtures, incus, requireDaemon, snapshotNames, testName } from '../helpers/incus';
 import { closeAfterBanner, closeAfterKex, FaultyListener, forwardTo, neverSpeak, requireSshd, sshdWithKey, type ConnectionBehaviour, type TestSshd } from '../helpers/sshd';
 import { openCore, webFace, type Face } from '../helpers/transports';
 
@@ -16,6 +16,7 @@ const pools: HostPool[] = [];
 const listeners: FaultyListener[] = [];
 const servers: TestSshd[] = [];
 const cores: { core: CoiCore; face?: Face }[] = [];
+const fixtures = new Fixtures();
 
 beforeAll(() => {
   requireDaemon();
@@ -32,6 +33,7 @@ afterAll(async () => {
     await server.signal('SIGCONT');
     await server.stop();
   }
+  await fixtures.cleanup();
 });
 
 /** A real sshd of this test's own (frozen or killed only by this test), and a key it accepts. */
@@ -185,4 +187,90 @@ describe('hosts that go away and come back', () => {
     const answeringAt = Date.now();
     expect((await online) - answeringAt).toBeLessThan(3_000);
   }, 20_000);
+});
+
+describe('outcomes after the connection drops mid-command (a real sshd killed at random moments)', () => {
+  /** Runs the built CLI with each of `commands` at once, and kills the test's own sshd `afterMs` into the runs, then starts it again. */
+  async function killedAt<T extends string[][]>(sshd: TestSshd, env: NodeJS.ProcessEnv, commands: [...T], afterMs: number): Promise<{ [K in keyof T]: CliRun }> {
+    const runs = Promise.all(commands.map((args) => cliProcess(args, env))) as Promise<{ [K in keyof T]: CliRun }>;
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    await sshd.stop();
+    await sshd.start();
+    return runs;
+  }
+
+  async function remoteUser(label: string) {
+    const { sshd, key } = await realSshd(label);
+    const { home, env } = await userWith(sshHost('box', sshd, { identityFiles: [key.file] }));
+    knowHost(home.sshDir, sshd);
+    return { sshd, env };
+  }
+
+  it('snapshot create and list --all either succeed truthfully or exit 1 with the reason; a create that happened is reported, never repeated', async () => {
+    const { sshd, env } = await remoteUser('killcreate');
+    const container = await fixtures.launch(testName('drop'), { stopped: true });
+    let created = 0;
+    for (let run = 0; run < 8; run += 1) {
+      const before = await snapshotNames(container);
+      const create = ['snapshot', 'create', '--host', 'box', '-c', container];
+      const list = ['snapshot', 'list', '--all', '--host', 'box', '--format', 'json'];
+      // The CLI takes ~0.5-1 s to start here: kill before it dials, during the handshake, or mid-request.
+      const [result, listed] = await killedAt(sshd, env, [create, list], 300 + Math.random() * 1_500);
+      const made = (await snapshotNames(container)).filter((name) => !before.includes(name));
+      expect(made.length).toBeLessThanOrEqual(1); // never a duplicate
+      if (result.code === 0) {
+        expect(made).toHaveLength(1);
+        expect(result.stderr).toContain(`Created snapshot '${made[0]}'`);
+        created += 1;
+      } else {
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(/^Error: /m);
+        if (made.length === 1) expect(result.stderr).toContain(`snapshot '${made[0]}' may have been created: check with coi-desktop snapshot list -c ${container} --host box`);
+      }
+      if (listed.code === 0) expect(JSON.parse(listed.stdout)).toBeTypeOf('object');
+      else expect(listed).toMatchObject({ code: 1, stdout: '', stderr: expect.stringMatching(/^Error: /m) });
+    }
+    expect(created).toBeGreaterThan(0);
+  }, 120_000);
+
+  /** Resolves once the daemon runs an operation on `container` (a create that got through). */
+  async function operationRunningOn(container: string): Promise<void> {
+    for (;;) {
+      const byStatus = JSON.parse(await incus('query', '/1.0/operations?recursion=1')) as Record<string, { status: string; resources?: Record<string, string[]> | null }[] | null>;
+      const running = (byStatus.running ?? []).some((operation) => Object.values(operation.resources ?? {}).flat().includes(`/1.0/instances/${container}`));
+      if (running) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it('a create whose connection drops while the daemon makes the snapshot is reported created once the host is back', async () => {
+    const { sshd, env } = await remoteUser('dropmid');
+    const container = await fixtures.launch(testName('dropmid'));
+    await incus('exec', container, '--', 'dd', 'if=/dev/urandom', 'of=/big', 'bs=1M', 'count=150'); // a snapshot that takes a second or so
+    const run = cliProcess(['snapshot', 'create', '--host', 'box', '-c', container], env);
+    await operationRunningOn(container);
+    await sshd.stop();
+    // Down long enough for the finished operation to vanish from the daemon (it keeps them ~5 s).
+    await new Promise((resolve) => setTimeout(resolve, 6_500));
+    await sshd.start();
+    const result = await run;
+    const made = await snapshotNames(container);
+    expect(made).toHaveLength(1);
+    expect(result).toMatchObject({ code: 0, stderr: expect.stringContaining(`Created snapshot '${made[0]}' for container '${container}'`) });
+  }, 60_000);
+
+  it('delete --all reports what the daemon did: the snapshots it says it deleted are exactly the ones gone', async () => {
+    const { sshd, env } = await remoteUser('killdelete');
+    const container = await fixtures.launch(testName('dropall'), { stopped: true });
+    const all = Array.from({ length: 12 }, (_, index) => `s${index}`);
+    for (const name of all) await fixtures.incus('snapshot', 'create', container, name);
+    const [result] = await killedAt(sshd, env, [['snapshot', 'delete', '--all', '-f', '--host', 'box', '-c', container]], 800 + Math.random() * 1_200);
+    const left = await snapshotNames(container);
+    const gone = all.filter((name) => !left.includes(name));
+    const reportedDeleted = [...result.stderr.matchAll(/^Deleted snapshot '([^']+)'$/gm)].map((match) => match[1]);
+    const mayHaveGone = [...result.stderr.matchAll(/snapshot '([^']+)' may have been deleted/g)].map((match) => match[1]);
+    expect(gone.filter((name) => !mayHaveGone.includes(name)).sort()).toEqual(reportedDeleted.sort());
+    expect(result.code).toBe(left.length === 0 && mayHaveGone.length === 0 ? 0 : 1);
+    if (result.code === 1) expect(result.stderr).toMatch(/^Error: /m);
+  }, 60_000);
 });

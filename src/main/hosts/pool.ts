@@ -154,7 +154,7 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     if (existing) return existing;
     const config = this.options.registry.get(host);
     const opened = openHostClient(config, { ...this.options, checkHostKey: this.options.checkHostKeyFor(host) });
-    const handle: Handle = { ...opened, config, service: new SnapshotService(opened.client, { coiPrefix: this.options.coiPrefix }), status: { state: 'idle' } };
+    const handle: Handle = { ...opened, config, service: new SnapshotService(opened.client, { coiPrefix: this.options.coiPrefix, ...(config.kind === 'ssh' ? { host: config.name } : {}) }), status: { state: 'idle' } };
     opened.connection?.on('lost', (reason, nextRetryAt) => {
       handle.lastError = { code: 'host-unreachable', message: reason, host };
       this.setStatus(handle, { state: 'offline', reason, nextRetryAt: nextRetryAt.toISOString() });

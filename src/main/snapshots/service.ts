@@ -7,6 +7,7 @@ import { isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
 import { isCoiContainer } from './coi-naming';
+import { outcomeUnknown, snapshotAfterDrop } from './after-drop';
 import { afterRestore, checkMountTools, mountsToRestore, takeSnapshot, type MountOptions } from './mount-archive';
 import { heldMounts, mountExcludes, notCaptured, notCapturedBySnapshot } from './mounts';
 import { branchName, freeName } from './naming';
@@ -14,6 +15,8 @@ import { branchName, freeName } from './naming';
 export interface SnapshotServiceOptions {
   /** code-on-incus container name prefix (`COI_CONTAINER_PREFIX`, default `coi-`). */
   coiPrefix: string;
+  /** The remote host's name, for the commands messages suggest (absent: the local daemon). */
+  host?: string;
   now?: () => Date;
 }
 
@@ -108,9 +111,41 @@ export class SnapshotService {
       throw new AppError('already-exists', `snapshot '${name}' already exists for container '${container}'`);
     }
     const stateful = options.stateful ?? false;
-    const take = () => api.createSnapshot(this.client, container, { name, stateful, expiresAt: options.expiresAt }, options.wait);
+    const take = () =>
+      api.createSnapshot(this.client, container, { name, stateful, expiresAt: options.expiresAt }, options.wait).catch(async (error: unknown) => {
+        if (!outcomeUnknown(error)) throw error;
+        await this.createdAfterDrop(container, name, error); // throws unless it was created
+      });
     await takeSnapshot(this.client, instance, take, { includeMounts: options.includeMounts ?? false, ...mountOptions(options) });
-    return toSnapshot(await api.getSnapshot(this.client, container, name));
+    return toSnapshot(await api.getSnapshot(this.client, container, name).catch((error: unknown) => {
+      if (!outcomeUnknown(error)) throw error;
+      return this.createdAfterDrop(container, name, error);
+    }));
+  }
+
+  /** After a drop during a create: the snapshot if it was made, else an error that says whether it was. */
+  private async createdAfterDrop(container: string, name: string, error: unknown): Promise<InstanceSnapshot> {
+    const found = await this.lookUpAfterDrop(container, name, error, 'created');
+    if (found) return found;
+    throw new AppError(toErrorInfo(error).code, `${toErrorInfo(error).message}; snapshot '${name}' was not created`, { snapshot: name });
+  }
+
+  /** After a drop during a delete: returns when the snapshot is gone, else an error that says whether it went. */
+  private async deletedAfterDrop(container: string, name: string, error: unknown): Promise<void> {
+    if (!(await this.lookUpAfterDrop(container, name, error, 'deleted'))) return;
+    throw new AppError(toErrorInfo(error).code, `${toErrorInfo(error).message}; snapshot '${name}' was not deleted`, { snapshot: name });
+  }
+
+  /**
+   * After a dropped connection, snapshot `name` as the daemon has it, looked up again once the host
+   * is back (never assumed, never retried); when it cannot be known, the error names the snapshot
+   * to look for.
+   */
+  private async lookUpAfterDrop(container: string, name: string, error: unknown, action: 'created' | 'deleted'): Promise<InstanceSnapshot | null> {
+    const found = await snapshotAfterDrop(this.client, container, name);
+    if (found !== undefined) return found;
+    const where = `coi-desktop snapshot list -c ${container}${this.options.host ? ` --host ${this.options.host}` : ''}`;
+    throw new AppError('connection-lost', `the connection dropped (${toErrorInfo(error).message}); snapshot '${name}' may have been ${action}: check with ${where}`, { snapshot: name });
   }
 
   /**
@@ -161,6 +196,7 @@ export class SnapshotService {
     try {
       await api.deleteSnapshot(this.client, container, snapshot, wait);
     } catch (error) {
+      if (outcomeUnknown(error)) return this.deletedAfterDrop(container, snapshot, error);
       if (!isNotFound(error)) throw error;
       throw snapshotNotFound(container, snapshot, await this.instance(container));
     }

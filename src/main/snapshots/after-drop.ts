@@ -1,0 +1,43 @@
+import { listOperations } from '../app/operations';
+import type { InstanceSnapshot } from '../incus/api-schemas';
+import type { IncusClient } from '../incus/client';
+import { IncusOperationError, IncusUnreachableError } from '../incus/errors';
+import * as api from '../incus/instances';
+
+/** How long the outcome of an interrupted request is looked for while the host comes back. */
+const LOOKUP_MS = 15_000;
+
+/**
+ * Whether a failed request may have been carried out all the same: the connection dropped (or the
+ * daemon fell silent) after it was sent, or its operation vanished before its result was read.
+ */
+export function outcomeUnknown(error: unknown): boolean {
+  return error instanceof IncusUnreachableError || (error instanceof IncusOperationError && error.outcome === 'lost');
+}
+
+/**
+ * Snapshot `name` of `container` as the daemon has it after an interrupted request: once any
+ * operation still running on the container has ended. Null when it does not exist; undefined when
+ * the host could not be asked again within `withinMs` (reconnecting as often as the backoff allows).
+ */
+export async function snapshotAfterDrop(client: IncusClient, container: string, name: string, withinMs = LOOKUP_MS): Promise<InstanceSnapshot | null | undefined> {
+  const deadline = Date.now() + withinMs;
+  for (let pause = 250; ; pause = Math.min(pause * 2, 2_000)) {
+    try {
+      await runningOperationsEnded(client, container);
+      const instance = await api.getInstance(client, container);
+      return instance.snapshots.find((snapshot) => snapshot.name === name) ?? null;
+    } catch (error) {
+      if (!(error instanceof IncusUnreachableError) || Date.now() + pause > deadline) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+/** Waits for every operation still running on `container` (a create or delete that did get through). */
+async function runningOperationsEnded(client: IncusClient, container: string): Promise<void> {
+  const running = (await listOperations(client)).filter((operation) => operation.status === 'Running' && operation.instances.includes(container));
+  await Promise.all(running.map((operation) => client.waitOperation(operation.id).catch((error: unknown) => {
+    if (error instanceof IncusUnreachableError) throw error;
+  })));
+}
