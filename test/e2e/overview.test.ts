@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -7,7 +9,7 @@ import { startWebServer, type WebServer } from '../../src/main/web/server';
 import { BUILT_RENDERER, launchChromium, SCREENSHOTS } from '../helpers/browser';
 import { knowHost, sshHost } from '../helpers/hosts';
 import { Fixtures, requireDaemon, testName } from '../helpers/incus';
-import { requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
+import { keygenFingerprint, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
 import { openCore } from '../helpers/transports';
 
 // The overview and the host page in Chromium, on web mode, against the real daemon and real sshd
@@ -290,6 +292,53 @@ describe('a host that goes away', () => {
     } finally {
       await flaky.stop();
       await core.registry.remove('flaky').catch(() => undefined);
+    }
+  });
+});
+
+describe('a host whose key changed', () => {
+  it("names the app's own known_hosts, and forgets the old key only after the new fingerprint is shown and confirmed; then it reconnects", async () => {
+    const { sshd: rekeyed, key } = await sshdWithKey('ovkey');
+    try {
+      // Known the way the app knows hosts: the key trusted by fingerprint, into the app's own known_hosts.
+      await core.registry.add(sshHost('rekeyed', rekeyed, { identityFiles: [key.file], project: far.project }));
+      const first = await core.handlers['hosts.test']({ host: 'rekeyed' });
+      expect(first.status.state).toBe('host-key-unknown');
+      await core.handlers['hosts.trustFingerprint']({ host: 'rekeyed', fingerprint: await keygenFingerprint(`${rekeyed.hostKey}.pub`) });
+      expect((await core.handlers['hosts.test']({ host: 'rekeyed' })).status.state).toBe('online');
+
+      // The host is reinstalled: a new host key, and every session dropped.
+      rmSync(rekeyed.hostKey);
+      rmSync(`${rekeyed.hostKey}.pub`);
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', rekeyed.hostKey]);
+      const fresh = await keygenFingerprint(`${rekeyed.hostKey}.pub`);
+      await rekeyed.restart();
+
+      const page = await open('/host/rekeyed');
+      await page.getByRole('heading', { name: 'rekeyed' }).waitFor();
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      const alert = page.getByRole('main').getByRole('alert');
+      await alert.getByText(/CHANGED/).waitFor({ timeout: 15_000 });
+      expect(await alert.textContent()).toContain(join(home.configDir, 'known_hosts'));
+
+      await alert.getByRole('button', { name: 'Forget the old key…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Forget the old key of rekeyed?' });
+      await dialog.getByText(fresh, { exact: true }).waitFor();
+      await shot(page, 'host-key-changed-forget');
+      // Cancel first: nothing is forgotten.
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      expect((await core.handlers['hosts.test']({ host: 'rekeyed' })).status.state).toBe('host-key-changed');
+
+      await alert.getByRole('button', { name: 'Forget the old key…' }).click();
+      await dialog.getByRole('button', { name: 'Forget the old key and trust the new one' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByRole('main').getByText(/^Online · \d+ ms$/).waitFor({ timeout: 15_000 });
+      await expect.poll(() => page.getByRole('main').getByRole('alert').count(), { timeout: 5_000 }).toBe(0);
+      await page.close();
+    } finally {
+      await rekeyed.stop();
+      await core.registry.remove('rekeyed').catch(() => undefined);
     }
   });
 });

@@ -220,7 +220,7 @@ class AppState {
     if (known) this.setOverview(host, { ...known, status });
     if (status.state === 'online') {
       if (!known || known.error || this.stale[host]) this.soon(host);
-    } else if (known && !['idle', 'connecting'].includes(status.state)) {
+    } else if (known && known.containers.length > 0 && !['idle', 'connecting'].includes(status.state)) {
       this.stale[host] = true;
     }
   }

@@ -6,6 +6,12 @@ export { age, localTime } from '../../../shared/time';
 
 const pad = (value: number) => String(value).padStart(2, '0');
 
+/** The public key file sshd keeps for a key type (`ssh-ed25519` → `/etc/ssh/ssh_host_ed25519_key.pub`), to compare fingerprints on the host. */
+export function hostKeyFile(keyType: string): string {
+  const kind = keyType.includes('ed25519') ? 'ed25519' : keyType.includes('ecdsa') ? 'ecdsa' : keyType.includes('rsa') ? 'rsa' : keyType.replace(/^ssh-/, '');
+  return `/etc/ssh/ssh_host_${kind}_key.pub`;
+}
+
 /** "1 container", "3 containers". */
 export function count(value: number, noun: string): string {
   return `${value} ${noun}${value === 1 ? '' : 's'}`;
