@@ -1,10 +1,13 @@
 // `npm run bench`: how fast COI Desktop lists snapshots, against the real Incus daemon and a real sshd.
 // Creates N containers × M snapshots of its own (prefix bench-…), times each way of listing them R
 // times after a warm-up, prints medians and ratios side by side, and removes what it made.
-//   npx tsx scripts/bench.ts [--containers 50] [--snapshots 10] [--runs 7]
+// The `mounts` section times snapshot create and restore of a container with a host folder of F small
+// files mounted at /workspace, plain and with --include-mounts.
+//   npx tsx scripts/bench.ts [--only listing|mounts] [--containers 50] [--snapshots 10] [--runs 7] [--files 20000] [--mount-runs 3]
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import type { HostPool } from '../src/main/hosts/pool';
@@ -14,8 +17,18 @@ import { sshdWithKey } from '../test/helpers/sshd';
 const run = promisify(execFile);
 const root = join(__dirname, '..');
 const { values: args } = parseArgs({
-  options: { containers: { type: 'string', default: '50' }, snapshots: { type: 'string', default: '10' }, runs: { type: 'string', default: '7' } },
+  options: {
+    only: { type: 'string' },
+    containers: { type: 'string', default: '50' },
+    snapshots: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '7' },
+    files: { type: 'string', default: '20000' },
+    'mount-runs': { type: 'string', default: '3' },
+  },
 });
+const SECTIONS = ['listing', 'mounts'];
+if (args.only !== undefined && !SECTIONS.includes(args.only)) throw new Error(`--only takes one of: ${SECTIONS.join(', ')}`);
+const runs = (section: string) => args.only === undefined || args.only === section;
 const N = Number(args.containers);
 const M = Number(args.snapshots);
 const RUNS = Number(args.runs);
@@ -49,10 +62,10 @@ function quiet(command: string, argv: string[]): Promise<void> {
   });
 }
 
-async function timed(label: string, once: () => Promise<unknown>): Promise<Row> {
+async function timed(label: string, once: () => Promise<unknown>, times = RUNS): Promise<Row> {
   await once(); // warm-up: caches, and for the tunnel the SSH session itself
   const samples: number[] = [];
-  for (let i = 0; i < RUNS; i += 1) {
+  for (let i = 0; i < times; i += 1) {
     const started = process.hrtime.bigint();
     await once();
     samples.push(Number(process.hrtime.bigint() - started) / 1e6);
@@ -63,12 +76,12 @@ async function timed(label: string, once: () => Promise<unknown>): Promise<Row> 
   return row;
 }
 
-function table(title: string, rows: Row[], versus: string): string {
+function table(title: string, rows: Row[], versus: string, what = 'way of listing'): string {
   const base = rows[0]!.median;
   return [
     title,
     '',
-    `| way of listing | median ms | min–max ms | ${versus} |`,
+    `| ${what} | median ms | min–max ms | ${versus} |`,
     '| --- | ---: | ---: | ---: |',
     ...rows.map((r) => `| ${r.label} | ${r.median.toFixed(1)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${(r.median / base).toFixed(2)}× |`),
     '',
@@ -113,9 +126,57 @@ async function remoteRows(): Promise<Row[]> {
   }
 }
 
+/** `count` small files (about 200 bytes each) in folders of 100, as a source tree looks. */
+function smallFiles(dir: string, count: number): void {
+  for (let i = 0; i < count; i += 1) {
+    const folder = join(dir, `src${Math.floor(i / 100)}`);
+    if (i % 100 === 0) mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, `file${i}.ts`), `export const value${i} = ${i}; // ${'x'.repeat(160)}\n`);
+  }
+}
+
+/** Create and restore, plain and with --include-mounts, of a container with F small files mounted at /workspace. */
+async function mountRows(): Promise<{ create: Row[]; restore: Row[]; title: string }> {
+  const files = Number(args.files);
+  const times = Number(args['mount-runs']);
+  const name = `${PREFIX}mounts`;
+  const dir = mkdtempSync(join(tmpdir(), 'coi-bench-workspace-'));
+  process.stderr.write(`Creating ${name} with ${files} small files mounted at /workspace…\n`);
+  smallFiles(dir, files);
+  await quiet('sync', []); // the new files' writeback is not what is measured
+  let made = false;
+  try {
+    await quiet('incus', ['launch', IMAGE, name, '-q']);
+    made = true;
+    await quiet('incus', ['config', 'device', 'add', name, 'workspace', 'disk', `source=${dir}`, 'path=/workspace', 'shift=true']);
+    const cli = (...argv: string[]) => run(process.execPath, [CLI, 'snapshot', ...argv, '-c', name]);
+    let n = 0;
+    const create = [
+      await timed('snapshot create', () => cli('create', `plain-${(n += 1)}`), times),
+      await timed('snapshot create --include-mounts', () => cli('create', `mounts-${(n += 1)}`, '--include-mounts'), times),
+    ];
+    await quiet('incus', ['stop', name]);
+    const restore = [
+      await timed('snapshot restore (stopped container)', () => cli('restore', 'plain-1', '-f'), times),
+      await timed('snapshot restore --include-mounts (stopped container)', () => cli('restore', `mounts-${n}`, '-f', '--include-mounts'), times),
+    ];
+    return { create, restore, title: `${files} files of about 200 bytes at /workspace, median of ${times} runs after a warm-up` };
+  } finally {
+    if (made) await quiet('incus', ['delete', '-f', name]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(root, 'out', 'main', 'cli.js'))) throw new Error('the CLI is not built: run `npm run bench` (it builds first)');
   const version = /Server version: (\S+)/.exec((await run('incus', ['version'])).stdout)?.[1] ?? '?';
+  if (runs('mounts')) {
+    const mounts = await mountRows();
+    process.stdout.write(table(`Snapshot create with a mounted folder, ${mounts.title}, Incus ${version}:`, mounts.create, 'vs plain', 'command'));
+    process.stdout.write('\n' + table(`Snapshot restore with a mounted folder, ${mounts.title}, Incus ${version}:`, mounts.restore, 'vs plain', 'command'));
+    if (!runs('listing')) return;
+    process.stdout.write('\n');
+  }
   process.stderr.write(`Creating ${N} containers × ${M} snapshots (prefix ${PREFIX})…\n`);
   const tearDown = () => pool(Array.from({ length: Math.ceil(N / 25) }, (_, i) => names.slice(i * 25, i * 25 + 25)), 1, (batch) => quiet('incus', ['delete', '-f', ...batch]).catch(() => undefined));
   process.on('SIGINT', () => void tearDown().finally(() => process.exit(130)));
