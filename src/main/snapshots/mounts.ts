@@ -79,7 +79,4 @@ export function assertExcludes(names: readonly string[]): void {
 /** The archive file of one device inside the container; device names are kept to a safe alphabet. */
 export const archivePath = (device: string) => `${ARCHIVE_DIR}/${device.replace(/[^A-Za-z0-9._-]/g, '_')}.tar`;
 
-/** "/workspace (host folder /home/me/proj)" — how a notice names a disk. */
-export function describeMount(mount: NotCaptured): string {
-  return `${mount.path} (${mount.kind === 'host-folder' ? 'host folder' : 'custom volume'} ${mount.source})`;
-}
+export { describeMount } from '../../shared/mount-text';
