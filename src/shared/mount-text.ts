@@ -8,5 +8,7 @@ export function describeMount(mount: NotCaptured): string {
 
 /** "/workspace: 20000 files, 78.1 MiB" — a mounted folder a snapshot holds. */
 export function describeHeldMount(mount: HeldMount): string {
-  return `${mount.path}: ${mount.files} files, ${humanSize(mount.bytes)}`;
+  return `${mount.path}: ${filesText(mount.files)}, ${humanSize(mount.bytes)}`;
 }
+
+export const filesText = (count: number) => `${count} file${count === 1 ? '' : 's'}`;
