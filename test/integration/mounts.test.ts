@@ -32,16 +32,17 @@ async function workspace(label: string) {
   return made;
 }
 
-/** What the "agent" does after the snapshot: edits, deletes, adds, and updates a dependency. */
+/** What the "agent" does after the snapshot: edits, deletes a file and a folder, adds both, and updates a dependency. */
 function agentWorks(dir: string): void {
   writeHostFile(dir, 'code.txt', 'agent version');
   rmSync(join(dir, 'gone.txt'));
+  rmSync(join(dir, 'src'), { recursive: true });
   writeHostFile(dir, 'added.txt', 'new file');
   writeHostFile(dir, 'added-dir/deep.txt', 'new folder');
   writeHostFile(dir, 'node_modules/dep.js', 'dep v2');
 }
 
-const AFTER = { 'code.txt': 'agent version', 'src/lib.txt': 'lib v1', 'added.txt': 'new file', 'added-dir/deep.txt': 'new folder', 'node_modules/dep.js': 'dep v2' };
+const AFTER = { 'code.txt': 'agent version', 'added.txt': 'new file', 'added-dir/deep.txt': 'new folder', 'node_modules/dep.js': 'dep v2' };
 
 const heldRecord = async (name: string) => (await incus('config', 'get', name, 'user.coi-desktop.snapshot-mounts')).trim();
 

@@ -20,42 +20,61 @@ export interface MountOptions {
 }
 
 /** What the scripts below need, all in busybox and in any distribution's base system. */
-const TOOLS = ['tar', 'find', 'stat', 'rm', 'rmdir', 'mkdir', 'sort', 'wc', 'xargs'];
+const TOOLS = ['tar', 'find', 'stat', 'awk', 'cut', 'tr', 'sort', 'xargs', 'rm', 'rmdir', 'mkdir', 'wc'];
 
 /** `set -- …` turns the excluded names ("$@") into `-o -name A -o -name B`; `-name /` never matches. */
 const PRUNE_ARGS = 'n=$#; for e in "$@"; do set -- "$@" -o -name "$e"; done; shift $n';
+const PRUNED = 'find . \\( -name / "$@" \\) -prune -o';
 
 const CHECK_TOOLS = `missing=''; for t in ${TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 || missing="$missing $t"; done; echo "$missing"`;
 
+/**
+ * The manifest of a folder: one line per file (everything but folders) with mtime, size, mode, owner
+ * and name — what tells an unchanged file from a changed one, as rsync's quick check does — and one
+ * line per folder. Lines are compared whole, so a name is always the last field.
+ */
+const MANIFEST = (files: string, dirs: string) =>
+  `${PRUNED} ! -type d -exec stat -c '%Y %s %f %u %g %n' {} + > "${files}" && ${PRUNED} -type d -print > "${dirs}"`;
+
+/** Lines of the second file that are not in the first. */
+const NOT_IN = (first: string, second: string) => `awk 'NR==FNR { seen[$0]=1; next } !($0 in seen)' "${first}" "${second}"`;
+
 /** Args: folder, excluded names… Prints "FILES BYTES" of what an archive would hold. */
 const MEASURE = `cd "$1" || exit 3; shift; ${PRUNE_ARGS}
-find . \\( -name / "$@" \\) -prune -o -type f -exec stat -c %s {} + | { c=0; t=0; while read -r s; do c=$((c+1)); t=$((t+s)); done; echo "$c $t"; }`;
+${PRUNED} -type f -exec stat -c %s {} + | { c=0; t=0; while read -r s; do c=$((c+1)); t=$((t+s)); done; echo "$c $t"; }`;
 
 /**
- * Args: folder, archive, excluded names… Writes the archive (numeric owners); prints its size. With no
- * excluded entry present tar reads the folder itself; else GNU tar takes find's list, and busybox tar
- * (no -T) takes it as arguments — in one call only, since a second call would overwrite the first.
+ * Args: folder, archive, excluded names… Writes the manifest (first, so a file changed while archiving
+ * counts as changed), then the archive (numeric owners); prints its size. With no excluded entry
+ * present tar reads the folder itself; else GNU tar takes find's list, and busybox tar (no -T) takes
+ * it as arguments — in one call only, since a second call would overwrite the first.
  */
 const ARCHIVE = `cd "$1" || exit 3; archive=$2; shift 2; ${PRUNE_ARGS}
 mkdir -p "\${archive%/*}" && rm -f "$archive" || exit 4
+${MANIFEST('$archive.files', '$archive.dirs')} || exit 4
 if [ -z "$(find . \\( -name / "$@" \\) -prune -print)" ]; then
   tar -cf "$archive" --numeric-owner . || exit 5
 else case "$(tar --version 2>/dev/null)" in
-  *"GNU tar"*) find . \\( -name / "$@" \\) -prune -o -print0 | tar -cf "$archive" --numeric-owner --no-recursion --null -T - || exit 5 ;;
-  *) find . \\( -name / "$@" \\) -prune -o -print0 | xargs -0 sh -c '[ -e "$0" ] && exit 99; exec tar -cf "$0" --numeric-owner --no-recursion "$@"' "$archive"
+  *"GNU tar"*) ${PRUNED} -print0 | tar -cf "$archive" --numeric-owner --no-recursion --null -T - || exit 5 ;;
+  *) ${PRUNED} -print0 | xargs -0 sh -c '[ -e "$0" ] && exit 99; exec tar -cf "$0" --numeric-owner --no-recursion "$@"' "$archive"
      case $? in 0) ;; 123) echo "too many files to archive with busybox tar and an exclude list; install GNU tar in the container" >&2; exit 6 ;; *) exit 5 ;; esac ;;
 esac; fi
 wc -c < "$archive"`;
 
 /**
- * Args: folder, archive, excluded names… Makes the folder exactly the archive's content: removes every
- * file and then every emptied folder (deepest first) except the excluded ones, then extracts.
+ * Args: folder, archive, excluded names… Makes the folder the archive's content again, touching only
+ * what differs from the manifest: files new or changed since are removed, then folders that were not
+ * there (deepest first; one holding an excluded folder stays), folders that are gone are made again,
+ * and the files missing or changed are extracted from the archive. Excluded names are left alone.
  */
 const EXTRACT = `cd "$1" || exit 3; archive=$2; shift 2; ${PRUNE_ARGS}
-[ -f "$archive" ] || { echo "the archive $archive is not in the restored snapshot" >&2; exit 7; }
-find . \\( -name / "$@" \\) -prune -o ! -type d -exec rm -f {} + || exit 8
-find . \\( -name / "$@" \\) -prune -o -type d -print | sort -r | while IFS= read -r d; do [ "$d" = . ] || rmdir "$d" 2>/dev/null; done
-tar -xf "$archive" --numeric-owner || exit 9`;
+for f in "$archive" "$archive.files" "$archive.dirs"; do [ -f "$f" ] || { echo "$f is not in the restored snapshot" >&2; exit 7; }; done
+${MANIFEST('$archive.now', '$archive.nowdirs')} || exit 8
+${NOT_IN('$archive.files', '$archive.now')} | cut -d' ' -f6- | tr '\\n' '\\0' | xargs -0 -r rm -f || exit 8
+${NOT_IN('$archive.dirs', '$archive.nowdirs')} | sort -r | while IFS= read -r d; do rmdir "$d" 2>/dev/null; done
+${NOT_IN('$archive.nowdirs', '$archive.dirs')} | tr '\\n' '\\0' | xargs -0 -r mkdir -p || exit 9
+${NOT_IN('$archive.now', '$archive.files')} | cut -d' ' -f6- | tr '\\n' '\\0' | xargs -0 -r tar -xf "$archive" --numeric-owner || exit 9
+rm -f "$archive.now" "$archive.nowdirs"`;
 
 const RUNNING = new Set(['Running']);
 
@@ -245,12 +264,15 @@ class MountSession {
   }
 }
 
+/** The archive of a device and the manifests beside it (those of a restore too). */
+const archiveFiles = (device: string) => ['', '.files', '.dirs', '.now', '.nowdirs'].map((suffix) => `${archivePath(device)}${suffix}`);
+
 /** Removes the archives of `mounts` and applies `config`; failures go to `problems`, or are thrown without it. */
 async function tidy(client: IncusClient, container: string, mounts: readonly { device: string }[], config: Record<string, string>, problems: string[] | null): Promise<void> {
   const steps = [
-    ...mounts.map((mount) => async () => {
-      await api.deleteInstanceFile(client, container, archivePath(mount.device)).catch((error: unknown) => {
-        throw new Error(`the archive ${archivePath(mount.device)} is still in the container (${toErrorInfo(error).message}); remove it with 'incus file delete ${container}${archivePath(mount.device)}'`);
+    ...mounts.flatMap((mount) => archiveFiles(mount.device)).map((file) => async () => {
+      await api.deleteInstanceFile(client, container, file).catch((error: unknown) => {
+        throw new Error(`${file} is still in the container (${toErrorInfo(error).message}); remove it with 'incus file delete ${container}${file}'`);
       });
     }),
     async () => {
