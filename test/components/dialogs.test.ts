@@ -34,7 +34,7 @@ describe('Create snapshot', () => {
     await userEvent.type(name, 'before-upgrade');
     expect((screen.getByLabelText(/Stateful/) as HTMLInputElement).disabled).toBe(true);
     await fireEvent.click(create);
-    expect(calls[0]).toEqual({ name: 'snapshots.create', input: { host: 'local', container: 'coi-ab12cd34-1', name: 'before-upgrade', stateful: false, expiresAt: undefined } });
+    expect(calls[0]).toEqual({ name: 'snapshots.create', input: { host: 'local', container: 'coi-ab12cd34-1', name: 'before-upgrade', stateful: false, expiresAt: undefined, includeMounts: false } });
   });
 });
 
@@ -45,7 +45,7 @@ describe('Restore', () => {
     expect(screen.getByText(/A restore needs it stopped/)).toBeTruthy();
     expect((screen.getByLabelText(/Start it again afterwards/) as HTMLInputElement).checked).toBe(true);
     await fireEvent.click(screen.getByRole('button', { name: 'Stop and restore' }));
-    expect(calls[0]?.input).toEqual({ host: 'local', container: 'coi-ab12cd34-1', snapshot: 'good', stateful: false, safetySnapshot: true, stopFirst: true, startAfter: true });
+    expect(calls[0]?.input).toEqual({ host: 'local', container: 'coi-ab12cd34-1', snapshot: 'good', stateful: false, safetySnapshot: true, stopFirst: true, startAfter: true, includeMounts: false });
   });
 
   it('names what will be lost when the safety snapshot is turned off', async () => {
@@ -108,5 +108,40 @@ describe('errors and vanished snapshots inside dialogs', () => {
     expect(screen.getByText(/is in the past: Incus would delete the snapshot within a minute/)).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Set expiry' }).hasAttribute('disabled')).toBe(true);
     expect(calls).toEqual([]);
+  });
+});
+
+describe('mounted folders', () => {
+  const workspace = { device: 'workspace', path: '/workspace', source: '/home/me/proj', kind: 'host-folder' as const };
+  const held = { device: 'workspace', path: '/workspace', source: '/home/me/proj', bytes: 2048, files: 3, excludes: ['node_modules'] };
+  const mounted = (): Container => ({ ...container(), notCaptured: [workspace], mountExcludes: ['node_modules'], snapshots: [{ ...snapshot, mounts: [held] }, { ...snapshot, name: 'plain' }] });
+
+  it('includes them by default in a COI container, and remembers when the user turns that off', async () => {
+    localStorage.clear();
+    const calls = installFakeCoi({ 'snapshots.create': snapshot, 'containers.list': [] });
+    const first = render(CreateSnapshotDialog, { host: 'local', container: mounted(), onclose: () => undefined });
+    const include = screen.getByLabelText(/Include mounted folders \(\/workspace\), leaving out node_modules/) as HTMLInputElement;
+    expect(include.checked).toBe(true);
+    await userEvent.click(include);
+    expect(screen.getByRole('note').textContent).toContain('Not in snapshots: /workspace (host folder /home/me/proj).');
+    await fireEvent.click(screen.getByRole('button', { name: 'Create snapshot' }));
+    expect(calls[0]?.input).toMatchObject({ includeMounts: false });
+    first.unmount();
+    render(CreateSnapshotDialog, { host: 'local', container: mounted(), onclose: () => undefined });
+    expect((screen.getByLabelText(/Include mounted folders/) as HTMLInputElement).checked).toBe(false);
+  });
+
+  it('offers to restore them only from a snapshot that holds them, and otherwise says they stay', async () => {
+    const calls = installFakeCoi({ 'snapshots.restore': { container: 'c', snapshot: 'good', stateful: false, safetySnapshot: null, stopped: false, startedAgain: false }, 'containers.list': [] });
+    const holding = render(RestoreDialog, { host: 'local', container: mounted(), snapshot: { ...snapshot, mounts: [held] }, onclose: () => undefined });
+    expect((screen.getByLabelText(/Also restore mounted folders \(\/workspace: 3 files, 2\.0 KiB\)/) as HTMLInputElement).checked).toBe(true);
+    expect(screen.queryByRole('note')).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Restore' }));
+    expect(calls[0]?.input).toMatchObject({ includeMounts: true });
+    holding.unmount();
+
+    render(RestoreDialog, { host: 'local', container: mounted(), snapshot: { ...snapshot, name: 'plain' }, onclose: () => undefined });
+    expect(screen.queryByLabelText(/Also restore mounted folders/)).toBeNull();
+    expect(screen.getByRole('note').textContent).toContain('files in /workspace will stay as they are now');
   });
 });
