@@ -9,7 +9,7 @@ import { startWebServer, type WebServer } from '../../src/main/web/server';
 import { BUILT_RENDERER, launchChromium, SCREENSHOTS } from '../helpers/browser';
 import { knowHost, sshHost } from '../helpers/hosts';
 import { Fixtures, requireDaemon, testName } from '../helpers/incus';
-import { keygenFingerprint, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
+import { freePort, keygenFingerprint, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
 import { openCore } from '../helpers/transports';
 
 // The overview and the host page in Chromium, on web mode, against the real daemon and real sshd
@@ -296,6 +296,23 @@ describe('a host that goes away', () => {
   });
 });
 
+describe('a host already offline at start', () => {
+  it('shows its reason and its next retry, the same in the sidebar and on its card', async () => {
+    // Nothing listens there: every dial is refused.
+    await core.registry.add({ kind: 'ssh', name: 'gone', user: 'root', host: '127.0.0.1', port: await freePort(), identityFiles: [] });
+    try {
+      const page = await open('/');
+      const gone = card(page, 'gone');
+      await gone.getByText(/refused/).waitFor({ timeout: 15_000 });
+      await expect.poll(async () => (await countdownsOf(page, 'gone'))[0], { timeout: 15_000 }).toMatch(/^Offline · (retry in \d+ s|retrying now)$/);
+      expect(new Set(await countdownsOf(page, 'gone')).size).toBe(1);
+      await page.close();
+    } finally {
+      await core.registry.remove('gone');
+    }
+  });
+});
+
 describe('a host whose key changed', () => {
   it("names the app's own known_hosts, and forgets the old key only after the new fingerprint is shown and confirmed; then it reconnects", async () => {
     const { sshd: rekeyed, key } = await sshdWithKey('ovkey');
@@ -340,5 +357,29 @@ describe('a host whose key changed', () => {
       await rekeyed.stop();
       await core.registry.remove('rekeyed').catch(() => undefined);
     }
+  });
+});
+
+describe('after Branch', () => {
+  it("opens the new container's page with the container on it at once, never 'No container named …'", async () => {
+    const source = await own.launch(testName('ovbr'), { stopped: true });
+    await own.incus('snapshot', 'create', source, 'base');
+    const copy = `${source}-base-copy`;
+    // Every text the page's main area ever shows, from the first render on.
+    const record = `
+      window.__main = [];
+      new MutationObserver(() => {
+        const main = document.querySelector('main');
+        if (main) window.__main.push(main.textContent);
+      }).observe(document, { subtree: true, childList: true, characterData: true });`;
+    const page = await open(`/host/local/container/${source}`, { init: record });
+    await page.getByRole('button', { name: 'More actions for base' }).click();
+    await page.getByRole('menuitem', { name: 'Branch…' }).click();
+    await page.getByRole('dialog', { name: /^Branch base/ }).getByRole('button', { name: 'Create container' }).click();
+    own.adopt(copy);
+    await page.getByRole('heading', { name: copy }).waitFor();
+    const seen = await page.evaluate(() => (globalThis as unknown as { __main: string[] }).__main);
+    expect(seen.filter((text) => text.includes('No container named'))).toEqual([]);
+    await page.close();
   });
 });
