@@ -5,11 +5,17 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 export default defineConfig({
   main: {
     build: {
+      // The CLI starts fast when its packages are bundled in (one file read instead of hundreds of
+      // module look-ups, unused code left out). ssh2 stays a package: it carries native add-ons, and
+      // is loaded on the first SSH connection only.
+      externalizeDeps: { exclude: ['commander', 'undici', 'zod', 'proper-lockfile', 'ssh-config'] },
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
           cli: resolve(__dirname, 'src/main/cli/main.ts'),
         },
+        // Chunks sit beside the entries, so `__dirname` is out/main in every one (web mode finds ../renderer).
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

@@ -12,4 +12,6 @@ if (!existsSync(cli)) {
 // A one-shot command: V8's background tier-up of undici's WebAssembly HTTP parser would only delay
 // the exit (by ~100 ms, measured with scripts/bench.mjs); the baseline compiler is plenty here.
 require('node:v8').setFlagsFromString('--liftoff-only');
+// V8's compile cache where the runtime has it (Node >= 22.1): later runs skip compiling the bundle.
+require('node:module').enableCompileCache?.();
 require(cli);

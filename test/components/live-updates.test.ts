@@ -33,4 +33,38 @@ describe('live updates in the renderer', () => {
     await vi.advanceTimersByTimeAsync(30_000);
     expect(reads).toHaveLength(3); // and no more polling
   });
+
+  it('reads only the container a lifecycle event names, once per burst; an instance created or deleted reads the host', async () => {
+    vi.useFakeTimers();
+    vi.resetModules();
+    const listeners: CoiListener[] = [];
+    const reads: string[] = [];
+    const local = { config: { name: 'local', kind: 'local' }, status: { state: 'online', latencyMs: 1 } };
+    const c1 = { name: 'coi-c1', status: 'Stopped', coi: true, snapshots: [] };
+    const answers: Partial<Record<CallName, unknown>> = { 'hosts.list': [local], 'containers.overview': [], 'containers.list': [] };
+    const api = createCoiApi(
+      async (name, input) => {
+        if (name === 'containers.list') reads.push(`list ${(input as { host: string }).host}`);
+        if (name === 'containers.get') reads.push(`get ${(input as { container: string }).container}`);
+        return { ok: true, value: name === 'containers.get' ? c1 : (answers[name] ?? null) };
+      },
+      (listener) => (listeners.push(listener), () => undefined),
+    );
+    Object.defineProperty(window, 'coi', { value: api, configurable: true, writable: true });
+    const { app } = await import('../../src/renderer/src/lib/app-state.svelte');
+    app.start();
+    await vi.advanceTimersByTimeAsync(0); // the first load
+    const send = (event: CoiEvent) => listeners.forEach((listener) => listener(event));
+    const lifecycle = (action: string, container: string) =>
+      send({ type: 'lifecycle', host: 'local', action, source: `/1.0/instances/${container}/snapshots/s1`, container });
+
+    lifecycle('instance-snapshot-created', 'coi-c1');
+    lifecycle('instance-snapshot-updated', 'coi-c1');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(reads).toEqual(['get coi-c1']);
+
+    lifecycle('instance-deleted', 'coi-c2');
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(reads).toEqual(['get coi-c1', 'list local']);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { humanSize, printable, snapshotListText, table } from '../../src/main/cli/format';
+import { humanSize, snapshotListText, table } from '../../src/main/cli/format';
+import { printable } from '../../src/main/cli/printable';
 import { snapshotDetailJson, snapshotJson } from '../../src/shared/snapshot-json';
 import { progressText } from '../../src/main/incus/progress';
 import type { Operation } from '../../src/main/incus/api-schemas';

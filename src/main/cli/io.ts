@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import { AppError } from '../errors';
-import { printable } from './format';
+import { printable } from './printable';
 
 /** What the CLI reads and writes; `process` in real use, streams in tests. */
 export interface CliIo {

@@ -1,42 +1,58 @@
 import { Command, CommanderError } from 'commander';
 import { toErrorInfo } from '../errors';
 import { IncusInterruptedError } from '../incus/errors';
-import { containerCommand } from './container-commands';
-import { printable } from './format';
-import { hostCommand, overviewCommand } from './host-commands';
-import { webCommand } from './web-command';
 import { UsageError, type CliIo } from './io';
-import { CliSession } from './session';
-import { snapshotCommand } from './snapshot-commands';
+import { printable } from './printable';
+import type { CliSession } from './session';
 
 export const VERSION = '0.1.0';
 
+/**
+ * The top-level commands, in the order `--help` lists them, each loaded only when a command line
+ * needs it: `--version` loads none, `snapshot list` only the snapshot commands (and what they use).
+ */
+const COMMANDS = {
+  snapshot: async () => (await import('./snapshot-commands')).snapshotCommand,
+  container: async () => (await import('./container-commands')).containerCommand,
+  host: async () => (await import('./host-commands')).hostCommand,
+  overview: async () => (await import('./host-commands')).overviewCommand,
+  web: async () => (await import('./web-command')).webCommand,
+} satisfies Record<string, () => Promise<(session: CliSession) => Command>>;
+type CommandName = keyof typeof COMMANDS;
+
 /** Runs one `coi-desktop` command line; resolves to the exit code (0 ok, 1 error, 2 usage, 130 interrupted). */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const session = new CliSession(io);
-  const program = new Command('coi-desktop')
-    .description('Checkpoint, roll back and branch Incus containers')
-    .version(VERSION)
-    .addCommand(snapshotCommand(session))
-    .addCommand(containerCommand(session))
-    .addCommand(hostCommand(session))
-    .addCommand(overviewCommand(session))
-    .addCommand(webCommand(session));
-  // Commands added with addCommand inherit no settings: each one writes to this run's streams.
-  for (const command of [program, ...allCommands(program)]) {
-    command.exitOverride().configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    });
-  }
+  let session: CliSession | undefined;
   try {
+    const needed = commandsFor(argv);
+    if (needed.length > 0) session = new (await import('./session')).CliSession(io);
+    const program = new Command('coi-desktop').description('Checkpoint, roll back and branch Incus containers').version(VERSION);
+    for (const name of needed) program.addCommand((await COMMANDS[name]())(session!));
+    // Commands added with addCommand inherit no settings: each one writes to this run's streams.
+    for (const command of [program, ...allCommands(program)]) {
+      command.exitOverride().configureOutput({
+        writeOut: (text) => io.stdout.write(text),
+        writeErr: (text) => io.stderr.write(text),
+      });
+    }
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
     return reportError(io, error);
   } finally {
-    await session.close();
+    await session?.close();
   }
+}
+
+/**
+ * The commands `argv` can reach: the one it names; none for a bare `--version`; every one otherwise
+ * (help, an unknown command: commander then lists or suggests them all).
+ */
+function commandsFor(argv: readonly string[]): CommandName[] {
+  const word = argv.find((arg) => !arg.startsWith('-'));
+  if (word !== undefined && Object.hasOwn(COMMANDS, word)) return [word as CommandName];
+  if (word === undefined && argv.some((arg) => arg === '-V' || arg === '--version') && !argv.some((arg) => arg === '-h' || arg === '--help')) return [];
+  return Object.keys(COMMANDS) as CommandName[];
 }
 
 function allCommands(command: Command): Command[] {

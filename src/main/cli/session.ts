@@ -9,7 +9,7 @@ import { resolveContainer } from '../snapshots/resolve-container';
 import type { SnapshotService } from '../snapshots/service';
 import type { AskPassphrase } from '../ssh/auth';
 import type { AskTrust } from '../ssh/host-key-check';
-import { printable } from './format';
+import { printable } from './printable';
 import { ask, askSecret, type CliIo } from './io';
 
 /** `--host` and `--trust-fingerprint`, which every command that talks to a host takes. */

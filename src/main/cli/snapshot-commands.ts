@@ -5,8 +5,9 @@ import type { RestoreResult } from '../../shared/model';
 import type { RestorePlan, SnapshotService } from '../snapshots/service';
 import { someNames } from '../../shared/names';
 import { snapshotDetailJson, snapshotJson } from '../../shared/snapshot-json';
-import { allSnapshotsText, deleteOutcomeText, heldMountsText, notCapturedText, printable, snapshotInfoText, snapshotListText, toJson } from './format';
+import { allSnapshotsText, deleteOutcomeText, heldMountsText, notCapturedText, snapshotInfoText, snapshotListText, toJson } from './format';
 import { confirm, UsageError } from './io';
+import { printable } from './printable';
 import { formatOption, withHostOptions } from './options';
 import type { CliSession, HostChoice } from './session';
 

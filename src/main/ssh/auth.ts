@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { utils, type AgentAuthMethod, type AuthHandlerMiddleware, type NextAuthHandler, type PublicKeyAuthMethod } from 'ssh2';
+import type { AgentAuthMethod, AuthHandlerMiddleware, NextAuthHandler, ParsedKey, PublicKeyAuthMethod } from 'ssh2';
+import { loadSsh2 } from './ssh2';
 
 type Method = AgentAuthMethod | PublicKeyAuthMethod;
 
@@ -58,6 +59,11 @@ export function createAuthHandler(options: AuthOptions, tried: string[]): AuthHa
   };
 }
 
+/** ssh2's key parser (ssh2 is loaded on first use). */
+async function parseKey(data: Buffer, passphrase?: string): Promise<ParsedKey | Error> {
+  return (await loadSsh2()).utils.parseKey(data, passphrase);
+}
+
 async function keyAuth(file: string, explicit: boolean, options: AuthOptions, tried: string[]): Promise<Method | undefined> {
   let data: Buffer;
   try {
@@ -66,7 +72,7 @@ async function keyAuth(file: string, explicit: boolean, options: AuthOptions, tr
     if (explicit) tried.push(`${file} (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message})`);
     return undefined;
   }
-  const plain = utils.parseKey(data);
+  const plain = await parseKey(data);
   if (!(plain instanceof Error)) {
     tried.push(file);
     return { type: 'publickey', username: options.user, key: data };
@@ -89,7 +95,7 @@ async function passphraseKeyAuth(file: string, data: Buffer, options: AuthOption
       tried.push(`${file} (passphrase not given)`);
       return undefined;
     }
-    if (!(utils.parseKey(data, passphrase) instanceof Error)) {
+    if (!((await parseKey(data, passphrase)) instanceof Error)) {
       tried.push(file);
       return { type: 'publickey', username: options.user, key: data, passphrase };
     }

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Client, type AuthHandlerMiddleware, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { AuthHandlerMiddleware, Client, ClientChannel, ConnectConfig } from 'ssh2';
 import type { SshEndpoint } from '../../shared/hosts';
 import { AppError } from '../errors';
 import { hostKeyFromBlob, type HostKey } from './known-hosts';
+import { loadSsh2 } from './ssh2';
 
 /** Resolves when `key` may be trusted for `endpoint`; rejects with the reason otherwise. */
 export type HostKeyCheck = (endpoint: SshEndpoint, key: HostKey) => Promise<void>;
@@ -162,7 +163,8 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
     });
   }
 
-  private handshake(endpoint: SshEndpoint, sock?: Duplex): Promise<Client> {
+  private async handshake(endpoint: SshEndpoint, sock?: Duplex): Promise<Client> {
+    const { Client } = await loadSsh2();
     return new Promise((resolve, reject) => {
       const client = new Client();
       const tried: string[] = [];

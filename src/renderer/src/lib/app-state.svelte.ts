@@ -37,6 +37,8 @@ export interface PassphraseRequest {
 
 const POLL_MS = 5_000;
 const LIVE_DEBOUNCE_MS = 150;
+/** Lifecycle actions that add, remove or rename an instance: the host's list is read again, not one container. */
+const LIST_CHANGING_ACTIONS = new Set(['instance-created', 'instance-deleted', 'instance-renamed']);
 
 /**
  * What the renderer knows: hosts, each host's containers and snapshots, running operations and the
@@ -62,6 +64,7 @@ class AppState {
   loadError = $state<string | null>(null);
   private polled = new Set<string>();
   private pending = new Map<string, ReturnType<typeof setTimeout>>();
+  private pendingContainers = new Map<string, ReturnType<typeof setTimeout>>();
   private nextId = 1;
   private ticks = 0;
   private started = false;
@@ -234,6 +237,7 @@ class AppState {
       case 'hosts-changed':
         return void this.refreshAll();
       case 'lifecycle':
+        if (event.container && !LIST_CHANGING_ACTIONS.has(event.action)) return this.soonContainer(event.host, event.container);
         return this.soon(event.host);
       case 'operation':
         return this.onOperation(event.host, event.operation);
@@ -258,6 +262,16 @@ class AppState {
   private soon(host: string): void {
     clearTimeout(this.pending.get(host));
     this.pending.set(host, setTimeout(() => void this.refreshHost(host), LIVE_DEBOUNCE_MS));
+  }
+
+  /** Reads one container again shortly, once for a burst of its events: one light request, not its whole host. */
+  private soonContainer(host: string, name: string): void {
+    const key = JSON.stringify([host, name]);
+    clearTimeout(this.pendingContainers.get(key));
+    this.pendingContainers.set(key, setTimeout(() => {
+      this.pendingContainers.delete(key);
+      void this.refreshContainer(host, name);
+    }, LIVE_DEBOUNCE_MS));
   }
 
   /** Hosts without live events are read every 5 s; an offline host nobody is retrying is tested every 15 s. */

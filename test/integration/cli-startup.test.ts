@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliProcess } from '../helpers/cli';
+import { testName } from '../helpers/incus';
+
+const PRELOAD = join(__dirname, '..', 'fixtures', 'loaded-modules.cjs');
+
+/** Runs the built CLI; what it printed and every JavaScript file it loaded (besides the preload itself). */
+async function loading(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const run = await cliProcess(args, { ...env, NODE_OPTIONS: `--require ${PRELOAD}` });
+  const line = run.stderr.split('\n').find((text) => text.startsWith('LOADED '));
+  if (!line) throw new Error(`the CLI did not report what it loaded: ${run.stderr}`);
+  const files = (JSON.parse(line.slice('LOADED '.length)) as string[]).filter((file) => file !== PRELOAD);
+  return { ...run, files, packages: [...new Set(files.flatMap((file) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? []))] };
+}
+
+// Start-up cost is the code a command loads: these pin what each path loads (the figures are in `npm run bench`).
+describe('what the built CLI loads', () => {
+  it('prints its version without loading any command, the Incus client, zod or a package', async () => {
+    const run = await loading(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('0.1.0\n');
+    expect(run.packages).toEqual([]);
+    const code = run.files.map((file) => readFileSync(file, 'utf8')).join('\n');
+    expect(code).not.toContain('class IncusClient');
+    expect(code).not.toContain('ZodError');
+  });
+
+  it('lists the local host\'s snapshots without loading ssh2 or any other package from node_modules', async () => {
+    const run = await loading(['snapshot', 'list', '--all', '--format', 'json'], { COI_CONTAINER_PREFIX: `${testName('none')}-` });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('{}\n');
+    expect(run.packages).toEqual([]);
+  });
+});
