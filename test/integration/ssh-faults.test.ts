@@ -92,6 +92,23 @@ describe('a handshake that ends early is an error, never silence', () => {
     expect(result.error).toMatchObject({ code: 'host-unreachable', message: expect.stringMatching(/the SSH server closed the connection during the handshake/) });
   }, 10_000);
 
+  it('a jump host that drops while the target handshake is under way: the test fails at once and says so', async () => {
+    const { sshd: jump, key } = await realSshd('jumpdrop');
+    const target = await listener(neverSpeak);
+    const home = tempHome();
+    knowHost(home.sshDir, jump);
+    const host = boxAt(target.port, { identityFiles: [key.file], jump: { user: 'root', host: jump.host, port: jump.port } });
+    const { pool } = await makePool({ home, hosts: [host], readyTimeoutMs: 10_000 });
+    pools.push(pool);
+    const tested = pool.test('box');
+    while (target.connections === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await jump.stop();
+    const droppedAt = Date.now();
+    const result = await tested;
+    expect(Date.now() - droppedAt).toBeLessThan(3_000); // not the 10 s handshake limit
+    expect(result.error).toMatchObject({ code: 'host-unreachable', message: expect.stringMatching(/the SSH server \(or the jump host in between\) closed the connection during the handshake/) });
+  }, 20_000);
+
   it('a server that accepts and never speaks: the test fails when the handshake time is up', async () => {
     const server = await listener(neverSpeak);
     const pool = await poolFor(boxAt(server.port), 1_500);
@@ -210,7 +227,7 @@ describe('outcomes after the connection drops mid-command (a real sshd killed at
     const { sshd, env } = await remoteUser('killcreate');
     const container = await fixtures.launch(testName('drop'), { stopped: true });
     let created = 0;
-    for (let run = 0; run < 8; run += 1) {
+    for (let run = 0; run < 6; run += 1) {
       const before = await snapshotNames(container);
       const create = ['snapshot', 'create', '--host', 'box', '-c', container];
       const list = ['snapshot', 'list', '--all', '--host', 'box', '--format', 'json'];

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { HostOverview } from '../../src/shared/model';
 import type { Container } from '../../src/shared/model';
-import { createdNotice, failedNotice, summaryNotice } from '../../src/main/app/quick-snapshot';
+import { createdNotice, failedNotice, summaryNotice, unknownNotice } from '../../src/main/app/quick-snapshot';
 import { isAllowedExternalUrl } from '../../src/main/shell/external-links';
 import { guardAllWebContents, guardWebContents, hardenSession, rendererUrl, type GuardableContents, type HardenableSession } from '../../src/main/shell/hardening';
 import { isAppUrl } from '../../src/main/shell/ipc';
@@ -42,6 +42,7 @@ describe('notification texts', () => {
   it('say what was made where, or why not', () => {
     expect(createdNotice({ host: 'buildbox', container: 'coi-ab12-1' }, 'snap-20261125-101500')).toEqual({ ok: true, title: 'Snapshot created', body: 'Snapshot snap-20261125-101500 of coi-ab12-1 on buildbox created' });
     expect(failedNotice({ host: 'buildbox', container: 'coi-ab12-1' }, 'disk full').body).toBe('No snapshot of coi-ab12-1 on buildbox: disk full');
+    expect(unknownNotice({ host: 'buildbox', container: 'coi-ab12-1' }, "snapshot 'snap-1' may have been created")).toMatchObject({ ok: false, title: 'Snapshot outcome unknown', body: "Snapshot of coi-ab12-1 on buildbox: snapshot 'snap-1' may have been created" });
     const ok = createdNotice({ host: 'h', container: 'a' }, 's');
     expect(summaryNotice([ok, ok]).body).toBe('2 running containers snapshotted');
     expect(summaryNotice([ok, failedNotice({ host: 'h', container: 'b' }, 'no')])).toMatchObject({ ok: false, body: '1 of 2 created. No snapshot of b on h: no' });

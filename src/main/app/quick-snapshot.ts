@@ -22,6 +22,11 @@ export function failedNotice(target: Target, message: string): Notice {
   return { ok: false, title: 'Snapshot failed', body: `No snapshot of ${target.container} on ${target.host}: ${message}` };
 }
 
+/** The connection dropped and the host stayed away: the snapshot may exist, and the notice must not say it does not. */
+export function unknownNotice(target: Target, message: string): Notice {
+  return { ok: false, title: 'Snapshot outcome unknown', body: `Snapshot of ${target.container} on ${target.host}: ${message}` };
+}
+
 export function summaryNotice(notices: readonly Notice[]): Notice {
   const failed = notices.filter((notice) => !notice.ok);
   if (notices.length === 0) return { ok: true, title: 'Nothing to snapshot', body: 'No container is running' };
@@ -35,7 +40,8 @@ export async function quickSnapshot(pool: HostPool, target: Target): Promise<Not
     const made = await pool.service(target.host).create(target.container);
     return createdNotice(target, made.name);
   } catch (error) {
-    return failedNotice(target, toErrorInfo(error).message);
+    const info = toErrorInfo(error);
+    return info.code === 'connection-lost' && info.details?.snapshot ? unknownNotice(target, info.message) : failedNotice(target, info.message);
   }
 }
 

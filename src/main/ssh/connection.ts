@@ -195,15 +195,15 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
         client.end();
         reject(refusal ?? error);
       };
+      const closed = () => handshakeClosed(endpoint, sock !== undefined);
       // ssh2 may emit more than one error for one failure (a timeout, then the lost socket), and
       // none at all when the server just closes: every way the connection can end settles this.
       client.on('error', (error: Error & { level?: string; code?: string }) => {
         if (!settled && !sock && TCP_FAILURES.has(error.code ?? '')) this.tcpFailed = true;
-        fail(connectError(error, endpoint, tried));
+        fail(error.message === 'Connection lost before handshake' ? closed() : connectError(error, endpoint, tried));
       });
-      const closed = () => fail(handshakeClosed(endpoint, sock !== undefined));
-      client.once('end', closed);
-      client.once('close', closed);
+      client.once('end', () => fail(closed()));
+      client.once('close', () => fail(closed()));
       client.once('ready', () => {
         settled = true;
         resolve(client);
