@@ -121,19 +121,22 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
     this.disconnect();
   }
 
-  /** One connection attempt; a failure worth retrying schedules the next one (backoff, probes). */
+  /**
+   * One connection attempt; a failure worth retrying schedules the next one (backoff, probes) unless
+   * one is already scheduled: a request made meanwhile may dial, but never moves the schedule.
+   */
   private async dial(): Promise<Client> {
-    this.stopRetrying();
     this.tcpFailed = false;
     try {
       const client = await this.connect();
+      this.stopRetrying();
       client.on('close', () => this.onClose(client));
       this.client = client;
       this.backoff = this.options.backoffMs?.first ?? 1_000;
       this.emit('connected');
       return client;
     } catch (error) {
-      if (isRetryable(error)) this.scheduleReconnect(error instanceof Error ? error.message : String(error));
+      if (isRetryable(error) && !this.retryTimer) this.scheduleReconnect(error instanceof Error ? error.message : String(error));
       throw error;
     }
   }
