@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import type { HostPool } from '../src/main/hosts/pool';
+import type { HostOverview } from '../src/shared/model';
 import { knowHost, makePool, sshHost, tempHome } from '../test/helpers/hosts';
 import { sshdWithKey } from '../test/helpers/sshd';
 
@@ -93,6 +94,13 @@ function expectAll(listed: { name: string; snapshots: unknown[] }[]): void {
   if (mine.length !== N || mine.some((container) => container.snapshots.length !== M)) throw new Error('the listing is not what the benchmark made');
 }
 
+async function startupRows(): Promise<Row[]> {
+  return [
+    await timed('coi-desktop --version', () => run(process.execPath, [CLI, '--version'])),
+    await timed('node -e 0', () => run(process.execPath, ['-e', '0'])),
+  ];
+}
+
 async function localRows(): Promise<Row[]> {
   const env = { ...process.env, COI_CONTAINER_PREFIX: PREFIX };
   return [
@@ -101,8 +109,46 @@ async function localRows(): Promise<Row[]> {
       if (Object.keys(JSON.parse(stdout) as object).length !== N) throw new Error('coi-desktop listed something else');
     }),
     await timed('curl --unix-socket … /1.0/instances?recursion=2', () => run('curl', ['-sf', '--unix-socket', SOCKET, 'http://incus/1.0/instances?recursion=2', '-o', '/dev/null'])),
+    await timed('incus list --format json (Go, one call)', () => run('incus', ['list', '--format', 'json'], { maxBuffer: 1 << 28 })),
     await timed(`incus snapshot list, once per container (${N} calls)`, () => pool(names, 1, (name) => run('incus', ['snapshot', 'list', name, '--format', 'json']))),
   ];
+}
+
+/** The resident memory of a Node process holding the core's code and 10 hosts × 500 × 50 scaled from `recorded`. */
+async function coreMemory(recorded: HostOverview): Promise<{ before: number; after: number }> {
+  const file = join(mkdtempSync(join(tmpdir(), 'coi-bench-')), 'recorded.json');
+  writeFileSync(file, JSON.stringify(recorded));
+  const { stdout } = await run(process.execPath, ['--expose-gc', '--import', 'tsx', join(__dirname, 'bench-memory.ts'), file]);
+  return JSON.parse(stdout) as { before: number; after: number };
+}
+
+interface Goal {
+  goal: string;
+  figure: string;
+  target: string;
+  met: boolean;
+}
+
+/** Each goal of issue 10 as a ratio (or difference) against its peer measured in this run. */
+function goals(startup: Row[], local: Row[], memory: { before: number; after: number }): string {
+  const [version, node] = startup as [Row, Row];
+  const [ours, curl, incusList, loop] = local as [Row, Row, Row, Row];
+  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+  const rows: Goal[] = [
+    { goal: 'G1 listing ÷ `incus list --format json`', figure: `${(ours.median / incusList.median).toFixed(2)}×`, target: '≤ 1.00×', met: ours.median <= incusList.median },
+    { goal: 'G1 listing ÷ raw `recursion=2` GET (curl)', figure: `${(ours.median / curl.median).toFixed(2)}×`, target: '≤ 1.30×', met: ours.median <= 1.3 * curl.median },
+    { goal: 'G2 `--version` − `node -e 0`', figure: `${(version.median - node.median).toFixed(0)} ms`, target: '≤ 60 ms', met: version.median - node.median <= 60 },
+    { goal: `G3 per-container loop ÷ listing (${N} calls)`, figure: `${(loop.median / ours.median).toFixed(1)}×`, target: '≥ 5×', met: loop.median >= 5 * ours.median },
+    { goal: 'G6 core RSS holding 10 × 500 × 50', figure: `${mb(memory.after)} (code alone ${mb(memory.before)})`, target: '< 150 MB', met: memory.after < 150 * 2 ** 20 },
+  ];
+  return [
+    'Goals (issue 10), each against its peer in this run:',
+    '',
+    '| goal | figure | target | met |',
+    '| --- | ---: | ---: | --- |',
+    ...rows.map((row) => `| ${row.goal} | ${row.figure} | ${row.target} | ${row.met ? 'yes' : 'no'} |`),
+    '',
+  ].join('\n');
 }
 
 async function remoteRows(): Promise<Row[]> {
@@ -167,6 +213,17 @@ async function mountRows(): Promise<{ create: Row[]; restore: Row[]; title: stri
   }
 }
 
+/** The benchmark's containers as the core lists them (one host's overview), for the memory figure. */
+async function recordedLocal(): Promise<HostOverview> {
+  const { pool: hosts } = await makePool({ home: tempHome(), hosts: [] });
+  try {
+    const containers = (await hosts.service('local').listContainers()).filter((container) => container.name.startsWith(PREFIX));
+    return { host: 'local', status: { state: 'online', latencyMs: 1 }, containers };
+  } finally {
+    await hosts.close();
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(root, 'out', 'main', 'cli.js'))) throw new Error('the CLI is not built: run `npm run bench` (it builds first)');
   const version = /Server version: (\S+)/.exec((await run('incus', ['version'])).stdout)?.[1] ?? '?';
@@ -185,12 +242,18 @@ async function main(): Promise<void> {
       await quiet('incus', ['init', IMAGE, name, '-q']);
       for (let s = 0; s < M; s += 1) await quiet('incus', ['snapshot', 'create', name, `snap-${s}`]);
     });
+    process.stderr.write('Measuring start-up…\n');
+    const startup = await startupRows();
     process.stderr.write('Measuring the local listing…\n');
     const local = await localRows();
+    process.stderr.write('Measuring the core\'s memory…\n');
+    const memory = await coreMemory(await recordedLocal());
     process.stderr.write('Measuring over SSH (a real sshd on 127.0.0.1)…\n');
     const remote = await remoteRows();
     const header = `${N} containers × ${M} snapshots, median of ${RUNS} runs after a warm-up, Incus ${version}`;
-    process.stdout.write(table(`Snapshot listing, ${header}:`, local, 'vs coi-desktop'));
+    process.stdout.write(goals(startup, local, memory));
+    process.stdout.write('\n' + table(`Start-up, median of ${RUNS} runs after a warm-up:`, startup, 'vs --version'));
+    process.stdout.write('\n' + table(`Snapshot listing, ${header}:`, local, 'vs coi-desktop'));
     process.stdout.write('\n' + table(`Listing over SSH, ${header}:`, remote, 'vs warm tunnel'));
   } finally {
     process.stderr.write('Removing the benchmark containers…\n');

@@ -1,7 +1,8 @@
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { EnvelopeSchema, OperationSchema, type Envelope, type Operation } from './api-schemas';
 import { IncusError, IncusInterruptedError, IncusOperationError, IncusProtocolError, IncusUnreachableError } from './errors';
+import { request } from './http';
 import { socketProblem } from './local-socket';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -206,8 +207,7 @@ export class IncusClient {
   /** One HTTP exchange: the status and the body as text; a transport failure becomes this client's error. */
   private async transfer({ method, path, body, timeoutMs = this.requestTimeoutMs, signal = this.options.signal }: Exchange): Promise<{ statusCode: number; text: string }> {
     try {
-      const response = await request(this.url(path), {
-        dispatcher: this.options.dispatcher,
+      const response = await request(this.options.dispatcher, this.url(path), {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { Agent } from 'undici';
+import { Agent } from './http';
 
 export const SYSTEM_SOCKET = '/var/lib/incus/unix.socket';
 export const USER_SOCKET = '/var/lib/incus/unix.socket.user';

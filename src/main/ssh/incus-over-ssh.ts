@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { ClientChannel } from 'ssh2';
-import { Agent } from 'undici';
+import { Agent } from '../incus/http';
 import { AppError } from '../errors';
 import { IncusUnreachableError } from '../incus/errors';
 import { SYSTEM_SOCKET, USER_SOCKET } from '../incus/local-socket';
