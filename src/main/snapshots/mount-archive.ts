@@ -39,19 +39,21 @@ const MANIFEST = (files: string, dirs: string) =>
 /** Lines of the second file that are not in the first. */
 const NOT_IN = (first: string, second: string) => `awk 'NR==FNR { seen[$0]=1; next } !($0 in seen)' "${first}" "${second}"`;
 
-/** Args: folder, excluded names… Prints "FILES BYTES" of what an archive would hold. */
-const MEASURE = `cd "$1" || exit 3; shift; ${PRUNE_ARGS}
-${PRUNED} -type f -exec stat -c %s {} + | { c=0; t=0; while read -r s; do c=$((c+1)); t=$((t+s)); done; echo "$c $t"; }`;
+/**
+ * Args: folder, archive, excluded names… Writes the manifest beside the archive — before the archive,
+ * so a file changed while archiving counts as changed — and prints "FILES BYTES" it lists.
+ */
+const LIST = `cd "$1" || exit 3; archive=$2; shift 2; ${PRUNE_ARGS}
+mkdir -p "\${archive%/*}" && rm -f "$archive" || exit 4
+${MANIFEST('$archive.files', '$archive.dirs')} || exit 4
+awk '{ n++; s += $2 } END { print n + 0, s + 0 }' "$archive.files"`;
 
 /**
- * Args: folder, archive, excluded names… Writes the manifest (first, so a file changed while archiving
- * counts as changed), then the archive (numeric owners); prints its size. With no excluded entry
+ * Args: folder, archive, excluded names… Writes the archive (numeric owners); prints its size. With no excluded entry
  * present tar reads the folder itself; else GNU tar takes find's list, and busybox tar (no -T) takes
  * it as arguments — in one call only, since a second call would overwrite the first.
  */
 const ARCHIVE = `cd "$1" || exit 3; archive=$2; shift 2; ${PRUNE_ARGS}
-mkdir -p "\${archive%/*}" && rm -f "$archive" || exit 4
-${MANIFEST('$archive.files', '$archive.dirs')} || exit 4
 if [ -z "$(find . \\( -name / "$@" \\) -prune -print)" ]; then
   tar -cf "$archive" --numeric-owner . || exit 5
 else case "$(tar --version 2>/dev/null)" in
@@ -209,7 +211,7 @@ class MountSession {
   }
 
   async archive(mount: NotCaptured, excludes: readonly string[]): Promise<HeldMount> {
-    const [files, bytes] = (await this.run('measure', mount.path, MEASURE, [mount.path, ...excludes])).trim().split(/\s+/).map(Number);
+    const [files, bytes] = (await this.run('list', mount.path, LIST, [mount.path, archivePath(mount.device), ...excludes])).trim().split(/\s+/).map(Number);
     this.options.onProgress?.(`archiving ${mount.path} (host folder ${mount.source}): ${files} files, ${humanSize(bytes ?? 0)}${excludes.length ? ` (leaving out ${excludes.join(', ')})` : ''}`);
     const size = Number((await this.run('archive', mount.path, ARCHIVE, [mount.path, archivePath(mount.device), ...excludes])).trim());
     return { device: mount.device, path: mount.path, source: mount.source, bytes: size, files: files ?? 0, excludes: [...excludes] };
