@@ -63,6 +63,8 @@ export const contract = {
   /** Every host at once; each host also arrives as an `overview-host` event as soon as it answers. */
   'containers.overview': { input: none, output: z.array(HostOverviewSchema) },
   'containers.start': { input: ContainerRef, output: done },
+  /** The names left out when the container's mounted folders are archived into a snapshot. */
+  'containers.setMountExcludes': { input: ContainerRef.extend({ excludes: z.array(z.string().max(255)).max(100) }).strict(), output: ContainerSchema },
   'containers.stop': { input: ContainerRef.extend({ force: z.boolean().default(false) }).strict(), output: done },
 
   'snapshots.list': { input: ContainerRef, output: z.array(SnapshotSchema) },

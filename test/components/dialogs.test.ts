@@ -118,10 +118,14 @@ describe('mounted folders', () => {
 
   it('includes them by default in a COI container, and remembers when the user turns that off', async () => {
     localStorage.clear();
-    const calls = installFakeCoi({ 'snapshots.create': snapshot, 'containers.list': [] });
+    const calls = installFakeCoi({ 'snapshots.create': snapshot, 'containers.list': [], 'containers.setMountExcludes': { ...mounted(), mountExcludes: ['node_modules', 'build'] } });
     const first = render(CreateSnapshotDialog, { host: 'local', container: mounted(), onclose: () => undefined });
     const include = screen.getByLabelText(/Include mounted folders \(\/workspace\), leaving out node_modules/) as HTMLInputElement;
     expect(include.checked).toBe(true);
+    await userEvent.type(screen.getByLabelText(/Leave out/), ', build');
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(calls.shift()).toEqual({ name: 'containers.setMountExcludes', input: { host: 'local', container: 'coi-ab12cd34-1', excludes: ['node_modules', 'build'] } });
+    await screen.findByLabelText(/Include mounted folders \(\/workspace\), leaving out node_modules, build/);
     await userEvent.click(include);
     expect(screen.getByRole('note').textContent).toContain('Not in snapshots: /workspace (host folder /home/me/proj).');
     await fireEvent.click(screen.getByRole('button', { name: 'Create snapshot' }));

@@ -87,6 +87,9 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     expect(ok(await api['containers.list']({ host: 'local' })).find((c) => c.name === name)?.status).toBe('Running');
     expect(ok(await api['containers.get']({ host: 'local', container: name }))).toMatchObject({ name, status: 'Running', snapshots: [] });
     expect(failed(await api['containers.get']({ host: 'local', container: 'test-no-such-container' })).code).toBe('not-found');
+    expect(ok(await api['containers.setMountExcludes']({ host: 'local', container: name, excludes: ['build', '.tox'] })).mountExcludes).toEqual(['build', '.tox']);
+    expect(ok(await api['containers.setMountExcludes']({ host: 'local', container: name, excludes: [] })).mountExcludes).toEqual([]);
+    expect(failed(await api['containers.setMountExcludes']({ host: 'local', container: name, excludes: ['a/b'] })).message).toMatch(/is a path/);
     const arrived = nextEvent(api, (event) => event.type === 'overview-host' && event.overview.host === 'local');
     expect(ok(await api['containers.overview']({}))[0]?.host).toBe('local');
     await arrived;
@@ -172,6 +175,7 @@ describe('malformed payloads', () => {
     'containers.get': { host: 'local', container },
     'containers.overview': {},
     'containers.start': { host: 'local', container },
+    'containers.setMountExcludes': { host: 'local', container, excludes: ['build'] },
     'containers.stop': { host: 'local', container },
     'snapshots.list': { host: 'local', container },
     'snapshots.create': { host: 'local', container, name: 'fuzz' },

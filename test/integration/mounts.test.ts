@@ -113,6 +113,15 @@ describe('snapshots that include the mounted folders', () => {
     expect(await heldRecord(name)).toBe('');
   });
 
+  it('leaves out the names of the container\'s exclude list, set with container mount-excludes', async () => {
+    const { name } = await workspace('mexcl');
+    expect((await cli(['container', 'mount-excludes', name])).stdout).toBe('node_modules,.venv,target,dist,.cache\n');
+    expect((await cli(['container', 'mount-excludes', name, '--set', 'src,build'])).stdout).toBe('src,build\n');
+    const made = await cli(['snapshot', 'create', 'lean', '-c', name, '--include-mounts']);
+    expect(made.stderr).toMatch(/archiving \/workspace \(host folder .*\): 3 files, 15 B \(leaving out src, build\)/);
+    expect((await cli(['container', 'mount-excludes', name, '--set', ''])).stdout).toBe('\n');
+  });
+
   it('refuses cleanly, naming the missing tool, when the container cannot run them', async () => {
     const { name, dir } = await workspace('mtools');
     expect((await cli(['snapshot', 'create', 'with-sh', '-c', name, '--include-mounts'])).code).toBe(0);

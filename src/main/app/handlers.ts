@@ -35,6 +35,7 @@ export function createHandlers(core: CoiCore): Handlers {
     'containers.list': async ({ host }) => service(host).listContainers(),
     'containers.get': async ({ host, container }) => service(host).getContainer(container),
     'containers.overview': async () => core.pool.overview((overview) => core.emit({ type: 'overview-host', overview })),
+    'containers.setMountExcludes': async ({ host, container, excludes }) => service(host).setMountExcludes(container, excludes),
     'containers.start': async ({ host, container }) => {
       await service(host).start(container);
       return null;

@@ -35,6 +35,19 @@ export function containerCommand(session: CliSession): Command {
       session.say(`Stopped container '${name}'`);
     });
 
+  container
+    .command('mount-excludes')
+    .description('Show or set the names left out when mounted folders are archived (snapshot create --include-mounts)')
+    .argument('<name>')
+    .option('--set <names>', "comma-separated names, e.g. 'node_modules,.venv' ('' for none)")
+    .action(async (name: string, options: HostChoice & { set?: string }) => {
+      const service = await session.service(options);
+      const current = options.set === undefined
+        ? await service.getContainer(name)
+        : await service.setMountExcludes(name, options.set.split(',').filter((entry) => entry.trim() !== ''));
+      session.io.stdout.write(`${(current.mountExcludes ?? []).join(',')}\n`);
+    });
+
   for (const command of container.commands) withHostOptions(command);
   return container;
 }

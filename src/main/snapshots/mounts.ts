@@ -60,6 +60,9 @@ export function mountExcludes(config: Record<string, string>): string[] {
   return raw.split(',').map((name) => name.trim()).filter(Boolean);
 }
 
+/** The config value of an exclude list; an empty list is `,` (an empty value would remove the key and bring the default back). */
+export const excludesValue = (names: readonly string[]) => (names.length > 0 ? names.join(',') : ',');
+
 /** A name to leave out: a file or folder name (a `find -name` pattern), never a path. */
 export function excludeProblem(name: string): string | null {
   if (name.trim() === '') return 'an excluded name may not be empty';

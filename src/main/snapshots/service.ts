@@ -9,7 +9,7 @@ import { AppError, toErrorInfo } from '../errors';
 import { isCoiContainer } from './coi-naming';
 import { outcomeUnknown, snapshotAfterDrop } from './after-drop';
 import { afterRestore, checkMountTools, mountsToRestore, takeSnapshot, type MountOptions } from './mount-archive';
-import { heldMounts, mountExcludes, notCaptured, notCapturedBySnapshot } from './mounts';
+import { assertExcludes, EXCLUDES_KEY, excludesValue, heldMounts, mountExcludes, notCaptured, notCapturedBySnapshot } from './mounts';
 import { branchName, freeName } from './naming';
 
 export interface SnapshotServiceOptions {
@@ -279,6 +279,15 @@ export class SnapshotService {
     if (!volumes) throw new AppError('incus', `container '${container}' has no root disk, so its snapshots cannot hold a description`);
     await api.setVolumeSnapshotDescription(this.client, volumes, snapshot, description);
     return this.readSnapshot(instance, snapshot);
+  }
+
+  /** Sets the names left out when the container's mounted folders are archived (`user.coi-desktop.mount-excludes`). */
+  async setMountExcludes(container: string, names: readonly string[]): Promise<Container> {
+    const cleaned = [...new Set(names.map((name) => name.trim()))];
+    assertExcludes(cleaned);
+    await this.instance(container);
+    await api.patchInstanceConfig(this.client, container, { [EXCLUDES_KEY]: excludesValue(cleaned) });
+    return this.getContainer(container);
   }
 
   async start(container: string, wait?: WaitOptions): Promise<void> {
