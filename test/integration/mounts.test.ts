@@ -103,6 +103,13 @@ describe('snapshots that include the mounted folders', () => {
     expect(folderContent(dir)).toEqual(AFTER);
     expect(await archiveInContainer(name)).toBe(false);
 
+    // A branch of it gets neither the archive nor the record.
+    const branch = await cli(['snapshot', 'branch', 'before-ai', `${name}-b`, '-c', name]);
+    expect(branch.code).toBe(0);
+    fixtures.adopt(`${name}-b`);
+    expect(await archiveInContainer(`${name}-b`)).toBe(false);
+    expect(await heldRecord(`${name}-b`)).toBe('');
+
     // Without --include-mounts the folder stays, the notice says so, and the archive the snapshot holds is not left behind.
     const plain = await cli(['snapshot', 'restore', 'before-ai', '-c', name, '-f', '--no-safety-snapshot']);
     expect(plain.code).toBe(0);

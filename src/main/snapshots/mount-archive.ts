@@ -171,6 +171,11 @@ export function mountsToRestore(instance: InstanceFull, target: InstanceSnapshot
   return held;
 }
 
+/** A container copied from a snapshot that holds archives gets neither the archives nor the record. */
+export async function forgetArchives(client: IncusClient, container: string, held: readonly HeldMount[]): Promise<void> {
+  if (held.length > 0) await tidy(client, container, held, { [HELD_MOUNTS_KEY]: '' }, null);
+}
+
 /** Refuses, before anything changes, a container that cannot run the tools (started and stopped again for the check). */
 export async function checkMountTools(client: IncusClient, instance: InstanceFull, options: MountOptions = {}): Promise<void> {
   const session = await MountSession.open(client, instance, options);

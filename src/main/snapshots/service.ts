@@ -8,7 +8,7 @@ import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
 import { isCoiContainer } from './coi-naming';
 import { outcomeUnknown, snapshotAfterDrop } from './after-drop';
-import { afterRestore, checkMountTools, mountsToRestore, takeSnapshot, type MountOptions } from './mount-archive';
+import { afterRestore, checkMountTools, forgetArchives, mountsToRestore, takeSnapshot, type MountOptions } from './mount-archive';
 import { assertExcludes, EXCLUDES_KEY, excludesValue, heldMounts, mountExcludes, notCaptured, notCapturedBySnapshot } from './mounts';
 import { branchName, freeName } from './naming';
 
@@ -235,6 +235,7 @@ export class SnapshotService {
     if (problem) throw new AppError('invalid-input', problem);
     if (names.has(name)) throw new AppError('already-exists', `a container named '${name}' already exists`);
     await api.copyFromSnapshot(this.client, container, snapshot, name, wait);
+    await forgetArchives(this.client, name, heldMounts(instance.snapshots.find((candidate) => candidate.name === snapshot)?.config ?? {}));
     return this.getContainer(name);
   }
 
