@@ -84,6 +84,7 @@ describe('live events across an Incus restart', () => {
   it('re-subscribes after incusd restarts, so a snapshot made afterwards is heard; running containers keep running', async () => {
     const container = await fixtures.launch(testName('restart'));
     await core.pool.test('local'); // online: the core starts listening
+    await core.liveEventsOpen('local');
     await incus('snapshot', 'create', container, 'before');
     await event('event for the snapshot made before the restart', snapshotCreated(container, 'before'), 10_000);
 

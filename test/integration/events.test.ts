@@ -63,9 +63,10 @@ describe('event streams that end', () => {
     try {
       const name = await fixtures.launch(testName('evback'), { stopped: true });
       await core.pool.test('local');
+      await core.liveEventsOpen('local');
       const created = (snapshot: string) => heard((e) => e.type === 'lifecycle' && e.source === `/1.0/instances/${name}/snapshots/${snapshot}`);
       await incus('snapshot', 'create', name, 'one');
-      await created('one'); // the stream is open
+      await created('one');
 
       await proxy.cut(); // the daemon goes away; the host's status stays 'online'
       await heard((e) => e.type === 'events-unavailable' && e.host === 'local');

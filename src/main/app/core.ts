@@ -145,6 +145,11 @@ export class CoiCore {
     this.events.emit('event', CoiEventSchema.parse(event));
   }
 
+  /** Resolves once the host's live event stream is open (never, for a core opened without live events). */
+  liveEventsOpen(host: string): Promise<void> {
+    return this.streams?.whenOpen(host) ?? new Promise(() => undefined);
+  }
+
   async close(): Promise<void> {
     this.stopWatching?.();
     this.passphrases.cancelAll();

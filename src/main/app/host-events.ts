@@ -56,6 +56,16 @@ export class HostEventStreams {
     await Promise.all(streams.map((stream) => stream.close()));
   }
 
+  /**
+   * Resolves once `host`'s stream is open and hears every change made from then on (at once when it
+   * already is); a stream that is not open yet or is being opened again resolves when it opens.
+   */
+  whenOpen(host: string): Promise<void> {
+    const stream = this.streams.get(host);
+    if (!stream) return new Promise((resolve) => this.pool.once('status', () => resolve(this.whenOpen(host))));
+    return stream.whenOpen();
+  }
+
   /** Opens a host's stream; one waiting to be tried again is tried at once (the host just answered). */
   private listen(host: string): void {
     const existing = this.streams.get(host);
@@ -90,6 +100,7 @@ class HostStream {
   private pause: number;
   private lost = false;
   private closed = false;
+  private waiting: (() => void)[] = [];
 
   constructor(
     private readonly host: string,
@@ -106,6 +117,11 @@ class HostStream {
         (subscription) => this.opened(subscription),
         (error: unknown) => this.failed(error instanceof Error ? error.message : String(error)),
       );
+  }
+
+  whenOpen(): Promise<void> {
+    if (this.subscription) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   retryNow(): void {
@@ -138,6 +154,7 @@ class HostStream {
     if (this.closed) return void subscription.close();
     this.subscription = subscription;
     this.pause = this.deps.firstRetryMs;
+    for (const resolve of this.waiting.splice(0)) resolve();
     if (!this.lost) return;
     this.lost = false;
     this.deps.emit({ type: 'events-restored', host: this.host });
