@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoiCore } from '../../src/main/app/core';
-import { startWebServer, type WebServer } from '../../src/main/web/server';
-import { BUILT_RENDERER, launchChromium } from '../helpers/browser';
+import type { WebServer } from '../../src/main/web/server';
+import { openWebUi, type WebUi } from '../helpers/browser';
 import { tempHome } from '../helpers/hosts';
 
 let core: CoiCore;
 let server: WebServer;
 let browser: Browser;
+let ui: WebUi | undefined;
 let configDir: string;
 
 beforeAll(async () => {
@@ -18,12 +19,11 @@ beforeAll(async () => {
   mkdirSync(configDir);
   writeFileSync(join(configDir, 'hosts.json'), '{ broken');
   core = await CoiCore.open({ configDir, home: home.home, env: { ...process.env, SSH_AUTH_SOCK: '' }, platform: 'linux' });
-  server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: BUILT_RENDERER });
-  browser = await launchChromium();
+  ui = await openWebUi(core);
+  ({ server, browser } = ui);
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await ui?.close();
   await core?.close();
 });
 

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
-import { startWebServer, type WebServer } from '../../src/main/web/server';
-import { BUILT_RENDERER, launchChromium, SCREENSHOTS } from '../helpers/browser';
+import type { WebServer } from '../../src/main/web/server';
+import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
 import { knowHost, sshHost } from '../helpers/hosts';
 import { Fixtures, requireDaemon, testName } from '../helpers/incus';
 import { keygenFingerprint, makeKey, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
@@ -14,6 +14,7 @@ let core: CoiCore;
 let home: Awaited<ReturnType<typeof openCore>>['home'];
 let server: WebServer;
 let browser: Browser;
+let ui: WebUi | undefined;
 let sshd: TestSshd;
 let dir: string;
 
@@ -25,12 +26,11 @@ beforeAll(async () => {
   ({ core, home } = await openCore());
   await core.registry.add({ kind: 'local', name: 'local', displayName: 'This machine', project: own.project });
   ({ sshd, dir } = await sshdWithKey('ui'));
-  server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: BUILT_RENDERER });
-  browser = await launchChromium();
+  ui = await openWebUi(core);
+  ({ server, browser } = ui);
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await ui?.close();
   await core?.close();
   await sshd?.stop();
   await own?.cleanup();

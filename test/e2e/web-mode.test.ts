@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type { CoiCore } from '../../src/main/app/core';
-import { startWebServer, type WebServer } from '../../src/main/web/server';
-import { BUILT_RENDERER, launchChromium, SCREENSHOTS } from '../helpers/browser';
+import type { WebServer } from '../../src/main/web/server';
+import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
 import { Fixtures, requireDaemon, testName } from '../helpers/incus';
 import { openCore } from '../helpers/transports';
 
@@ -11,16 +11,16 @@ const fixtures = new Fixtures();
 let core: CoiCore;
 let server: WebServer;
 let browser: Browser;
+let ui: WebUi | undefined;
 
 beforeAll(async () => {
   requireDaemon();
   ({ core } = await openCore());
-  server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: BUILT_RENDERER });
-  browser = await launchChromium();
+  ui = await openWebUi(core);
+  ({ server, browser } = ui);
 });
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await ui?.close();
   await core?.close();
   await fixtures.cleanup();
 });

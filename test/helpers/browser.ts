@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import type { CoiCore } from '../../src/main/app/core';
+import { startWebServer, type WebServer } from '../../src/main/web/server';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = join(__dirname, '..', '..', 'test-results', 'screenshots');
@@ -16,3 +18,27 @@ export async function launchChromium(): Promise<Browser> {
 
 /** The renderer as `npm run build` leaves it, which web mode serves. */
 export const BUILT_RENDERER = join(__dirname, '..', '..', 'out', 'renderer');
+
+/** Web mode serving `core`'s contract, and a Chromium to look at it. */
+export interface WebUi {
+  server: WebServer;
+  browser: Browser;
+  /** Closes the browser, then the server (the core is the caller's). */
+  close(): Promise<void>;
+}
+
+export async function openWebUi(core: CoiCore): Promise<WebUi> {
+  const server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: BUILT_RENDERER });
+  const browser = await launchChromium().catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+  return {
+    server,
+    browser,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
