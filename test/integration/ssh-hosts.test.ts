@@ -150,7 +150,8 @@ describe('many hosts', () => {
       sshHost('near', near, { identityFiles: [key.file] }),
       { kind: 'ssh' as const, name: 'silent', user: 'root', host: '127.0.0.1', port: silentPort, identityFiles: [key.file] },
     ];
-    const remote = await pool({ home, hosts, hostTimeoutMs: 8_000, readyTimeoutMs: 6_000 });
+    const silentLimitMs = 6_000; // how long the silent host holds its slot before it is given up
+    const remote = await pool({ home, hosts, hostTimeoutMs: 8_000, readyTimeoutMs: silentLimitMs });
 
     const started = Date.now();
     const arrivals: { host: string; at: number; state: string }[] = [];
@@ -161,7 +162,9 @@ describe('many hosts', () => {
       const result = all.find((candidate) => candidate.host === host)!;
       expect(result.status.state).toBe('online');
       expect(result.containers.find((c) => c.name === name)?.snapshots.map((s) => s.name)).toEqual(['seen-everywhere']);
-      expect(arrivals.find((arrival) => arrival.host === host)!.at).toBeLessThan(3_000);
+      // Not held up by the silent host: answered before its limit ran out (a wall-clock margin of the
+      // limit itself, so a busy machine does not fail a test about ordering).
+      expect(arrivals.find((arrival) => arrival.host === host)!.at).toBeLessThan(silentLimitMs);
     }
     const quiet = all.find((result) => result.host === 'silent')!;
     expect(quiet.status.state).toBe('offline');
