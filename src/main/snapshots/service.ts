@@ -3,7 +3,7 @@ import { instanceNameProblem, snapshotNameProblem, someNames, timestampedName } 
 import { DESCRIPTION_MAX, type Container, type DeleteOutcome, type HeldMount, type RestoreResult, type Snapshot, type SnapshotDetail } from '../../shared/model';
 import type { InstanceFull, InstanceSnapshot, StorageVolume } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
-import { isNotFound } from '../incus/errors';
+import { IncusError, isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
 import { isCoiContainer } from './coi-naming';
@@ -369,11 +369,15 @@ export class SnapshotService {
   }
 
   /**
-   * Snapshot descriptions by `instance/snapshot`. They are extra information: when the volumes cannot
-   * be read (a project without access to the pool), the snapshots are shown without them.
+   * Snapshot descriptions by `instance/snapshot`. When the daemon refuses the volumes (a project without
+   * access to the pool: 403, or 404), the snapshots are shown without descriptions; any other failure (a
+   * lost connection, a timeout) fails the read like the listing itself, so it is never hidden.
    */
   private async volumeDescriptions(read: () => Promise<StorageVolume[]>): Promise<Map<string, string>> {
-    const volumes = await read().catch(() => []);
+    const volumes = await read().catch((error: unknown) => {
+      if (error instanceof IncusError && (error.status === 403 || error.status === 404)) return [];
+      throw error;
+    });
     return new Map(volumes.filter((volume) => volume.name.includes('/')).map((volume) => [volume.name, volume.description]));
   }
 
