@@ -112,6 +112,43 @@ async function measureInventory(browser: Browser, url: string, container: { host
   ];
 }
 
+/**
+ * G5: a snapshot made in a terminal (`incus snapshot create`) → its row on the container page, from the
+ * moment the command returned (both clocks are this machine's: epoch ms from each side's timeOrigin).
+ */
+async function eventToScreen(browser: Browser, url: string, own: Fixtures, container: string): Promise<number> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${url}&/host/local/container/${container}`);
+  await page.getByRole('article').first().waitFor({ timeout: 60_000 });
+  const delays: number[] = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    const name = `event-${run}`;
+    const seen = page.evaluate(
+      (text) =>
+        new Promise<number>((resolve) => {
+          // Runs in the page: typed loosely, as this file is compiled for Node.
+          interface Observer {
+            observe(target: unknown, options: object): void;
+            disconnect(): void;
+          }
+          const page = globalThis as unknown as { document: { body: { textContent: string | null } }; MutationObserver: new (callback: () => void) => Observer };
+          const observer = new page.MutationObserver(() => {
+            if (!page.document.body.textContent?.includes(text)) return;
+            observer.disconnect();
+            resolve(performance.timeOrigin + performance.now());
+          });
+          observer.observe(page.document.body, { childList: true, subtree: true, characterData: true });
+        }),
+      name,
+    );
+    await own.incus('snapshot', 'create', container, name);
+    const returned = performance.timeOrigin + performance.now();
+    delays.push((await seen) - returned);
+  }
+  await page.close();
+  return median(delays);
+}
+
 /** How long the daemon itself takes to answer the overview's request, measured with curl. */
 async function daemonAnswer(project: string): Promise<number> {
   const socket = process.env.INCUS_SOCKET ?? '/var/lib/incus/unix.socket';
@@ -148,6 +185,7 @@ async function main(): Promise<void> {
   const lines = ['| inventory: page | first render | interactive | scroll frame median / worst |', '| --- | ---: | ---: | ---: |'];
   let recorded: HostOverview | undefined;
   let daemonMs = 0;
+  let eventMs = 0;
   try {
     process.stderr.write(`Creating ${N} containers × ${M} snapshots in project ${own.project}…\n`);
     const names = Array.from({ length: N }, (_, i) => `coi-${i.toString(16).padStart(8, '0')}-1`);
@@ -165,6 +203,8 @@ async function main(): Promise<void> {
       daemonMs = await daemonAnswer(own.project!);
       process.stderr.write('Measuring the real inventory…\n');
       lines.push(...(await measureInventory(browser, `${server.url}#token=${server.token}`, { host: 'local', name: names[N - 1]! }, `real ${N} × ${M}`)));
+      process.stderr.write('Measuring a snapshot made in a terminal → its row on screen…\n');
+      eventMs = await eventToScreen(browser, `${server.url}#token=${server.token}`, own, names[0]!);
       recorded = (await core.pool.overview())[0];
     } finally {
       await server.close();
@@ -184,6 +224,7 @@ async function main(): Promise<void> {
     await scaled.close();
     await browser.close();
   }
+  lines.push('', `G5: a snapshot made in a terminal is on the container page ${ms(eventMs)} after \`incus snapshot create\` returned (median of ${RUNS}; target ≤ 300 ms).`);
   lines.push('', `For scale: the daemon alone answers \`/1.0/instances?recursion=2\` for the real inventory in ${ms(daemonMs)} (curl, median of ${RUNS}); the overview waits for that answer.`);
   process.stdout.write(`UI timings in Chromium ${execFileSync('/usr/bin/chromium', ['--version']).toString().trim().split(' ')[1]}, web mode, median of ${RUNS} page loads:\n\n${lines.join('\n')}\n`);
 }

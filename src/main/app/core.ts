@@ -15,7 +15,7 @@ import { HostKeyPolicy, type AskTrust, type ForgottenKey } from '../ssh/host-key
 import { KnownHosts } from '../ssh/known-hosts';
 import { createHandlers } from './handlers';
 import type { Handlers } from './dispatch';
-import { HostEventStreams } from './host-events';
+import type { HostEventStreams } from './host-events';
 import { PassphraseBroker } from './passphrases';
 
 export interface CoreOptions {
@@ -54,11 +54,12 @@ export class CoiCore {
     private readonly options: CoreOptions,
     readonly registry: HostRegistry,
     readonly policy: HostKeyPolicy,
+    Streams: typeof HostEventStreams | undefined,
   ) {
     this.passphrases = new PassphraseBroker((event) => this.emit(event));
     this.pool = this.makePool(withCandidates(registry, this.candidates));
     this.pool.on('status', (host, status) => this.emit({ type: 'host-status', host, status }));
-    this.streams = options.liveEvents === false ? undefined : new HostEventStreams(this.pool, (event) => this.emit(event));
+    this.streams = Streams && new Streams(this.pool, (event) => this.emit(event));
     this.followRegistry();
     this.stopWatching = options.liveEvents === false ? undefined : registry.watch();
     this.handlers = createHandlers(this);
@@ -74,7 +75,9 @@ export class CoiCore {
     const registry = await HostRegistry.open(options.configDir);
     const knownHosts = new KnownHosts({ user: [join(options.home, '.ssh', 'known_hosts')], app: join(options.configDir, 'known_hosts') });
     const saved = (host: string) => registry.list().some((known) => known.name === host);
-    return new CoiCore(options, registry, new HostKeyPolicy(knownHosts, options.prompts?.askTrust, saved));
+    // The event streams (and undici's WebSocket with them) are loaded by a face that listens only: a one-shot command never does.
+    const Streams = options.liveEvents === false ? undefined : (await import('./host-events')).HostEventStreams;
+    return new CoiCore(options, registry, new HostKeyPolicy(knownHosts, options.prompts?.askTrust, saved), Streams);
   }
 
   get home(): string {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors';
-import { importSshConfig } from '../hosts/ssh-config-import';
+import type * as SshConfigImport from '../hosts/ssh-config-import';
 import type { CoiCore } from './core';
 import type { Handlers } from './dispatch';
 import { listOperations } from './operations';
@@ -15,8 +15,8 @@ export function createHandlers(core: CoiCore): Handlers {
     'hosts.list': async () => core.registry.list().map((config) => ({ config, status: core.pool.status(config.name) })),
     'hosts.warnings': async () => core.registry.warnings,
     'hosts.add': async ({ host, test }) => core.addHost(host, test),
-    'hosts.importCandidates': async () => importSshConfig(await sshConfig(), core.home),
-    'hosts.import': async ({ aliases }) => core.importHosts(importSshConfig(await sshConfig(), core.home, aliases)),
+    'hosts.importCandidates': async () => (await sshConfigImport())(await sshConfig(), core.home),
+    'hosts.import': async ({ aliases }) => core.importHosts((await sshConfigImport())(await sshConfig(), core.home, aliases)),
     'hosts.remove': async ({ host }) => {
       await core.registry.remove(host);
       return null;
@@ -76,4 +76,9 @@ export function createHandlers(core: CoiCore): Handlers {
       return null;
     },
   };
+}
+
+/** The `~/.ssh/config` reader, loaded when a host import asks for it (a CLI command never pays for it). */
+async function sshConfigImport(): Promise<typeof SshConfigImport.importSshConfig> {
+  return (await import('../hosts/ssh-config-import')).importSshConfig;
 }

@@ -1,3 +1,4 @@
+import { WebSocket } from 'undici';
 import { z } from 'zod';
 import type { IncusClient } from './client';
 
@@ -28,8 +29,7 @@ export interface EventSubscription {
  * Rejects when the stream cannot be opened, or is not within the client's request timeout (a
  * daemon that accepts and stays silent); `onClose` is heard only for a stream that was open.
  */
-export async function subscribeEvents(client: IncusClient, types: readonly string[], handlers: EventHandlers): Promise<EventSubscription> {
-  const { WebSocket } = await import('undici'); // loaded when a stream opens: a one-shot command never does
+export function subscribeEvents(client: IncusClient, types: readonly string[], handlers: EventHandlers): Promise<EventSubscription> {
   const socket = new WebSocket(client.url(`/1.0/events?type=${types.join(',')}`, 'ws:'), { dispatcher: client.dispatcher });
   let open = false;
   const closed = new Promise<void>((resolve) => {
