@@ -94,7 +94,7 @@ async function measureInventory(browser: Browser, url: string, container: { host
     browser,
     url,
     `&/host/${container.host}/container/${container.name}`,
-    (page) => page.getByRole('article').first().waitFor({ timeout: 60_000 }),
+    (page) => page.getByRole('grid', { name: `Snapshots of ${container.name}` }).getByRole('rowheader').first().waitFor({ timeout: 60_000 }),
     async (page) => {
       await page.keyboard.press('n');
       await page.getByRole('dialog', { name: /^Create snapshot/ }).waitFor();
@@ -119,7 +119,7 @@ async function measureInventory(browser: Browser, url: string, container: { host
 async function eventToScreen(browser: Browser, url: string, own: Fixtures, container: string): Promise<number> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${url}&/host/local/container/${container}`);
-  await page.getByRole('article').first().waitFor({ timeout: 60_000 });
+  await page.getByRole('grid', { name: `Snapshots of ${container}` }).getByRole('rowheader').first().waitFor({ timeout: 60_000 });
   const delays: number[] = [];
   for (let run = 0; run < RUNS; run += 1) {
     const name = `event-${run}`;
