@@ -231,5 +231,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`bench:ui failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exitCode = 1;
+  process.exit(1); // what it made is removed by then; an open browser would keep the process alive
 });
