@@ -6,6 +6,7 @@ export const ErrorCodeSchema = z.enum([
   'not-found',
   'already-exists',
   'container-running',
+  'container-frozen',
   'not-stateful',
   'ambiguous-container',
   'no-container',

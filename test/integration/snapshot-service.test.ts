@@ -144,6 +144,19 @@ describe('restore', () => {
     expect(await status(name)).toBe('RUNNING');
   });
 
+  it('refuses a frozen container before stopping or taking anything, even with stopFirst', async () => {
+    const name = await fixtures.launch(testName('frozen'));
+    await incus('snapshot', 'create', name, 'before');
+    await incus('pause', name);
+    try {
+      await expectAppError(service.restore(name, 'before', { stopFirst: true }), 'container-frozen', /is frozen \(paused\); resume it first/);
+      expect(await snapshotNames(name)).toEqual(['before']); // no safety snapshot either
+      expect(await status(name)).toBe('FROZEN');
+    } finally {
+      await incus('start', name); // resumes it, so the fixture can be removed
+    }
+  });
+
   it('brings a file back, and the pre-restore safety snapshot undoes the restore', async () => {
     const name = await fixtures.launch(testName('restore'));
     await writeFile(name, '/root/work', 'good');

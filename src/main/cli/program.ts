@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { toErrorInfo } from '../errors';
+import { AppError, toErrorInfo } from '../errors';
 import { IncusInterruptedError } from '../incus/errors';
 import { UsageError, type CliIo } from './io';
 import { printable } from './printable';
@@ -61,7 +61,10 @@ function allCommands(command: Command): Command[] {
 
 function reportError(io: CliIo, error: unknown): number {
   if (io.signal?.aborted) {
-    io.stderr.write(`${printable(error instanceof IncusInterruptedError ? error.message : 'Interrupted', true)}\n`);
+    // What the interrupted command says of its state (a restore that stopped the container, an operation
+    // Incus goes on with) is the message to keep; a bare "Interrupted" only when there is none.
+    const said = error instanceof IncusInterruptedError || error instanceof AppError ? error.message : 'Interrupted';
+    io.stderr.write(`${printable(said, true)}\n`);
     return 130;
   }
   if (error instanceof CommanderError) {

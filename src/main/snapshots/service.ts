@@ -3,7 +3,7 @@ import { instanceNameProblem, snapshotNameProblem, someNames, timestampedName } 
 import { DESCRIPTION_MAX, type Container, type DeleteOutcome, type HeldMount, type RestoreResult, type Snapshot, type SnapshotDetail } from '../../shared/model';
 import type { InstanceFull, InstanceSnapshot, StorageVolume } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
-import { IncusError, isNotFound } from '../incus/errors';
+import { IncusError, IncusInterruptedError, isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
 import { isCoiContainer } from './coi-naming';
@@ -166,6 +166,10 @@ export class SnapshotService {
         `snapshot '${snapshot}' of container '${container}' holds no process memory; restore it without --stateful`,
       );
     }
+    if (instance.status === 'Frozen') {
+      // Stopping a frozen (paused) container hangs until the stop times out and leaves it unusable.
+      throw new AppError('container-frozen', `container '${container}' is frozen (paused); resume it first with 'incus start ${container}', then restore`);
+    }
     const running = RUNNING_STATES.has(instance.status);
     if (running && !options.stopFirst) {
       throw new AppError(
@@ -314,7 +318,11 @@ export class SnapshotService {
     } catch (error) {
       const info = toErrorInfo(error);
       const kept = safetySnapshot ? ` (the safety snapshot '${safetySnapshot}' was taken)` : '';
-      throw new AppError(info.code, `restore not started: container '${container}' could not be stopped (${info.message}); nothing was restored${kept}`, { stopped: false, safetySnapshot });
+      // An interrupted stop may still go on in Incus and leave the container stopped: say how to check.
+      const after = error instanceof IncusInterruptedError
+        ? `; the stop may go on in Incus: check with 'incus list ${container}' and start it again with 'coi-desktop container start ${container}'`
+        : '';
+      throw new AppError(info.code, `restore not started: container '${container}' could not be stopped (${info.message}); nothing was restored${kept}${after}`, { stopped: false, safetySnapshot });
     }
   }
 
