@@ -36,7 +36,9 @@ start_daemon() {
   if daemon_answers; then return; fi
   say "starting incusd"
   mkdir -p "$LOG_DIR"
-  nohup /usr/libexec/incus/incusd --group root >"$LOG_DIR/incusd.log" 2>&1 &
+  # From /, as a daemon should: its helpers (rsync for dir-pool snapshots) inherit its working directory,
+  # and one started from a checkout that is later deleted fails every snapshot with "getcwd()".
+  (cd / && exec nohup /usr/libexec/incus/incusd --group root >"$LOG_DIR/incusd.log" 2>&1) &
   if ! incus admin waitready --timeout 60; then
     say "incusd did not become ready; last log lines:"; tail -n 30 "$LOG_DIR/incusd.log" >&2
     exit 1
