@@ -16,8 +16,7 @@ let ui: WebUi | undefined;
 beforeAll(async () => {
   requireDaemon();
   own = await Fixtures.inProject('cpage');
-  ({ core } = await openCore());
-  await core.registry.add({ kind: 'local', name: 'local', displayName: 'This machine', project: own.project });
+  ({ core } = await openCore(own.project));
   ui = await openWebUi(core);
   ({ server, browser } = ui);
 });

@@ -18,8 +18,7 @@ const folders: (() => void)[] = [];
 beforeAll(async () => {
   requireDaemon();
   own = await Fixtures.inProject('uimounts');
-  ({ core } = await openCore());
-  await core.registry.add({ kind: 'local', name: 'local', displayName: 'This machine', project: own.project });
+  ({ core } = await openCore(own.project));
   ui = await openWebUi(core);
   ({ server, browser } = ui);
 });

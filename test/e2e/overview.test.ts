@@ -32,8 +32,7 @@ beforeAll(async () => {
   requireDaemon();
   requireSshd();
   own = await Fixtures.inProject('ov');
-  ({ core, home } = await openCore());
-  await core.registry.add({ kind: 'local', name: 'local', displayName: 'This machine', project: own.project });
+  ({ core, home } = await openCore(own.project));
   // Three containers, none of them a COI container; snapshots 2, 0 and 1.
   for (const [label, snapshots] of [['ova', 2], ['ovb', 0], ['ovc', 1]] as const) {
     const name = await own.launch(testName(label), { stopped: true });

@@ -23,8 +23,7 @@ beforeAll(async () => {
   requireSshd();
   // A project of the tests' own: the screens show only what these tests made.
   own = await Fixtures.inProject('ui');
-  ({ core, home } = await openCore());
-  await core.registry.add({ kind: 'local', name: 'local', displayName: 'This machine', project: own.project });
+  ({ core, home } = await openCore(own.project));
   ({ sshd, dir } = await sshdWithKey('ui'));
   ui = await openWebUi(core);
   ({ server, browser } = ui);

@@ -45,10 +45,14 @@ export interface Face {
   close(): Promise<void>;
 }
 
-/** A core on a config directory of its own, with HOME pointing at a temporary user. */
-export async function openCore(): Promise<{ core: CoiCore; home: ReturnType<typeof tempHome> }> {
+/**
+ * A core on a config directory of its own, with HOME pointing at a temporary user. With `project`, its
+ * `local` host ("This machine") shows only that Incus project: the screens list only what the test made.
+ */
+export async function openCore(project?: string): Promise<{ core: CoiCore; home: ReturnType<typeof tempHome> }> {
   const home = tempHome();
   const core = await CoiCore.open({ configDir: home.configDir, home: home.home, env: { ...process.env, SSH_AUTH_SOCK: '' }, platform: 'linux' });
+  if (project) await core.registry.add({ kind: 'local', name: 'local', displayName: 'This machine', project });
   return { core, home };
 }
 
