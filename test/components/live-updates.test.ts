@@ -1,27 +1,37 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createCoiApi, type CallName, type CoiEvent, type CoiListener } from '../../src/shared/contract';
 
+type Answer = (name: CallName, input: unknown) => unknown;
+
+/**
+ * The renderer's app state over a fake `window.coi` whose calls `answer`, started and past its first
+ * load; `send` pushes an event as main would.
+ */
+async function startApp(answer: Answer): Promise<(event: CoiEvent) => void> {
+  const listeners: CoiListener[] = [];
+  const api = createCoiApi(
+    async (name, input) => ({ ok: true, value: answer(name, input) ?? null }),
+    (listener) => (listeners.push(listener), () => undefined),
+  );
+  Object.defineProperty(window, 'coi', { value: api, configurable: true, writable: true });
+  const { app } = await import('../../src/renderer/src/lib/app-state.svelte');
+  app.start();
+  await vi.advanceTimersByTimeAsync(0); // the first load
+  return (event: CoiEvent) => listeners.forEach((listener) => listener(event));
+}
+
 describe('live updates in the renderer', () => {
   afterAll(() => vi.useRealTimers());
 
   it('polls a host while its event stream is unavailable, and stops once it is restored', async () => {
     vi.useFakeTimers();
-    const listeners: CoiListener[] = [];
     const reads: string[] = [];
     const local = { config: { name: 'local', kind: 'local' }, status: { state: 'online', latencyMs: 1 } };
     const answers: Partial<Record<CallName, unknown>> = { 'hosts.list': [local], 'containers.overview': [], 'containers.list': [] };
-    const api = createCoiApi(
-      async (name, input) => {
-        if (name === 'containers.list') reads.push((input as { host: string }).host);
-        return { ok: true, value: answers[name] ?? null };
-      },
-      (listener) => (listeners.push(listener), () => undefined),
-    );
-    Object.defineProperty(window, 'coi', { value: api, configurable: true, writable: true });
-    const { app } = await import('../../src/renderer/src/lib/app-state.svelte');
-    app.start();
-    await vi.advanceTimersByTimeAsync(0); // the first load
-    const send = (event: CoiEvent) => listeners.forEach((listener) => listener(event));
+    const send = await startApp((name, input) => {
+      if (name === 'containers.list') reads.push((input as { host: string }).host);
+      return answers[name];
+    });
 
     send({ type: 'events-unavailable', host: 'local', reason: 'the event stream of /var/lib/incus/unix.socket ended (code 1006)' });
     await vi.advanceTimersByTimeAsync(10_000);
@@ -37,24 +47,15 @@ describe('live updates in the renderer', () => {
   it('reads only the container a lifecycle event names, once per burst; an instance created or deleted reads the host', async () => {
     vi.useFakeTimers();
     vi.resetModules();
-    const listeners: CoiListener[] = [];
     const reads: string[] = [];
     const local = { config: { name: 'local', kind: 'local' }, status: { state: 'online', latencyMs: 1 } };
     const c1 = { name: 'coi-c1', status: 'Stopped', coi: true, snapshots: [] };
     const answers: Partial<Record<CallName, unknown>> = { 'hosts.list': [local], 'containers.overview': [], 'containers.list': [] };
-    const api = createCoiApi(
-      async (name, input) => {
-        if (name === 'containers.list') reads.push(`list ${(input as { host: string }).host}`);
-        if (name === 'containers.get') reads.push(`get ${(input as { container: string }).container}`);
-        return { ok: true, value: name === 'containers.get' ? c1 : (answers[name] ?? null) };
-      },
-      (listener) => (listeners.push(listener), () => undefined),
-    );
-    Object.defineProperty(window, 'coi', { value: api, configurable: true, writable: true });
-    const { app } = await import('../../src/renderer/src/lib/app-state.svelte');
-    app.start();
-    await vi.advanceTimersByTimeAsync(0); // the first load
-    const send = (event: CoiEvent) => listeners.forEach((listener) => listener(event));
+    const send = await startApp((name, input) => {
+      if (name === 'containers.list') reads.push(`list ${(input as { host: string }).host}`);
+      if (name === 'containers.get') reads.push(`get ${(input as { container: string }).container}`);
+      return name === 'containers.get' ? c1 : answers[name];
+    });
     const lifecycle = (action: string, container: string) =>
       send({ type: 'lifecycle', host: 'local', action, source: `/1.0/instances/${container}/snapshots/s1`, container });
 
