@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DiffFileRequestSchema, DiffFileResultSchema, DiffRequestSchema, DiffResultSchema } from './diff';
 import { ErrorInfoSchema, type ErrorInfo } from './errors';
 import { HostConfigSchema, HostNameSchema, HostStatusSchema, SshHostSchema } from './hosts';
 import {
@@ -100,8 +101,17 @@ export const contract = {
   'snapshots.setExpiry': { input: SnapshotRef.extend({ expiresAt: IsoTime.nullable() }).strict(), output: SnapshotSchema },
   /** An empty description clears it. */
   'snapshots.setDescription': { input: SnapshotRef.extend({ description: z.string().max(DESCRIPTION_MAX) }).strict(), output: SnapshotSchema },
+  /**
+   * What changed between snapshot `from` and snapshot `to` (or the current state): files and packages
+   * (`src/shared/diff.ts`). With a `jobId` it shows in the operations drawer while it runs, with
+   * progress, and `operations.cancel({ host, id: jobId })` cancels it (temporary objects are removed).
+   */
+  'snapshots.diff': { input: DiffRequestSchema, output: DiffResultSchema },
+  /** One file's content on both sides: a unified diff, or why not (binary, too large, not a file). */
+  'snapshots.diffFile': { input: DiffFileRequestSchema, output: DiffFileResultSchema },
 
   'operations.list': { input: HostRef, output: z.array(OperationSummarySchema) },
+  /** Cancels an Incus operation, or a job of this app shown among them (a snapshot diff's `jobId`). */
   'operations.cancel': { input: HostRef.extend({ id: z.uuid() }).strict(), output: done },
 } as const;
 

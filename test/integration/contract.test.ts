@@ -188,6 +188,8 @@ describe('malformed payloads', () => {
     'snapshots.rename': { host: 'local', container, snapshot: 'keep', newName: 'other' },
     'snapshots.setExpiry': { host: 'local', container, snapshot: 'keep', expiresAt: null },
     'snapshots.setDescription': { host: 'local', container, snapshot: 'keep', description: 'fuzz' },
+    'snapshots.diff': { host: 'local', container, from: 'keep' },
+    'snapshots.diffFile': { host: 'local', container, from: 'keep', path: '/etc/hosts' },
     'operations.list': { host: 'local' },
     'operations.cancel': { host: 'local', id: randomUUID() },
   });

@@ -69,6 +69,12 @@ export function createHandlers(core: CoiCore): Handlers {
     'snapshots.rename': async ({ host, container, snapshot, newName }) => service(host).rename(container, snapshot, newName),
     'snapshots.setExpiry': async ({ host, container, snapshot, expiresAt }) => service(host).setExpiry(container, snapshot, expiresAt),
     'snapshots.setDescription': async ({ host, container, snapshot, description }) => service(host).setDescription(container, snapshot, description),
+    'snapshots.diff': async () => {
+      throw new AppError('internal', 'snapshot diff is not implemented yet');
+    },
+    'snapshots.diffFile': async () => {
+      throw new AppError('internal', 'snapshot diff is not implemented yet');
+    },
 
     'operations.list': async ({ host }) => listOperations(core.pool.client(host)),
     'operations.cancel': async ({ host, id }) => {
