@@ -271,6 +271,7 @@ export function forwardTo(port: number): ConnectionBehaviour {
     socket.pipe(upstream).pipe(socket);
     upstream.on('error', () => socket.destroy());
     socket.on('error', () => upstream.destroy());
+    socket.on('close', () => upstream.destroy());
   };
 }
 
@@ -292,6 +293,11 @@ export class FaultyListener {
     const address = listener.server.address();
     listener.port = typeof address === 'object' && address ? address.port : 0;
     return listener;
+  }
+
+  /** Cuts every open connection (a dropped network); new connections are accepted as before. */
+  dropConnections(): void {
+    for (const socket of this.sockets) socket.destroy();
   }
 
   async close(): Promise<void> {

@@ -16,6 +16,7 @@ const COMMANDS = {
   container: async () => (await import('./container-commands')).containerCommand,
   host: async () => (await import('./host-commands')).hostCommand,
   overview: async () => (await import('./host-commands')).overviewCommand,
+  backup: async () => (await import('./backup-commands')).backupCommand,
   web: async () => (await import('./web-command')).webCommand,
 } satisfies Record<string, () => Promise<(session: CliSession) => Command>>;
 type CommandName = keyof typeof COMMANDS;

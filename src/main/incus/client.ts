@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { EnvelopeSchema, OperationSchema, type Envelope, type Operation } from './api-schemas';
@@ -33,6 +34,17 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Seconds one wait request may last before progress is read again. */
   intervalSeconds?: number;
+  /**
+   * The request and the wait ignore the client's own signal: clean-up after an interruption (deleting
+   * a server-side backup once Ctrl-C has aborted everything else).
+   */
+  detached?: boolean;
+}
+
+/** A response body being streamed: its declared length, when the daemon sent one. */
+export interface Download {
+  size: number | undefined;
+  body: Readable;
 }
 
 const ORIGIN = 'http://incus.local';
@@ -93,7 +105,7 @@ export class IncusClient {
 
   /** A request that starts a background operation, waited for until it ends. */
   async run(method: HttpMethod, path: string, body?: unknown, wait: WaitOptions = {}): Promise<Operation> {
-    const envelope = await this.send({ method, path, body });
+    const envelope = await this.send({ method, path, body, signal: wait.detached ? null : undefined });
     if (envelope.type === 'sync') {
       return parseOrThrow(OperationSchema, envelope.metadata, `${method} ${path}`);
     }
@@ -108,18 +120,18 @@ export class IncusClient {
    */
   async waitOperation(id: string, options: WaitOptions = {}): Promise<Operation> {
     const interval = options.intervalSeconds ?? (options.onProgress ? 1 : 30);
-    const signal = anySignal(this.options.signal, options.signal);
+    const signal = options.detached ? options.signal : anySignal(this.options.signal, options.signal);
     const timeoutMs = interval * 1000 + this.requestTimeoutMs;
     const path = `/1.0/operations/${encodeURIComponent(id)}`;
     try {
       for (;;) {
-        const envelope = await this.reattaching(id, signal, () => this.exchange({ method: 'GET', path: `${path}/wait?timeout=${interval}`, timeoutMs, signal }));
+        const envelope = await this.reattaching(id, signal, () => this.exchange({ method: 'GET', path: `${path}/wait?timeout=${interval}`, timeoutMs, signal: signal ?? null }));
         if (envelope.type === 'sync') return finished(parseOrThrow(OperationSchema, envelope.metadata, `wait ${id}`));
         if (envelope.error_code === 404) {
           throw new IncusOperationError(id, 'lost', `operation ${id} ended before its result could be read; check the container's state`);
         }
         if (envelope.error !== DEADLINE) throw new IncusOperationError(id, 'failed', envelope.error ?? 'operation failed');
-        const current = await this.reattaching(id, signal, () => this.query('GET', path, OperationSchema, undefined, signal));
+        const current = await this.reattaching(id, signal, async () => parseOrThrow(OperationSchema, (await this.send({ method: 'GET', path, signal: signal ?? null })).metadata, `GET ${path}`));
         if (current.status_code >= 200) return finished(current);
         options.onProgress?.(current);
       }
@@ -174,6 +186,35 @@ export class IncusClient {
     throw new IncusError(statusCode, (envelope.success && envelope.data.error) || `HTTP ${statusCode}`, `GET ${path}`);
   }
 
+  /**
+   * Starts a download of `path` and returns its body as a stream, nothing read yet: the caller pipes it
+   * (backpressure keeps memory flat) or destroys it. `signal` abandons it. An error answer is thrown as
+   * the daemon's error; the connection dropping mid-body fails the stream with this transport's error.
+   */
+  async download(path: string, signal?: AbortSignal): Promise<Download> {
+    const combined = anySignal(this.options.signal, signal);
+    const response = await this.streamed({ method: 'GET', path, signal: combined ?? null }, {});
+    if (response.statusCode >= 400) throw await this.errorAnswer(response, 'GET', path);
+    const length = Number(response.headers['content-length']);
+    return { size: Number.isSafeInteger(length) && length >= 0 ? length : undefined, body: this.mapBodyErrors(response.body, combined, 'GET', path) };
+  }
+
+  /**
+   * Sends `body` (a stream, read as the connection takes it) as the request's body to `path`, with
+   * `headers`, and waits for the operation the daemon starts with it.
+   */
+  async upload(path: string, body: Readable, headers: Record<string, string>, wait: WaitOptions = {}): Promise<Operation> {
+    const combined = anySignal(this.options.signal, wait.signal);
+    const response = await this.streamed({ method: 'POST', path, signal: combined ?? null }, { body, headers });
+    const text = await response.body.text().catch((error: unknown) => {
+      throw this.failure(error, combined, 'POST', path, this.requestTimeoutMs);
+    });
+    const envelope = parseOrThrow(EnvelopeSchema, safeJson(text, `POST ${path}`), `POST ${path}`);
+    if (envelope.type === 'error') throw new IncusError(envelope.error_code || response.statusCode, envelope.error || 'unknown Incus error', `POST ${path}`);
+    const operation = parseOrThrow(OperationSchema, envelope.metadata, `POST ${path}`);
+    return envelope.type === 'sync' ? operation : this.waitOperation(operation.id, wait);
+  }
+
   async operation(id: string): Promise<Operation> {
     return this.query('GET', `/1.0/operations/${encodeURIComponent(id)}`, OperationSchema);
   }
@@ -218,12 +259,45 @@ export class IncusClient {
       // the connection can drop between the headers and the body
       return { statusCode: response.statusCode, text: await response.body.text() };
     } catch (error) {
-      if (signal?.aborted) throw interrupted(this.options.endpoint, method, path);
-      if (TIMEOUT_CODES.has((error as { code?: string }).code ?? '')) throw silent(this.options.endpoint, method, path, timeoutMs);
-      throw this.options.transportError?.(error) ?? unreachable(this.options.endpoint, error);
+      throw this.failure(error, signal ?? undefined, method, path, timeoutMs);
     }
   }
+
+  /** A request whose body is left unread (or whose request body is a stream); transport failures become this client's errors. */
+  private async streamed(exchange: Exchange, extra: { body?: Readable; headers?: Record<string, string> }): Promise<Dispatcher.ResponseData> {
+    const { method, path, timeoutMs = this.requestTimeoutMs } = exchange;
+    const signal = exchange.signal ?? undefined;
+    try {
+      return await request(this.options.dispatcher, this.url(path), { method, headers: extra.headers ?? {}, body: extra.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal });
+    } catch (error) {
+      throw this.failure(error, signal, method, path, timeoutMs);
+    }
+  }
+
+  /** The daemon's error answer to a streamed request, read from its (small) JSON body. */
+  private async errorAnswer(response: Dispatcher.ResponseData, method: HttpMethod, path: string): Promise<IncusError> {
+    const text = await response.body.text().catch(() => '');
+    const envelope = EnvelopeSchema.safeParse(safeJsonOrNull(text));
+    return new IncusError(response.statusCode, (envelope.success && envelope.data.error) || `HTTP ${response.statusCode}`, `${method} ${path}`);
+  }
+
+  /** `body`, whose errors (a dropped connection, an abort, a silent daemon) become this client's errors. */
+  private mapBodyErrors(body: Readable, signal: AbortSignal | undefined, method: HttpMethod, path: string): Readable {
+    const destroy = body.destroy.bind(body);
+    body.destroy = (error?: Error) => destroy(error && !(error.name in CLIENT_ERRORS) ? this.failure(error, signal, method, path, this.requestTimeoutMs) : error);
+    return body;
+  }
+
+  /** What a failed request means to the user: interrupted, a silent daemon, or this transport's failure. */
+  private failure(error: unknown, signal: AbortSignal | undefined, method: HttpMethod, path: string, timeoutMs: number): Error {
+    if (signal?.aborted) return interrupted(this.options.endpoint, method, path);
+    if (TIMEOUT_CODES.has((error as { code?: string }).code ?? '')) return silent(this.options.endpoint, method, path, timeoutMs);
+    return this.options.transportError?.(error) ?? unreachable(this.options.endpoint, error);
+  }
 }
+
+/** The errors this client makes itself: passed on as they are. */
+const CLIENT_ERRORS = { IncusInterruptedError: 1, IncusUnreachableError: 1, IncusError: 1, IncusProtocolError: 1, IncusOperationError: 1 };
 
 /** A signal that aborts when any of `signals` does; undefined when there is none. */
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {

@@ -1,0 +1,70 @@
+import type { Readable } from 'node:stream';
+import { instanceNameProblem } from '../../shared/names';
+import { AppError } from '../errors';
+import type { IncusClient } from '../incus/client';
+import { IncusError, IncusOperationError } from '../incus/errors';
+import * as api from '../incus/instances';
+import { TransferMeter } from './progress';
+import type { TransferHooks } from './files';
+
+export interface ImportSource {
+  /** Opens the backup's bytes (called once). */
+  body: () => Readable;
+  /** Its size in bytes, when known: progress and ETA. */
+  size: number | null;
+  /** The name the instance gets; absent: the one in the backup. */
+  name: string | undefined;
+  /** The name was asked for (`--name`), not read from the backup. */
+  explicitName: boolean;
+}
+
+export interface ImportResult {
+  name: string | null;
+  bytes: number;
+}
+
+/**
+ * Creates an instance from a backup tarball: `POST /1.0/instances` with the tarball as the body
+ * (`X-Incus-name` for a new name), streamed with progress. A name already taken is refused before a
+ * byte is sent; a file the daemon cannot read fails with its reason.
+ */
+export async function importBackup(client: IncusClient, source: ImportSource, hooks: TransferHooks = {}): Promise<ImportResult> {
+  if (source.name !== undefined) {
+    const problem = instanceNameProblem(source.name);
+    if (problem) throw new AppError('invalid-input', problem);
+    const taken = new Set(await api.listInstanceNames(client));
+    if (taken.has(source.name)) {
+      const hint = source.explicitName ? 'pick another name' : 'import it under another name with --name NEW';
+      throw new AppError('already-exists', `an instance named '${source.name}' already exists: ${hint} (nothing was changed)`);
+    }
+  }
+  const meter = new TransferMeter(source.size, hooks.onProgress);
+  const body = source.body();
+  body.on('error', (error) => meter.destroy(error));
+  body.pipe(meter);
+  const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
+  if (source.name !== undefined) headers['x-incus-name'] = source.name;
+  if (source.size !== null) headers['content-length'] = String(source.size);
+  try {
+    const operation = await client.upload('/1.0/instances', meter, headers, {
+      signal: hooks.signal,
+      onProgress: () => hooks.onStage?.('creating the instance from the backup'),
+    });
+    const created = (operation.resources?.instances ?? []).map((url) => decodeURIComponent(url.split('/').pop() ?? '').split('?')[0] ?? '');
+    return { name: source.name ?? created[0] ?? null, bytes: meter.bytes };
+  } catch (error) {
+    throw explainImportFailure(error, source);
+  } finally {
+    body.destroy();
+  }
+}
+
+/** The daemon's reason, with what to do next where it is clear. */
+function explainImportFailure(error: unknown, source: ImportSource): unknown {
+  if (!(error instanceof IncusError || error instanceof IncusOperationError)) return error;
+  const reason = error.message;
+  if (/already exists/i.test(reason)) {
+    return new AppError('already-exists', `Incus refused the import: ${reason}; import it under another name${source.explicitName ? '' : ' with --name NEW'}`);
+  }
+  return new AppError('incus', `Incus could not import the backup: ${reason}`);
+}

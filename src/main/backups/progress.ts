@@ -1,0 +1,60 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { createHash, type Hash } from 'node:crypto';
+
+/** How far a transfer is: bytes so far, the total when known, the rate over the last seconds and the time left. */
+export interface TransferProgress {
+  bytes: number;
+  total: number | null;
+  bytesPerSecond: number;
+  etaSeconds: number | null;
+}
+
+const WINDOW_MS = 3_000;
+
+/**
+ * Counts the bytes that flow through it, hashes them (SHA-256) and reports progress at most every
+ * `everyMs`: a pass-through stage of a pipeline, holding nothing but the chunk in hand.
+ */
+export class TransferMeter extends Transform {
+  bytes = 0;
+  private readonly hash: Hash = createHash('sha256');
+  private readonly samples: { at: number; bytes: number }[] = [];
+  private lastReport = 0;
+
+  constructor(
+    private readonly total: number | null,
+    private readonly onProgress?: (progress: TransferProgress) => void,
+    private readonly everyMs = 250,
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+    this.samples.push({ at: now(), bytes: 0 });
+  }
+
+  /** The SHA-256 of every byte that went through, hex; call once the stream has ended. */
+  digest(): string {
+    return this.hash.digest('hex');
+  }
+
+  progress(): TransferProgress {
+    const at = this.now();
+    const oldest = this.samples[0]!;
+    const seconds = (at - oldest.at) / 1000;
+    const bytesPerSecond = seconds > 0 ? (this.bytes - oldest.bytes) / seconds : 0;
+    const left = this.total === null ? null : Math.max(0, this.total - this.bytes);
+    return { bytes: this.bytes, total: this.total, bytesPerSecond, etaSeconds: left === null || bytesPerSecond <= 0 ? null : left / bytesPerSecond };
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.hash.update(chunk);
+    const at = this.now();
+    if (this.onProgress && at - this.lastReport >= this.everyMs) {
+      this.lastReport = at;
+      this.samples.push({ at, bytes: this.bytes });
+      while (this.samples.length > 2 && at - this.samples[1]!.at > WINDOW_MS) this.samples.shift();
+      this.onProgress(this.progress());
+    }
+    done(null, chunk);
+  }
+}

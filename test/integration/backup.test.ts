@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoiCore } from '../../src/main/app/core';
+import { listServerBackups } from '../../src/main/backups/export';
+import { exportToFile, importFromFile } from '../../src/main/backups/files';
+import type { IncusClient } from '../../src/main/incus/client';
+import type { SshHostConfig } from '../../src/shared/hosts';
+import { cli } from '../helpers/cli';
+import { Fixtures, incus, localClient, readFile, requireDaemon, testName, writeFile } from '../helpers/incus';
+import { FaultyListener, forwardTo, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
+import { openCore } from '../helpers/transports';
+
+const fixtures = new Fixtures();
+const local = localClient();
+const cores: CoiCore[] = [];
+const servers: TestSshd[] = [];
+const relays: FaultyListener[] = [];
+let container: string;
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const freshDir = () => mkdtempSync(join(tmpdir(), 'coi-backup-'));
+
+beforeAll(async () => {
+  requireDaemon();
+  requireSshd();
+  // A running container whose /marker says "at-s1" in snapshot s1 and "now" at present.
+  container = await fixtures.launch(testName('backup'));
+  await writeFile(container, '/marker', 'at-s1');
+  await incus('snapshot', 'create', container, 's1');
+  await writeFile(container, '/marker', 'now');
+}, 60_000);
+
+afterAll(async () => {
+  for (const core of cores) await core.close();
+  for (const relay of relays) await relay.close();
+  for (const server of servers) await server.stop();
+  await local.close();
+  await fixtures.cleanup();
+});
+
+/** Instances whose name says they are an export's temporary copy of `of`. */
+async function temporaryCopies(of: string): Promise<string[]> {
+  const names = (await incus('list', '--format', 'csv', '-c', 'n')).split('\n');
+  return names.filter((name) => name.startsWith(`coi-export-${of}`));
+}
+
+/** An SSH host `box` (a real sshd of this file's own) reached through a relay the test can cut. */
+async function sshClient(): Promise<{ client: IncusClient; relay: FaultyListener }> {
+  const { sshd, key } = await sshdWithKey('backup');
+  servers.push(sshd);
+  const relay = await FaultyListener.start(forwardTo(sshd.port));
+  relays.push(relay);
+  const { core, home } = await openCore();
+  cores.push(core);
+  writeFileSync(join(home.sshDir, 'known_hosts'), sshd.knownHostsLine().replace(`]:${sshd.port} `, `]:${relay.port} `) + '\n');
+  const host: SshHostConfig = { kind: 'ssh', name: 'box', user: 'root', host: '127.0.0.1', port: relay.port, identityFiles: [key.file] };
+  await core.registry.add(host);
+  return { client: core.pool.client('box'), relay };
+}
+
+describe('backup export and import', () => {
+  it('exports a container to a file, prints its SHA-256, leaves the container and the server clean; the file imports under a new name with the marker', async () => {
+    const dir = freshDir();
+    const exported = await cli(['backup', 'export', '-c', container], { cwd: dir });
+    expect(exported.stderr).toContain(`Exported '${container}'`);
+    expect(exported.code).toBe(0);
+    const [file] = readdirSync(dir);
+    expect(file).toMatch(new RegExp(`^${container}-\\d{8}-\\d{6}\\.tar\\.gz$`));
+    expect(exported.stdout).toBe(`${sha256(join(dir, file!))}  ${join(dir, file!)}\n`);
+    expect(await listServerBackups(local, container)).toEqual([]);
+    expect(await readFile(container, '/marker')).toBe('now');
+
+    const copy = testName('imported');
+    fixtures.adopt(copy);
+    const imported = await cli(['backup', 'import', join(dir, file!), '--name', copy]);
+    expect(imported.stderr).toContain(`as '${copy}'`);
+    expect(imported.code).toBe(0);
+    expect(await readFile(copy, '/marker')).toBe('now');
+    expect(await incus('snapshot', 'list', copy, '--format', 'csv', '-c', 'n')).toContain('s1');
+  }, 60_000);
+
+  it('refuses to import under a name that is taken, before sending anything', async () => {
+    const dir = freshDir();
+    const file = join(dir, 'b.tar.gz');
+    expect((await cli(['backup', 'export', '-c', container, '--instance-only', '-o', file])).code).toBe(0);
+    const run = await cli(['backup', 'import', file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`an instance named '${container}' already exists: import it under another name with --name NEW`);
+  }, 30_000);
+
+  it("--snapshot exports the snapshot's content, not the current one, and removes its temporary copy", async () => {
+    const dir = freshDir();
+    const run = await cli(['backup', 'export', '-c', container, '--snapshot', 's1'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(readdirSync(dir)).toEqual([`${container}-s1.tar.gz`]);
+    expect(await temporaryCopies(container)).toEqual([]);
+
+    const copy = testName('at-s1');
+    fixtures.adopt(copy);
+    expect((await cli(['backup', 'import', join(dir, `${container}-s1.tar.gz`), '--name', copy])).code).toBe(0);
+    expect(await readFile(copy, '/marker')).toBe('at-s1');
+  }, 60_000);
+
+  it('stopped mid-download (abort) leaves no file, no server-side backup and no temporary copy', async () => {
+    const dir = freshDir();
+    const stop = new AbortController();
+    let sawBytes = false;
+    const exporting = exportToFile(local, { container, snapshot: 's1' }, join(dir, 'x.tar.gz'), {
+      signal: stop.signal,
+      onProgress: () => {
+        sawBytes = true;
+        stop.abort();
+      },
+    });
+    await expect(exporting).rejects.toThrow('Interrupted: the export was stopped; no file was written and nothing was left on the server');
+    expect(sawBytes).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(await listServerBackups(local, container)).toEqual([]);
+    expect(await temporaryCopies(container)).toEqual([]);
+  }, 30_000);
+
+  it('a file the daemon cannot read fails with its reason and creates nothing', async () => {
+    const dir = freshDir();
+    const file = join(dir, 'corrupt.tar.gz');
+    writeFileSync(file, Buffer.alloc(64 * 1024, 7));
+    const name = testName('corrupt');
+    fixtures.adopt(name);
+    const run = await cli(['backup', 'import', file, '--name', name]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^Error: Incus could not import the backup: .*(compression|gzip|tar)/im);
+    expect(await incus('list', `^${name}$`, '--format', 'csv', '-c', 'n')).toBe('');
+  }, 30_000);
+});
+
+describe('backup over SSH', () => {
+  it('exports and imports through the SSH tunnel', async () => {
+    const { client } = await sshClient();
+    const dir = freshDir();
+    const result = await exportToFile(client, { container, instanceOnly: true }, join(dir, 'ssh.tar.gz'));
+    expect(result.sha256).toBe(sha256(join(dir, 'ssh.tar.gz')));
+    expect(await listServerBackups(local, container)).toEqual([]);
+    const copy = testName('via-ssh');
+    fixtures.adopt(copy);
+    expect(await importFromFile(client, join(dir, 'ssh.tar.gz'), copy)).toMatchObject({ name: copy });
+    expect(await readFile(copy, '/marker')).toBe('now');
+  }, 60_000);
+
+  it('a connection cut mid-download is reported as lost, leaves no file, and the server-side backup is removed once it is back', async () => {
+    const big = await fixtures.launch(testName('backup-big'));
+    // Incompressible, so the backup is far bigger than what SSH has in flight when the cut comes.
+    await incus('exec', big, '--', 'dd', 'if=/dev/urandom', 'of=/big', 'bs=1048576', 'count=24');
+    const { client, relay } = await sshClient();
+    const dir = freshDir();
+    let cut = false;
+    const exporting = exportToFile(client, { container: big }, join(dir, 'cut.tar.gz'), {
+      onProgress: () => {
+        if (!cut) relay.dropConnections();
+        cut = true;
+      },
+    });
+    await expect(exporting).rejects.toThrow(/the connection to box was lost|the connection was cut/);
+    expect(cut).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(await listServerBackups(local, big)).toEqual([]);
+  }, 60_000);
+});
