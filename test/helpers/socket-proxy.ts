@@ -5,12 +5,16 @@ import { join } from 'node:path';
 
 /**
  * A unix socket in front of the real daemon's, which a test can cut: `cut()` drops every connection
- * and stops accepting (the daemon went away), `resume()` accepts again (it is back).
+ * and stops accepting (the daemon went away), `resume()` accepts again (it is back). `holdAnswersAfter`
+ * keeps the client waiting for the answer to a chosen request, whatever the daemon's speed.
  */
 export class SocketProxy {
   readonly path = join(mkdtempSync(join(tmpdir(), 'coi-proxy-')), 'unix.socket');
   private server: Server | undefined;
   private readonly open = new Set<Socket>();
+  /** Daemon-side sockets with the client-side one they answer, and what the client sent last. */
+  private readonly pairs = new Map<Socket, { client: Socket; sent: string }>();
+  private watches: { text: string; then?: string; seen: () => void }[] = [];
 
   constructor(private readonly target: string) {}
 
@@ -26,10 +30,42 @@ export class SocketProxy {
           daemon.destroy();
         });
       }
+      const pair = { client, sent: '' };
+      this.pairs.set(daemon, pair);
+      daemon.on('close', () => this.pairs.delete(daemon));
+      client.on('data', (chunk: Buffer) => {
+        pair.sent = (pair.sent + chunk.toString('latin1')).slice(-64 * 1024);
+        this.check(daemon, pair.sent);
+      });
       client.pipe(daemon).pipe(client);
     });
     await new Promise<void>((resolve) => server.listen(this.path, resolve));
     this.server = server;
+  }
+
+  /**
+   * Resolves once a client sends a request containing `text` (and, with `then`, once it next sends one
+   * containing `then`); the answers on the connection of that last request are withheld from then on
+   * (the client goes on waiting), while every other connection is served as usual.
+   */
+  holdAnswersAfter(text: string, then?: string): Promise<void> {
+    return new Promise((seen) => this.watches.push({ text, then, seen }));
+  }
+
+  private check(daemon: Socket, sent: string): void {
+    for (const watch of [...this.watches]) {
+      if (!sent.includes(watch.text)) continue;
+      if (watch.then !== undefined) {
+        // Armed: the request to hold is the next one containing `then`, on whichever connection.
+        for (const pair of this.pairs.values()) pair.sent = '';
+        Object.assign(watch, { text: watch.then, then: undefined });
+        continue;
+      }
+      this.watches.splice(this.watches.indexOf(watch), 1);
+      daemon.unpipe(this.pairs.get(daemon)!.client);
+      daemon.pause();
+      watch.seen();
+    }
   }
 
   async cut(): Promise<void> {

@@ -1,10 +1,12 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli';
+import { cli, exited, spawnCli } from '../helpers/cli';
 import { tempHome } from '../helpers/hosts';
 import { Fixtures, incus, requireDaemon, snapshotNames, status, testName } from '../helpers/incus';
 import { archiveInContainer, folderContent, mountedContainer, writeHostFile } from '../helpers/mounts';
+import { SocketProxy } from '../helpers/socket-proxy';
+import { findLocalSocket } from '../../src/main/incus/local-socket';
 import { keygenFingerprint, requireSshd, sshdWithKey, type KeyPair, type TestSshd } from '../helpers/sshd';
 
 const fixtures = new Fixtures();
@@ -169,5 +171,62 @@ describe('snapshots that include the mounted folders', () => {
     expect(folderContent(dir)).toEqual({ ...BEFORE, 'node_modules/dep.js': 'dep v2' });
     expect(await status(name)).toBe('RUNNING');
     expect(await archiveInContainer(name)).toBe(false);
+  });
+});
+
+describe('Ctrl-C during a create that includes the mounted folders', () => {
+  /**
+   * Starts `snapshot create --include-mounts` on container `name` through a proxy that keeps the
+   * command waiting for the answer to the request containing `step` (or the next one containing `then`
+   * after it), then presses Ctrl-C there.
+   */
+  async function interruptAt(name: string, step: string, then?: string) {
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const held = proxy.holdAnswersAfter(step, then);
+    const child = spawnCli(['snapshot', 'create', 'cut-short', '-c', name, '--include-mounts'], { INCUS_SOCKET: proxy.path });
+    const done = exited(child);
+    await held;
+    child.kill('SIGINT');
+    const run = await done;
+    await proxy.cut();
+    return run;
+  }
+
+  it('while the folder is archived: removes the archive and the record, stops the container again, takes no snapshot', async () => {
+    const { name } = await workspace('mintarch');
+    await incus('stop', name, '--force');
+    const run = await interruptAt(name, 'exec tar -cf', '/wait'); // the wait for the exec that writes the archive
+    expect(run.code).toBe(130);
+    expect(run.stderr).not.toContain('left behind');
+    expect(await archiveInContainer(name)).toBe(false);
+    expect(await heldRecord(name)).toBe('');
+    expect(await status(name)).toBe('STOPPED');
+    expect(await snapshotNames(name)).toEqual([]);
+  });
+
+  it('while the snapshot is taken: lets Incus finish it, then removes the archive and says where to look', async () => {
+    const { name } = await workspace('mintsnap');
+    const run = await interruptAt(name, '"name":"cut-short"', '/wait'); // the wait for the snapshot
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain(`the archives of the mounted folders were removed only once Incus had finished: 'coi-desktop snapshot list -c ${name}' shows whether the snapshot was taken`);
+    expect(await archiveInContainer(name)).toBe(false);
+    expect(await heldRecord(name)).toBe('');
+    // The snapshot Incus went on to take holds the archive, so it can still be restored with the folder.
+    expect(await snapshotNames(name)).toEqual(['cut-short']);
+    const restored = await cli(['snapshot', 'restore', 'cut-short', '-c', name, '-f', '--stop', '--include-mounts', '--no-safety-snapshot']);
+    expect(restored.stderr).toContain('restoring /workspace from the snapshot');
+    expect(restored.code).toBe(0);
+  });
+
+  it('while the container is started for it: stops it again and says nothing was changed', async () => {
+    const { name } = await workspace('mintstart');
+    await incus('stop', name, '--force');
+    const run = await interruptAt(name, '"action":"start"', '/wait');
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain(`container '${name}' was not started (it is stopped) and nothing was changed`);
+    expect(await status(name)).toBe('STOPPED');
+    expect(await archiveInContainer(name)).toBe(false);
+    expect(await snapshotNames(name)).toEqual([]);
   });
 });

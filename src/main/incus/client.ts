@@ -81,6 +81,14 @@ export class IncusClient {
     return this.options.dispatcher;
   }
 
+  /**
+   * The same daemon and transport without this client's abort signal: the clean-up that follows an
+   * interruption (Ctrl-C) must still reach the daemon.
+   */
+  detached(): IncusClient {
+    return new IncusClient({ ...this.options, signal: undefined });
+  }
+
   /** How long one request may go unanswered. */
   get requestTimeoutMs(): number {
     return this.options.requestTimeoutMs ?? requestTimeoutMs(process.env);

@@ -34,8 +34,8 @@ export async function snapshotAfterDrop(client: IncusClient, container: string, 
   }
 }
 
-/** Waits for every operation still running on `container` (a create or delete that did get through). */
-async function runningOperationsEnded(client: IncusClient, container: string): Promise<void> {
+/** Waits for every operation still running on `container` (a create or delete that did get through, an abandoned exec). */
+export async function runningOperationsEnded(client: IncusClient, container: string): Promise<void> {
   const running = (await listOperations(client)).filter((operation) => operation.status === 'Running' && operation.instances.includes(container));
   await Promise.all(running.map((operation) => client.waitOperation(operation.id).catch((error: unknown) => {
     if (error instanceof IncusUnreachableError) throw error;

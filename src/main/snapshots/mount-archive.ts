@@ -3,7 +3,9 @@ import { humanSize } from '../../shared/size';
 import type { InstanceFull, InstanceSnapshot } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
 import * as api from '../incus/instances';
+import { IncusInterruptedError } from '../incus/errors';
 import { AppError, toErrorInfo } from '../errors';
+import { runningOperationsEnded } from './after-drop';
 import { archivableMounts, archivePath, EXCLUDES_KEY, HELD_MOUNTS_KEY, heldMounts, heldMountsValue, mountExcludes } from './mounts';
 
 /**
@@ -102,15 +104,25 @@ export async function takeSnapshot(
   const session = await MountSession.open(client, instance, options);
   const held: HeldMount[] = [];
   let failure: unknown = null;
+  let taking = false; // once the snapshot is asked for
   try {
     for (const mount of mounts) held.push(await session.archive(mount, excludes));
     await api.patchInstanceConfig(client, instance.name, { [HELD_MOUNTS_KEY]: heldMountsValue(held) });
     options.onProgress?.('taking the snapshot');
+    taking = true;
     await take();
     return held;
   } catch (error) {
     failure = error;
-    throw error;
+    if (taking && error instanceof IncusInterruptedError) {
+      // Incus may still be copying the container, archives included: they are removed once it is done.
+      session.abandoned = true;
+      failure = new IncusInterruptedError(
+        `${error.message}; the archives of the mounted folders were removed only once Incus had finished: 'coi-desktop snapshot list -c ${instance.name}' shows whether the snapshot was taken`,
+        error.operationId,
+      );
+    }
+    throw failure;
   } finally {
     await session.close(mounts, failure);
   }
@@ -191,6 +203,9 @@ class MountSession {
     private readonly options: MountOptions,
   ) {}
 
+  /** Whether an interruption (Ctrl-C) abandoned an exec, which may still be writing an archive. */
+  abandoned = false;
+
   /** Starts the container when it is stopped and checks for the tools; refuses (stopped again) without them. */
   static async open(client: IncusClient, instance: InstanceFull, options: MountOptions, leaveRunning = false): Promise<MountSession> {
     if (instance.status === 'Frozen') {
@@ -199,7 +214,8 @@ class MountSession {
     const started = !RUNNING.has(instance.status);
     if (started) {
       options.onProgress?.(`starting container '${instance.name}' to reach its mounted folders${leaveRunning ? '' : ' (it is stopped again afterwards)'}`);
-      await api.changeState(client, instance.name, 'start', {}, options.wait).catch((error: unknown) => {
+      await api.changeState(client, instance.name, 'start', {}, options.wait).catch(async (error: unknown) => {
+        if (error instanceof IncusInterruptedError) throw await stoppedAfterInterruptedStart(client, instance.name, error, options);
         throw new AppError('operation-failed', `container '${instance.name}' could not be started to reach its mounted folders: ${toErrorInfo(error).message}; nothing was changed`);
       });
     }
@@ -233,21 +249,29 @@ class MountSession {
    * was taken, but something was left behind that the user must know about.
    */
   async close(mounts: readonly { device: string }[], failure: unknown, config: Record<string, string> = { [HELD_MOUNTS_KEY]: '' }): Promise<void> {
+    // After Ctrl-C the clean-up still runs, on a client the interruption does not abandon.
+    const client = this.client.detached();
+    const wait: WaitOptions = { ...this.options.wait, signal: undefined };
     const problems: string[] = [];
-    await tidy(this.client, this.name, mounts, config, problems);
-    await this.stopIfStarted().catch((error: unknown) => problems.push(`container '${this.name}' could not be stopped again: ${toErrorInfo(error).message}`));
-    if (problems.length > 0 && failure === null) {
-      throw new AppError('operation-failed', `done, but not tidied up: ${problems.join('; ')}`);
+    if (this.abandoned) {
+      // A tar still running would write its archive again after the removal below.
+      this.options.onProgress?.('waiting for the interrupted step to end in the container, to remove what it wrote (Ctrl-C again quits at once)');
+      await runningOperationsEnded(client, this.name).catch(() => undefined);
     }
+    await tidy(client, this.name, mounts, config, problems);
+    await this.stopIfStarted(client, wait).catch((error: unknown) => problems.push(`container '${this.name}' could not be stopped again: ${toErrorInfo(error).message}`));
+    if (problems.length === 0) return;
+    if (failure === null) throw new AppError('operation-failed', `done, but not tidied up: ${problems.join('; ')}`);
+    throw withLeftovers(failure, problems);
   }
 
   /** A container started only to reach its folders is stopped cleanly, and killed when it does not stop within 10 s. */
-  private async stopIfStarted(): Promise<void> {
+  private async stopIfStarted(client = this.client, wait = this.options.wait): Promise<void> {
     if (!this.started) return;
     try {
-      await api.changeState(this.client, this.name, 'stop', { force: false, timeoutSeconds: 10 }, this.options.wait);
+      await api.changeState(client, this.name, 'stop', { force: false, timeoutSeconds: 10 }, wait);
     } catch {
-      await api.changeState(this.client, this.name, 'stop', { force: true }, this.options.wait);
+      await api.changeState(client, this.name, 'stop', { force: true }, wait);
     }
   }
 
@@ -262,13 +286,46 @@ class MountSession {
   }
 
   private async run(step: string, path: string, script: string, args: readonly string[]): Promise<string> {
-    const result = await api.execInstance(this.client, this.name, ['sh', '-c', script, 'sh', ...args], this.options.wait);
+    const result = await api.execInstance(this.client, this.name, ['sh', '-c', script, 'sh', ...args], this.options.wait).catch((error: unknown) => {
+      if (error instanceof IncusInterruptedError) this.abandoned = true;
+      throw error;
+    });
     if (result.exitCode !== 0) {
       const reason = result.stderr.trim().split('\n').slice(-3).join('; ') || `exit code ${result.exitCode}`;
       throw new AppError('operation-failed', `could not ${step} ${path} in container '${this.name}': ${reason}`);
     }
     return result.stdout;
   }
+}
+
+/**
+ * Ctrl-C while a stopped container was being started to reach its folders: the start may go on in
+ * Incus, so it is waited for and the container stopped again, on a client the interruption does not
+ * abandon. Returns the interruption saying how that went.
+ */
+async function stoppedAfterInterruptedStart(client: IncusClient, name: string, interruption: IncusInterruptedError, options: MountOptions): Promise<IncusInterruptedError> {
+  const detached = client.detached();
+  const wait: WaitOptions = { ...options.wait, signal: undefined };
+  try {
+    await runningOperationsEnded(detached, name);
+    if (RUNNING.has((await api.getInstance(detached, name)).status)) {
+      await api.changeState(detached, name, 'stop', { force: false, timeoutSeconds: 10 }, wait).catch(() => api.changeState(detached, name, 'stop', { force: true }, wait));
+    }
+    return new IncusInterruptedError(`${interruption.message}; container '${name}' was not started (it is stopped) and nothing was changed`, interruption.operationId);
+  } catch (error) {
+    return new IncusInterruptedError(
+      `${interruption.message}; container '${name}' may have been started and could not be stopped again (${toErrorInfo(error).message}): check with 'incus list ${name}'; nothing else was changed`,
+      interruption.operationId,
+    );
+  }
+}
+
+/** `failure` (the error the caller sees) with what its clean-up could not remove added to its message. */
+function withLeftovers(failure: unknown, problems: readonly string[]): unknown {
+  const left = `; and left behind: ${problems.join('; ')}`;
+  if (failure instanceof IncusInterruptedError) return new IncusInterruptedError(`${failure.message}${left}`, failure.operationId);
+  if (failure instanceof AppError) return new AppError(failure.code, `${failure.message}${left}`, failure.details);
+  return failure;
 }
 
 /** The archive of a device and the manifests beside it (those of a restore too). */
