@@ -4,7 +4,9 @@ import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import { runCli } from '../../src/main/cli/program';
+import { findLocalSocket } from '../../src/main/incus/local-socket';
 import { runProcess, type ProcessRun } from './incus';
+import { SocketProxy } from './socket-proxy';
 
 export type CliRun = ProcessRun;
 
@@ -77,4 +79,22 @@ export function exited(child: ChildProcessByStdio<null, Readable, Readable>): Pr
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stderr: Buffer.concat(err).toString() }));
   });
+}
+
+/**
+ * Runs the built command through a proxy in front of the real daemon that keeps it waiting for the
+ * answer to the request containing `step` (or to the next one containing `then` after it), and presses
+ * Ctrl-C there: the moment a user interrupts, whatever the daemon's speed.
+ */
+export async function interruptedAt(args: string[], step: string, then?: string): Promise<{ code: number; stderr: string }> {
+  const proxy = new SocketProxy(findLocalSocket());
+  await proxy.resume();
+  const held = proxy.holdAnswersAfter(step, then);
+  const child = spawnCli(args, { INCUS_SOCKET: proxy.path });
+  const done = exited(child);
+  await held;
+  child.kill('SIGINT');
+  const run = await done;
+  await proxy.cut();
+  return run;
 }

@@ -8,7 +8,7 @@ import { toJson } from '../../src/main/cli/format';
 import { workspaceHash } from '../../src/main/snapshots/coi-naming';
 import { SnapshotService } from '../../src/main/snapshots/service';
 import { snapshotDetailJson } from '../../src/shared/snapshot-json';
-import { cli, cliProcess, exited, spawnCli } from '../helpers/cli';
+import { cli, cliProcess, exited, interruptedAt, spawnCli } from '../helpers/cli';
 import { silentSocket } from '../helpers/silent-socket';
 import { Fixtures, incus, localClient, readFile, requireDaemon, snapshotNames, status, testName, writeFile } from '../helpers/incus';
 
@@ -176,6 +176,18 @@ describe('restore', () => {
     expect(left).toMatchObject({ code: 0, stderr: expect.stringMatching(/is left stopped\n$/) });
     expect(await status(name)).toBe('STOPPED');
     expect(await cli(['snapshot', 'restore', 'good', '-c', name, '--no-start', '-f'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--no-start goes with --stop/) });
+  });
+
+  it('Ctrl-C while --stop stops the container: nothing is restored and the container is running again', async () => {
+    const name = await fixtures.launch(testName('clistopint'));
+    await writeFile(name, '/root/f', 'good');
+    await incus('snapshot', 'create', name, 'good');
+    await writeFile(name, '/root/f', 'bad');
+    const run = await interruptedAt(['snapshot', 'restore', 'good', '-c', name, '--stop', '-f', '--no-safety-snapshot'], '"action":"stop"', '/wait');
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/nothing was restored; it was started again\n$/);
+    expect(await status(name)).toBe('RUNNING');
+    expect(await readFile(name, '/root/f')).toBe('bad');
   });
 
   it('refuses without a terminal and without -f, changing nothing', async () => {

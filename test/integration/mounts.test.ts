@@ -1,12 +1,10 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, exited, spawnCli } from '../helpers/cli';
+import { cli, interruptedAt } from '../helpers/cli';
 import { tempHome } from '../helpers/hosts';
 import { Fixtures, incus, requireDaemon, snapshotNames, status, testName } from '../helpers/incus';
 import { archiveInContainer, folderContent, mountedContainer, writeHostFile } from '../helpers/mounts';
-import { SocketProxy } from '../helpers/socket-proxy';
-import { findLocalSocket } from '../../src/main/incus/local-socket';
 import { keygenFingerprint, requireSshd, sshdWithKey, type KeyPair, type TestSshd } from '../helpers/sshd';
 
 const fixtures = new Fixtures();
@@ -175,23 +173,7 @@ describe('snapshots that include the mounted folders', () => {
 });
 
 describe('Ctrl-C during a create that includes the mounted folders', () => {
-  /**
-   * Starts `snapshot create --include-mounts` on container `name` through a proxy that keeps the
-   * command waiting for the answer to the request containing `step` (or the next one containing `then`
-   * after it), then presses Ctrl-C there.
-   */
-  async function interruptAt(name: string, step: string, then?: string) {
-    const proxy = new SocketProxy(findLocalSocket());
-    await proxy.resume();
-    const held = proxy.holdAnswersAfter(step, then);
-    const child = spawnCli(['snapshot', 'create', 'cut-short', '-c', name, '--include-mounts'], { INCUS_SOCKET: proxy.path });
-    const done = exited(child);
-    await held;
-    child.kill('SIGINT');
-    const run = await done;
-    await proxy.cut();
-    return run;
-  }
+  const interruptAt = (name: string, step: string, then: string) => interruptedAt(['snapshot', 'create', 'cut-short', '-c', name, '--include-mounts'], step, then);
 
   it('while the folder is archived: removes the archive and the record, stops the container again, takes no snapshot', async () => {
     const { name } = await workspace('mintarch');

@@ -7,7 +7,7 @@ import { IncusError, IncusInterruptedError, isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
 import { isCoiContainer } from './coi-naming';
-import { outcomeUnknown, snapshotAfterDrop } from './after-drop';
+import { outcomeUnknown, runningOperationsEnded, snapshotAfterDrop } from './after-drop';
 import { afterRestore, checkMountTools, forgetArchives, mountsToRestore, takeSnapshot, type MountOptions } from './mount-archive';
 import { assertExcludes, EXCLUDES_KEY, excludesValue, heldMounts, mountExcludes, notCaptured, notCapturedBySnapshot } from './mounts';
 import { branchName, freeName } from './naming';
@@ -318,11 +318,24 @@ export class SnapshotService {
     } catch (error) {
       const info = toErrorInfo(error);
       const kept = safetySnapshot ? ` (the safety snapshot '${safetySnapshot}' was taken)` : '';
-      // An interrupted stop may still go on in Incus and leave the container stopped: say how to check.
-      const after = error instanceof IncusInterruptedError
-        ? `; the stop may go on in Incus: check with 'incus list ${container}' and start it again with 'coi-desktop container start ${container}'`
-        : '';
+      const after = error instanceof IncusInterruptedError ? `; ${await this.runningAgainAfterInterruptedStop(container, wait)}` : '';
       throw new AppError(info.code, `restore not started: container '${container}' could not be stopped (${info.message}); nothing was restored${kept}${after}`, { stopped: false, safetySnapshot });
+    }
+  }
+
+  /**
+   * Ctrl-C while a restore stopped the running container: the stop may go on in Incus, so it is waited
+   * for and the container started again, on a client the interruption does not abandon. Says how that went.
+   */
+  private async runningAgainAfterInterruptedStop(container: string, wait?: WaitOptions): Promise<string> {
+    const client = this.client.detached();
+    try {
+      await runningOperationsEnded(client, container);
+      if ((await api.getInstance(client, container)).status === 'Running') return 'it is still running';
+      await api.changeState(client, container, 'start', {}, { ...wait, signal: undefined });
+      return 'it was started again';
+    } catch (startError) {
+      return `the stop may have gone on in Incus and it could not be started again (${toErrorInfo(startError).message}): check with 'incus list ${container}' and start it with 'coi-desktop container start ${container}'`;
     }
   }
 
