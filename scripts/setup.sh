@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/provision-incus.sh
+bash scripts/provision-incus-https.sh
 bash scripts/provision-ssh.sh
 bash scripts/provision-browser.sh
 bash scripts/install-node-packages.sh

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DiffFileRequestSchema, DiffFileResultSchema, DiffRequestSchema, DiffResultSchema } from './diff';
 import { ErrorInfoSchema, type ErrorInfo } from './errors';
-import { HostConfigSchema, HostNameSchema, HostStatusSchema, SshHostSchema } from './hosts';
+import { CertFingerprintSchema, HostConfigSchema, HostNameSchema, HostStatusSchema, IncusHostSchema, SshHostSchema } from './hosts';
 import {
   ContainerSchema,
   DeleteOutcomeSchema,
@@ -21,7 +21,11 @@ const HostRef = z.object({ host: HostNameSchema }).strict();
 const ContainerRef = HostRef.extend({ container: InstanceNameSchema }).strict();
 const SnapshotRef = ContainerRef.extend({ snapshot: SnapshotNameSchema }).strict();
 const IsoTime = z.iso.datetime({ offset: true });
-const Fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint looks like SHA256: and 43 base64 characters');
+/** An SSH key's `SHA256:…` fingerprint, or a TLS certificate's SHA-256 in hex (Incus over HTTPS). */
+const Fingerprint = z.union([
+  z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'a fingerprint looks like SHA256: and 43 base64 characters'),
+  CertFingerprintSchema,
+]);
 
 export const HostSummarySchema = z.object({ config: HostConfigSchema, status: HostStatusSchema });
 export type HostSummary = z.infer<typeof HostSummarySchema>;
@@ -41,8 +45,15 @@ export const contract = {
   'hosts.list': { input: none, output: z.array(HostSummarySchema) },
   /** Problems reading `hosts.json` since the app started (a corrupt file set aside), oldest first. */
   'hosts.warnings': { input: none, output: z.array(z.string()) },
-  /** Tests the connection first (unless `test` is false) and saves the host only if it works. */
-  'hosts.add': { input: z.object({ host: SshHostSchema, test: z.boolean().default(true) }).strict(), output: HostTestResultSchema },
+  /**
+   * Tests the connection first (unless `test` is false) and saves the host only if it works. An Incus
+   * server over HTTPS with a trust `token` is joined first (the app's certificate added to its trust
+   * store), its certificate pinned to the token's fingerprint unless the host names one.
+   */
+  'hosts.add': {
+    input: z.object({ host: z.discriminatedUnion('kind', [SshHostSchema, IncusHostSchema]), test: z.boolean().default(true), token: z.string().min(1).max(8192).optional() }).strict(),
+    output: HostTestResultSchema,
+  },
   'hosts.importCandidates': { input: none, output: z.array(SshConfigCandidateSchema) },
   'hosts.import': { input: z.object({ aliases: z.array(z.string().min(1).max(200)).min(1).max(200) }).strict(), output: z.array(ImportOutcomeSchema) },
   'hosts.remove': { input: HostRef, output: done },

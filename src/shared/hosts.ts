@@ -37,9 +37,33 @@ export const SshHostSchema = z.object({
   socketPath: z.string().startsWith('/').optional(),
 }).strict();
 
-export const HostConfigSchema = z.discriminatedUnion('kind', [LocalHostSchema, SshHostSchema]);
+/** The SHA-256 of a TLS certificate (DER), as Incus prints it: 64 lowercase hex digits. */
+export const CertFingerprintSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a certificate fingerprint is 64 hex digits (SHA-256)');
+
+/** `https://host[:port]` of an Incus server (no path). */
+export const IncusUrlSchema = z
+  .string()
+  .regex(/^https:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s/:@[\]]+)(:\d{1,5})?\/?$/, 'an Incus address looks like https://HOST[:PORT]')
+  .transform((url) => url.replace(/\/$/, ''));
+
+/** An Incus server reached over HTTPS, as `incus remote add` reaches it. */
+export const IncusHostSchema = z.object({
+  ...common,
+  kind: z.literal('incus'),
+  url: IncusUrlSchema,
+  /** The server certificate pinned on first use (or from the trust token); absent: not trusted yet. */
+  serverCertFingerprint: CertFingerprintSchema.optional(),
+  /**
+   * The client certificate and key files; absent: the app's own (`client.crt`/`client.key` in its
+   * config directory). Imported remotes use the incus client's files where they are, never copied.
+   */
+  clientCert: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+}).strict();
+
+export const HostConfigSchema = z.discriminatedUnion('kind', [LocalHostSchema, SshHostSchema, IncusHostSchema]);
 export type HostConfig = z.infer<typeof HostConfigSchema>;
 export type SshHostConfig = z.infer<typeof SshHostSchema>;
+export type IncusHostConfig = z.infer<typeof IncusHostSchema>;
 
 /** How a host is doing, as every face of the app shows it. */
 export const HostStatusSchema = z.discriminatedUnion('state', [

@@ -8,6 +8,7 @@ import { HostRegistry } from '../../src/main/hosts/registry';
 import type { AskPassphrase } from '../../src/main/ssh/auth';
 import { HostKeyPolicy, type AskTrust } from '../../src/main/ssh/host-key-check';
 import { KnownHosts } from '../../src/main/ssh/known-hosts';
+import { certPins, ServerCertPolicy } from '../../src/main/https/server-certs';
 import type { TestSshd } from './sshd';
 
 /** A user's home of its own: `.ssh/` with known_hosts, and the app's config directory. */
@@ -38,15 +39,18 @@ export interface PoolSetup {
 }
 
 /** The pool the app builds, on a registry in a temporary config directory. */
-export async function makePool(setup: PoolSetup): Promise<{ pool: HostPool; policy: HostKeyPolicy; registry: HostRegistry }> {
+export async function makePool(setup: PoolSetup): Promise<{ pool: HostPool; policy: HostKeyPolicy; certs: ServerCertPolicy; registry: HostRegistry }> {
   const registry = await HostRegistry.open(setup.home.configDir);
   for (const host of setup.hosts) await registry.add(host);
   const knownHosts = new KnownHosts({ user: [join(setup.home.sshDir, 'known_hosts')], app: join(setup.home.configDir, 'known_hosts') });
   const policy = new HostKeyPolicy(knownHosts, setup.askTrust);
+  const certs = new ServerCertPolicy(certPins(registry), setup.askTrust);
   const pool = new HostPool({
     registry,
     coiPrefix: 'coi-',
     checkHostKeyFor: (host) => policy.checkFor(host),
+    checkServerCertFor: (config) => certs.checkFor(config),
+    configDir: setup.home.configDir,
     localSocket: findLocalSocket(),
     env: setup.env ?? {},
     platform: 'linux',
@@ -55,5 +59,5 @@ export async function makePool(setup: PoolSetup): Promise<{ pool: HostPool; poli
     hostTimeoutMs: setup.hostTimeoutMs,
     readyTimeoutMs: setup.readyTimeoutMs,
   });
-  return { pool, policy, registry };
+  return { pool, policy, certs, registry };
 }

@@ -4,15 +4,17 @@ import { CoiEventSchema, type CoiEvent, type ImportOutcome } from '../../shared/
 import type { HostConfig } from '../../shared/hosts';
 import type { HostTestResult } from '../../shared/model';
 import { removeStaleTemporaries } from '../config/atomic-file';
-import { AppError } from '../errors';
+import { AppError, toErrorInfo } from '../errors';
 import { findLocalSocket } from '../incus/local-socket';
-import { HostPool } from '../hosts/pool';
+import { HostPool, statusOf } from '../hosts/pool';
 import { HostRegistry, type HostList } from '../hosts/registry';
 import type { ImportedHost } from '../hosts/ssh-config-import';
 import { coiPrefix } from '../snapshots/coi-naming';
 import type { AskPassphrase } from '../ssh/auth';
 import { HostKeyPolicy, type AskTrust, type ForgottenKey } from '../ssh/host-key-check';
 import { KnownHosts } from '../ssh/known-hosts';
+import { certPins, ServerCertPolicy } from '../https/server-certs';
+import { decodeTrustToken, joinWithToken } from '../https/join';
 import { createHandlers } from './handlers';
 import type { Handlers } from './dispatch';
 import type { HostEventStreams } from './host-events';
@@ -57,6 +59,7 @@ export class CoiCore {
     Streams: typeof HostEventStreams | undefined,
   ) {
     this.passphrases = new PassphraseBroker((event) => this.emit(event));
+    this.certs = new ServerCertPolicy(certPins(registry, this.candidates), options.prompts?.askTrust, (host) => registry.list().some((known) => known.name === host));
     this.pool = this.makePool(withCandidates(registry, this.candidates));
     this.pool.on('status', (host, status) => this.emit({ type: 'host-status', host, status }));
     this.streams = Streams && new Streams(this.pool, (event) => this.emit(event));
@@ -66,6 +69,8 @@ export class CoiCore {
   }
 
   readonly pool: HostPool;
+  /** The pinned certificates of Incus servers over HTTPS (trust on first use, changes refused). */
+  readonly certs: ServerCertPolicy;
   /** Hosts being tested before they are saved (the "Add host" flow). */
   private readonly candidates = new Map<string, HostConfig>();
 
@@ -91,17 +96,27 @@ export class CoiCore {
   /**
    * Adds a host: a taken name is refused; the connection is tested first (unless `test` is false) on
    * the app's own pool, so a host that works keeps its connection (no second passphrase prompt); the
-   * host is saved only if it works, and a failed one is forgotten again.
+   * host is saved only if it works, and a failed one is forgotten again. An Incus server over HTTPS
+   * with a trust `token` is joined first: its certificate is pinned to the token's fingerprint
+   * (unless the host names one), and the app's certificate is added to its trust store.
    */
-  async addHost(host: HostConfig, test = true): Promise<HostTestResult> {
+  async addHost(host: HostConfig, test = true, token?: string): Promise<HostTestResult> {
     if (this.registry.list().some((known) => known.name === host.name)) {
       throw new AppError('already-exists', `a host named '${host.name}' already exists; remove it first or pick another name`);
     }
-    const result = test ? await this.testCandidate(host) : { host: host.name, status: { state: 'idle' as const }, incusVersion: null };
+    if (token !== undefined && host.kind !== 'incus') throw new AppError('invalid-input', 'a trust token is for an Incus server over HTTPS (--url)');
+    const candidate = host.kind === 'incus' && token !== undefined ? { ...host, serverCertFingerprint: host.serverCertFingerprint ?? decodeTrustToken(token).fingerprint } : host;
+    const result = token !== undefined ? await this.joinCandidate(candidate, token) : test ? await this.testCandidate(candidate) : { host: host.name, status: { state: 'idle' as const }, incusVersion: null };
     if (result.error) return result;
-    await this.registry.add(host);
+    await this.registry.add(this.candidates.get(host.name) ?? candidate);
     this.candidates.delete(host.name);
     return result;
+  }
+
+  /** Pins, forgets or trusts by fingerprint: the certificate of an HTTPS host, the SSH key of any other. */
+  async trustFingerprint(host: string, fingerprint: string): Promise<void> {
+    if (this.pool.configOf(host).kind === 'incus') await this.certs.trustOffered(host, fingerprint);
+    else await this.policy.trustOffered(host, fingerprint);
   }
 
   /**
@@ -110,8 +125,9 @@ export class CoiCore {
    * new key yet; the next connection is a new one.
    */
   async forgetHostKey(host: string, fingerprint: string): Promise<ForgottenKey> {
-    if (!this.policy.hasChanged(host)) await this.pool.test(host);
-    const forgotten = await this.policy.forgetChanged(host, fingerprint);
+    const policy = this.pool.configOf(host).kind === 'incus' ? this.certs : this.policy;
+    if (!policy.hasChanged(host)) await this.pool.test(host);
+    const forgotten = await policy.forgetChanged(host, fingerprint);
     this.pool.forget(host);
     return forgotten;
   }
@@ -136,6 +152,20 @@ export class CoiCore {
     const result = await this.pool.test(host.name);
     if (result.error) this.dropCandidate(host.name);
     return result;
+  }
+
+  /** Joins an HTTPS server with a trust token on the pinned connection, then tests it as a candidate. */
+  private async joinCandidate(host: HostConfig, token: string): Promise<HostTestResult> {
+    this.pool.forget(host.name);
+    this.candidates.set(host.name, host);
+    try {
+      await joinWithToken(this.pool.client(host.name), token);
+    } catch (error) {
+      this.dropCandidate(host.name);
+      const info = toErrorInfo(tokenMismatch(error, host));
+      return { host: host.name, status: statusOf(error), incusVersion: null, error: { ...info, host: host.name } };
+    }
+    return this.testCandidate(this.candidates.get(host.name) ?? host);
   }
 
   private dropCandidate(name: string): void {
@@ -177,6 +207,8 @@ export class CoiCore {
       registry,
       coiPrefix: coiPrefix(this.options.env),
       checkHostKeyFor: (host) => this.policy.checkFor(host),
+      checkServerCertFor: (config) => this.certs.checkFor(config),
+      configDir: this.options.configDir,
       localSocket: findLocalSocket(this.options.env),
       env: this.options.env,
       signal: this.options.signal,
@@ -190,6 +222,18 @@ export class CoiCore {
 /** The registry's hosts, then the candidates being tested (which the overview leaves out). */
 function withCandidates(registry: HostRegistry, candidates: Map<string, HostConfig>): HostList {
   return { list: () => registry.list(), get: (name: string) => candidates.get(name) ?? registry.get(name) };
+}
+
+/** A changed certificate while joining means the server is not the one the token (or the user) named. */
+function tokenMismatch(error: unknown, host: HostConfig): unknown {
+  if (!(error instanceof AppError) || error.code !== 'host-key-changed' || host.kind !== 'incus') return error;
+  const offered = String(error.details?.fingerprint ?? '');
+  return new AppError(
+    'host-key-changed',
+    `WARNING: the TLS certificate of ${host.url} (${offered}) is not the one the trust token names (${host.serverCertFingerprint}). ` +
+      'Someone may be intercepting the connection, or the token is for another server. The token was not sent; nothing was saved.',
+    error.details,
+  );
 }
 
 /** A host whose name is taken counts as skipped; any other failure is thrown on. */

@@ -14,7 +14,7 @@ export function createHandlers(core: CoiCore): Handlers {
   return {
     'hosts.list': async () => core.registry.list().map((config) => ({ config, status: core.pool.status(config.name) })),
     'hosts.warnings': async () => core.registry.warnings,
-    'hosts.add': async ({ host, test }) => core.addHost(host, test),
+    'hosts.add': async ({ host, test, token }) => core.addHost(host, test, token),
     'hosts.importCandidates': async () => (await sshConfigImport())(await sshConfig(), core.home),
     'hosts.import': async ({ aliases }) => core.importHosts((await sshConfigImport())(await sshConfig(), core.home, aliases)),
     'hosts.remove': async ({ host }) => {
@@ -23,7 +23,7 @@ export function createHandlers(core: CoiCore): Handlers {
     },
     'hosts.test': async ({ host }) => core.pool.test(host),
     'hosts.trustFingerprint': async ({ host, fingerprint }) => {
-      await core.policy.trustOffered(host, fingerprint);
+      await core.trustFingerprint(host, fingerprint);
       return null;
     },
     'hosts.forgetKey': async ({ host, fingerprint }) => core.forgetHostKey(host, fingerprint),

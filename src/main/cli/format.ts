@@ -108,6 +108,7 @@ export function deleteOutcomeText(outcome: DeleteOutcome): string {
 
 export function hostTarget(host: HostConfig): string {
   if (host.kind === 'local') return 'local socket';
+  if (host.kind === 'incus') return host.url;
   const jump = host.jump ? ` via ${host.jump.user}@${host.jump.host}:${host.jump.port}` : '';
   return `${host.user}@${host.host}:${host.port}${jump}`;
 }

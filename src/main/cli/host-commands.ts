@@ -1,18 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { SshHostSchema, type SshHostConfig } from '../../shared/hosts';
+import type { z } from 'zod';
+import { IncusHostSchema, SshHostSchema, type IncusHostConfig, type SshHostConfig } from '../../shared/hosts';
 import type { HostOverview, HostTestResult } from '../../shared/model';
 import { AppError } from '../errors';
 import { importSshConfig, parseEndpoint } from '../hosts/ssh-config-import';
-import { hostListText, hostOverviewText, hostStatusText, toJson } from './format';
+import { hostListText, hostOverviewText, hostStatusText, hostTarget, toJson } from './format';
+import { certFingerprintOf } from './options';
 import { formatOption, trustOption } from './options';
 import type { CliSession } from './session';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 interface AddOptions {
-  ssh: string;
+  ssh?: string;
+  url?: string;
+  token?: string;
   identity: string[];
   jump?: string;
   socket?: string;
@@ -27,9 +31,11 @@ export function hostCommand(session: CliSession): Command {
 
   host
     .command('add')
-    .description('Add a remote host reached over SSH; the connection is tested before it is saved')
+    .description('Add a remote host reached over SSH, or an Incus server over HTTPS; the connection is tested before it is saved')
     .argument('<name>')
-    .requiredOption('--ssh <user@host[:port]>', 'the SSH login')
+    .option('--ssh <user@host[:port]>', 'the SSH login')
+    .option('--url <https://host[:port]>', 'an Incus server over HTTPS (as `incus remote add` takes it)')
+    .option('--token <token>', 'with --url: a trust token from the server (incus config trust add NAME), to add this app\'s certificate to its trust store')
     .option('-i, --identity <file>', 'private key file (repeatable; default: the agent, then ~/.ssh/id_*)', collect, [])
     .option('-J, --jump <user@host[:port]>', 'one jump host (ProxyJump)')
     .option('--socket <path>', 'the Incus socket there (default: /var/lib/incus/unix.socket, else unix.socket.user)')
@@ -37,11 +43,13 @@ export function hostCommand(session: CliSession): Command {
     .option('--no-test', 'save without connecting first')
     .addOption(trustOption())
     .action(async (name: string, options: AddOptions) => {
-      const config = sshHost(name, options, session.io.env.USER ?? 'root');
-      const result = await (await session.core(options)).addHost(config, options.test);
-      if (result.error) throw new AppError(result.error.code, `${result.error.message}\nThe host was not saved (use --no-test to save it anyway).`);
-      if (options.test) session.say(hostStatusText(result));
-      session.say(`Added host '${name}' (${config.user}@${config.host}:${config.port})`);
+      if (Boolean(options.ssh) === Boolean(options.url)) throw new AppError('invalid-input', 'give either --ssh USER@HOST or --url https://HOST:8443');
+      if (options.token && !options.url) throw new AppError('invalid-input', '--token goes with --url (an Incus server over HTTPS)');
+      const config = options.url ? incusHost(name, options) : sshHost(name, options, session.io.env.USER ?? 'root');
+      const result = await (await session.core(options)).addHost(config, options.test || options.token !== undefined, options.token);
+      if (result.error) throw new AppError(result.error.code, `${result.error.message}\nThe host was not saved${options.token ? '' : ' (use --no-test to save it anyway)'}.`);
+      if (options.test || options.token) session.say(hostStatusText(result));
+      session.say(`Added host '${name}' (${hostTarget(config)})`);
     });
 
   host
@@ -126,9 +134,24 @@ export function overviewCommand(session: CliSession): Command {
     });
 }
 
+/** An Incus server over HTTPS; `--trust-fingerprint` pins its certificate from the start. */
+function incusHost(name: string, options: AddOptions): IncusHostConfig {
+  const pin = options.trustFingerprint ? certFingerprintOf(options.trustFingerprint) : undefined;
+  return validHost(IncusHostSchema, { kind: 'incus', name, url: options.url, ...(pin ? { serverCertFingerprint: pin } : {}), ...(options.project ? { project: options.project } : {}) });
+}
+
+function validHost<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError('invalid-input', `${issue?.path.join('.') || 'host'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
 function sshHost(name: string, options: AddOptions, defaultUser: string): SshHostConfig {
-  const login = parseEndpoint(options.ssh, defaultUser);
-  const parsed = SshHostSchema.safeParse({
+  const login = parseEndpoint(options.ssh ?? '', defaultUser);
+  return validHost(SshHostSchema, {
     kind: 'ssh',
     name,
     ...login,
@@ -137,10 +160,5 @@ function sshHost(name: string, options: AddOptions, defaultUser: string): SshHos
     ...(options.socket ? { socketPath: options.socket } : {}),
     ...(options.project ? { project: options.project } : {}),
   });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AppError('invalid-input', `${issue?.path.join('.') ?? 'host'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
 }
 

@@ -9,6 +9,7 @@ import { resolveContainer } from '../snapshots/resolve-container';
 import type { SnapshotService } from '../snapshots/service';
 import type { AskPassphrase } from '../ssh/auth';
 import type { AskTrust } from '../ssh/host-key-check';
+import { CERT_KEY_TYPE } from '../https/server-certs';
 import { printable } from './printable';
 import { ask, askSecret, type CliIo } from './io';
 
@@ -92,8 +93,9 @@ export class CliSession {
     if (this.trustFingerprint) return this.trustFingerprint === key.fingerprint;
     if (!this.io.stdin.isTTY) return false;
     const where = `${key.endpoint.host}:${key.endpoint.port}`;
-    this.say(`The authenticity of host '${key.host}' (${where}) can't be established.\n${key.keyType} key fingerprint is ${key.fingerprint}.`);
-    const answer = await ask(this.io, 'Trust this key and continue connecting? [y/N]: ');
+    const what = key.keyType === CERT_KEY_TYPE ? `${CERT_KEY_TYPE} SHA-256 fingerprint` : `${key.keyType} key fingerprint`;
+    this.say(`The authenticity of host '${key.host}' (${where}) can't be established.\n${what} is ${key.fingerprint}.`);
+    const answer = await ask(this.io, `Trust this ${key.keyType === CERT_KEY_TYPE ? 'certificate' : 'key'} and continue connecting? [y/N]: `);
     return answer !== null && /^y(es)?$/i.test(answer.trim());
   };
 

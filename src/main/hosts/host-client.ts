@@ -5,6 +5,8 @@ import { createAuthHandler, type AskPassphrase } from '../ssh/auth';
 import type { HostKeyCheck } from '../ssh/connection';
 import { SshConnection } from '../ssh/connection';
 import { IncusOverSsh } from '../ssh/incus-over-ssh';
+import { appIdentity, readIdentity } from '../https/client-cert';
+import { createHttpsDispatcher, httpsTransportError, type ServerCertCheck } from '../https/tls-transport';
 
 export interface HostClientDeps {
   localSocket: string;
@@ -12,6 +14,10 @@ export interface HostClientDeps {
   platform: NodeJS.Platform;
   sshDir: string;
   checkHostKey: HostKeyCheck;
+  /** How an HTTPS host's certificate is checked against its pin (an Incus host only). */
+  checkServerCert: ServerCertCheck;
+  /** The app's config directory: its own client certificate is kept there. */
+  configDir: string;
   askPassphrase?: AskPassphrase;
   readyTimeoutMs?: number;
   /** Aborting abandons every pending request of the host's client (Ctrl-C in the CLI). */
@@ -20,16 +26,26 @@ export interface HostClientDeps {
 
 export interface HostClient {
   client: IncusClient;
-  /** The SSH session of a remote host; absent for the local one. */
+  /** The SSH session of a remote host; absent for the local one and HTTPS. */
   connection?: SshConnection;
 }
 
-/** An Incus client for one configured host: the local socket, or the host's socket over SSH. */
+/** An Incus client for one configured host: the local socket, the host's socket over SSH, or HTTPS. */
 export function openHostClient(config: HostConfig, deps: HostClientDeps): HostClient {
   const project = config.project;
   const requests = { requestTimeoutMs: requestTimeoutMs(deps.env), signal: deps.signal };
   if (config.kind === 'local') {
     return { client: new IncusClient({ dispatcher: createLocalDispatcher(deps.localSocket), endpoint: deps.localSocket, project, ...requests }) };
+  }
+  if (config.kind === 'incus') {
+    const files = config.clientCert;
+    const dispatcher = createHttpsDispatcher({
+      url: config.url,
+      identity: () => (files ? readIdentity(files) : appIdentity(deps.configDir)),
+      checkServerCert: deps.checkServerCert,
+    });
+    const transportError = (error: unknown) => httpsTransportError(config.url, error);
+    return { client: new IncusClient({ dispatcher, endpoint: config.url, origin: config.url, project, ...requests, transportError }) };
   }
   const connection = new SshConnection({
     label: config.name,

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import type { HostConfig, HostStatus } from '../../shared/hosts';
+import type { HostConfig, HostStatus, IncusHostConfig } from '../../shared/hosts';
 import type { HostOverview, HostTestResult } from '../../shared/model';
 import type { ErrorInfo } from '../../shared/errors';
 import { AppError, toErrorInfo } from '../errors';
@@ -9,10 +9,11 @@ import { SnapshotService } from '../snapshots/service';
 import { openHostClient, type HostClient, type HostClientDeps } from './host-client';
 import type { HostList } from './registry';
 
-export interface HostPoolOptions extends Omit<HostClientDeps, 'checkHostKey'> {
+export interface HostPoolOptions extends Omit<HostClientDeps, 'checkHostKey' | 'checkServerCert'> {
   registry: HostList;
   coiPrefix: string;
   checkHostKeyFor: (host: string) => HostClientDeps['checkHostKey'];
+  checkServerCertFor: (config: IncusHostConfig) => HostClientDeps['checkServerCert'];
   /** How many hosts are contacted at once. */
   concurrency?: number;
   /** How long one host may take in the overview before it is reported offline. */
@@ -27,7 +28,11 @@ interface Handle extends HostClient {
   lastError?: ErrorInfo;
 }
 
-const ServerSchema = z.object({ environment: z.object({ server_version: z.string() }).partial().optional() });
+const ServerSchema = z.object({
+  /** `trusted`, or `untrusted` for an HTTPS client whose certificate the server does not trust. */
+  auth: z.string().optional(),
+  environment: z.object({ server_version: z.string(), server_clustered: z.boolean(), server_name: z.string() }).partial().optional(),
+});
 
 /**
  * Every configured host, connected lazily and in parallel up to a bound; one slow or dead host
@@ -53,6 +58,11 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     return this.handle(host).client;
   }
 
+  /** A host's configuration: a saved one, or one being added. */
+  configOf(host: string): HostConfig {
+    return this.options.registry.get(host);
+  }
+
   status(host: string): HostStatus {
     return this.handles.get(host)?.status ?? { state: 'idle' };
   }
@@ -64,6 +74,7 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     const started = performance.now();
     try {
       const server = await handle.client.query('GET', '/1.0', ServerSchema);
+      if (server.auth !== undefined && server.auth !== 'trusted') throw untrusted(handle.config);
       this.setStatus(handle, { state: 'online', latencyMs: Math.round(performance.now() - started) });
       return { host, status: handle.status, incusVersion: server.environment?.server_version ?? null };
     } catch (error) {
@@ -153,8 +164,9 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     const existing = this.handles.get(host);
     if (existing) return existing;
     const config = this.options.registry.get(host);
-    const opened = openHostClient(config, { ...this.options, checkHostKey: this.options.checkHostKeyFor(host) });
-    const handle: Handle = { ...opened, config, service: new SnapshotService(opened.client, { coiPrefix: this.options.coiPrefix, ...(config.kind === 'ssh' ? { host: config.name } : {}) }), status: { state: 'idle' } };
+    const checkServerCert = config.kind === 'incus' ? this.options.checkServerCertFor(config) : refuseCert;
+    const opened = openHostClient(config, { ...this.options, checkHostKey: this.options.checkHostKeyFor(host), checkServerCert });
+    const handle: Handle = { ...opened, config, service: new SnapshotService(opened.client, { coiPrefix: this.options.coiPrefix, ...(config.kind !== 'local' ? { host: config.name } : {}) }), status: { state: 'idle' } };
     opened.connection?.on('lost', (reason, nextRetryAt) => {
       handle.lastError = { code: 'host-unreachable', message: reason, host };
       this.setStatus(handle, { state: 'offline', reason, nextRetryAt: nextRetryAt.toISOString() });
@@ -171,6 +183,18 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     this.emit('status', handle.config.name, status);
   }
 }
+
+/** The error of a server that answers but does not trust this app's client certificate. */
+function untrusted(config: HostConfig): AppError {
+  const where = config.kind === 'incus' ? config.url : config.name;
+  return new AppError(
+    'auth-failed',
+    `${where} does not trust COI Desktop's client certificate. On the server, make a trust token (incus config trust add ${config.name}) and join with it: coi-desktop host add ${config.name} --url ${where} --token TOKEN (remove the host first)`,
+  );
+}
+
+/** No host but an HTTPS one has a server certificate to check. */
+const refuseCert = () => Promise.reject(new Error('not an HTTPS host'));
 
 /** The status a failed request leaves a host in. */
 export function statusOf(error: unknown): HostStatus {

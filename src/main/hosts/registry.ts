@@ -95,6 +95,14 @@ export class HostRegistry extends EventEmitter<{ changed: [diff: HostsDiff]; war
     });
   }
 
+  /** Changes one saved host (its pinned certificate) as the file holds it now. */
+  async modify(name: string, change: (host: HostConfig) => HostConfig): Promise<void> {
+    await this.update((hosts) => {
+      if (!hosts.some((host) => host.name === name)) throw new AppError('not-found', `no host named '${name}'`);
+      return hosts.map((host) => (host.name === name ? change(host) : host));
+    });
+  }
+
   /**
    * Follows the file as other processes change it: each change is reloaded (`changed` tells what
    * differs); a failure to read it is a `warning`. Returns the function that stops watching.

@@ -10,7 +10,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface IncusClientOptions {
   dispatcher: Dispatcher;
-  /** Where the daemon is, for messages: a socket path or `ssh host`. */
+  /** Where the daemon is, for messages: a socket path, `ssh host` or an https URL. */
   endpoint: string;
   /** Incus project; the daemon's default project when absent. */
   project?: string;
@@ -22,6 +22,8 @@ export interface IncusClientOptions {
   requestTimeoutMs?: number;
   /** Aborting abandons every pending request of this client at once (Ctrl-C in the CLI). */
   signal?: AbortSignal;
+  /** Where requests go: `https://host:port` for a server over HTTPS; a placeholder for a socket (default). */
+  origin?: string;
 }
 
 export interface WaitOptions {
@@ -96,8 +98,9 @@ export class IncusClient {
 
   /** The URL of `path` on this daemon, in this client's project. */
   url(path: string, protocol: 'http:' | 'ws:' = 'http:'): URL {
-    const url = new URL(path, ORIGIN);
-    url.protocol = protocol;
+    const url = new URL(path, this.options.origin ?? ORIGIN);
+    const secure = url.protocol === 'https:';
+    url.protocol = protocol === 'ws:' ? (secure ? 'wss:' : 'ws:') : secure ? 'https:' : 'http:';
     if (this.options.project) url.searchParams.set('project', this.options.project);
     return url;
   }

@@ -51,9 +51,9 @@ export function statusLabel(status: HostStatus, now: number = Date.now()): { tex
     case 'offline':
       return { text: status.nextRetryAt ? `Offline · ${retryIn(status.nextRetryAt, now)}` : 'Offline', tone: 'bad' };
     case 'host-key-unknown':
-      return { text: 'Unknown host key', tone: 'pending' };
+      return { text: isCert(status.keyType) ? 'Unknown certificate' : 'Unknown host key', tone: 'pending' };
     case 'host-key-changed':
-      return { text: 'Host key CHANGED', tone: 'bad' };
+      return { text: isCert(status.keyType) ? 'Certificate CHANGED' : 'Host key CHANGED', tone: 'bad' };
     case 'auth-failed':
       return { text: 'Authentication failed', tone: 'bad' };
     case 'permission-denied':
@@ -64,6 +64,9 @@ export function statusLabel(status: HostStatus, now: number = Date.now()): { tex
       return { text: 'Forwarding disabled', tone: 'bad' };
   }
 }
+
+/** Whether a status's key is an HTTPS server's certificate (the core names it so) rather than an SSH key. */
+const isCert = (keyType: string) => keyType === 'TLS certificate';
 
 /** What the user should read about a host that is not online: the reason and what to do. */
 export function statusHelp(status: HostStatus): string | null {
@@ -77,7 +80,9 @@ export function statusHelp(status: HostStatus): string | null {
     case 'forwarding-disabled':
       return `${status.reason}`;
     case 'host-key-unknown':
-      return `This host's ${status.keyType} key is not known yet. Its fingerprint is ${status.fingerprint}. Check it (ssh-keygen -lf on the host) before you trust it.`;
+      return isCert(status.keyType)
+        ? `This server's TLS certificate is not known yet. Its SHA-256 fingerprint is ${status.fingerprint}. Check it (incus info | grep certificate_fingerprint on the server) before you trust it.`
+        : `This host's ${status.keyType} key is not known yet. Its fingerprint is ${status.fingerprint}. Check it (ssh-keygen -lf on the host) before you trust it.`;
     default:
       return null;
   }
