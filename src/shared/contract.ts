@@ -14,6 +14,8 @@ import {
   SnapshotSchema,
 } from './model';
 import { InstanceNameSchema, SnapshotNameSchema } from './names';
+import { RetentionApplyResultSchema, RetentionPlanSchema, RetentionPolicySchema } from './retention';
+import { ScheduleSchema, ScheduleSetSchema } from './schedule';
 
 const none = z.object({}).strict();
 const done = z.null();
@@ -120,6 +122,25 @@ export const contract = {
   'snapshots.diff': { input: DiffRequestSchema, output: DiffResultSchema },
   /** One file's content on both sides: a unified diff, or why not (binary, too large, not a file). */
   'snapshots.diffFile': { input: DiffFileRequestSchema, output: DiffFileResultSchema },
+
+  /** The container's automatic snapshots (Incus's `snapshots.schedule`), or null when there is none. */
+  'schedule.get': { input: ContainerRef, output: ScheduleSchema.nullable() },
+  /** Sets the schedule (and COI's name pattern); an invalid `every` or `expiry` is refused with the reason. */
+  'schedule.set': { input: ContainerRef.extend(ScheduleSetSchema.shape).strict(), output: ScheduleSchema },
+  'schedule.off': { input: ContainerRef, output: done },
+
+  /** The stored policy, or null; a hand-edited value that is not a policy is an `invalid-input` error. */
+  'retention.get': { input: ContainerRef, output: RetentionPolicySchema.nullable() },
+  /** Stores the policy on the instance (it is not applied: `retention.apply`). */
+  'retention.set': { input: ContainerRef.extend({ policy: RetentionPolicySchema }).strict(), output: RetentionPolicySchema },
+  /** Removes the policy; the expiries it gave stay until the next apply of another policy. */
+  'retention.off': { input: ContainerRef, output: done },
+  /** What a policy would do now; `policy` previews a draft, else the stored one (none stored: `invalid-input`). Changes nothing. */
+  'retention.preview': { input: ContainerRef.extend({ policy: RetentionPolicySchema.optional() }).strict(), output: RetentionPlanSchema },
+  /** Applies the stored policy: writes each covered snapshot's expiry (`going` ones are deleted by Incus within a minute). */
+  'retention.apply': { input: ContainerRef, output: RetentionApplyResultSchema },
+  /** Pins or unpins a snapshot: the policy never touches a pinned one. */
+  'retention.pin': { input: SnapshotRef.extend({ pinned: z.boolean() }).strict(), output: done },
 
   'operations.list': { input: HostRef, output: z.array(OperationSummarySchema) },
   /** Cancels an Incus operation, or a job of this app shown among them (a snapshot diff's `jobId`). */

@@ -75,6 +75,10 @@ export const ContainerSchema = z.object({
   notCaptured: z.array(NotCapturedSchema).optional(),
   /** Names left out when mounted folders are archived into a snapshot (`user.coi-desktop.mount-excludes`). */
   mountExcludes: z.array(z.string()).optional(),
+  /** The automatic snapshots in words ("every 30 minutes"), when Incus takes any (`snapshots.schedule`). */
+  schedule: z.string().optional(),
+  /** The stored retention policy in words ("last 10, 7 daily"), or "invalid: …" when the stored value is not a policy. */
+  retention: z.string().optional(),
 });
 export type Container = z.infer<typeof ContainerSchema>;
 

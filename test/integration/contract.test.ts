@@ -147,6 +147,39 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     expect(await snapshotNames(name)).toEqual(['keep']);
   });
 
+  it('sets, reads and removes a schedule and a retention policy, previews and applies it', async () => {
+    const api = coi();
+    const name = await fixtures.launch(testName(`ret${faceName}`), { stopped: true });
+    const ref = { host: 'local', container: name };
+    expect(ok(await api['schedule.get'](ref))).toBeNull();
+    const set = ok(await api['schedule.set']({ ...ref, every: '30m', stopped: true, expiry: '7d' }));
+    expect(set).toMatchObject({ cron: '*/30 * * * *', summary: 'every 30 minutes', stopped: true, expiry: '7d', coiPattern: true });
+    expect(set.nextRuns).toHaveLength(3);
+    expect(ok(await api['schedule.get'](ref))?.cron).toBe('*/30 * * * *');
+    expect(failed(await api['schedule.set']({ ...ref, every: '45m' }))).toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/45m has no cron form/) });
+    ok(await api['schedule.off'](ref));
+    expect(ok(await api['schedule.get'](ref))).toBeNull();
+
+    for (const snapshot of ['snap-20200101-000000', 'snap-20200102-000000', 'snap-20200103-000000', 'mine']) await incus('snapshot', 'create', name, snapshot);
+    expect(ok(await api['retention.get'](ref))).toBeNull();
+    expect(failed(await api['retention.preview'](ref))).toMatchObject({ code: 'invalid-input', message: expect.stringMatching(/has no retention policy/) });
+    const policy = { keepLast: 1, hourly: 0, daily: 0, weekly: 0, monthly: 0, includeNamed: false };
+    expect(ok(await api['retention.set']({ ...ref, policy }))).toEqual(policy);
+    expect(ok(await api['retention.get'](ref))).toEqual(policy);
+    ok(await api['retention.pin']({ ...ref, snapshot: 'snap-20200101-000000', pinned: true }));
+    // Created in this order within a second or two: the newest is the last one created.
+    const plan = ok(await api['retention.preview'](ref));
+    expect(plan.counts).toMatchObject({ kept: 1, going: 1, untouched: 2 });
+    expect(plan.entries.find((entry) => entry.name === 'mine')).toMatchObject({ status: 'untouched', reason: 'named checkpoint' });
+    expect(plan.entries.find((entry) => entry.name === 'snap-20200101-000000')).toMatchObject({ status: 'untouched', reason: 'pinned', pinned: true });
+    const draft = ok(await api['retention.preview']({ ...ref, policy: { ...policy, keepLast: 5 } }));
+    expect(draft.counts).toMatchObject({ kept: 2, going: 0 });
+    expect(await snapshotNames(name)).toHaveLength(4);
+    ok(await api['retention.off'](ref));
+    expect(ok(await api['retention.get'](ref))).toBeNull();
+    expect(failed(await api['retention.apply'](ref)).message).toMatch(/has no retention policy/);
+  });
+
   it('lists operations and says when one cannot be cancelled', async () => {
     const api = coi();
     expect(Array.isArray(ok(await api['operations.list']({ host: 'local' })))).toBe(true);
@@ -190,6 +223,15 @@ describe('malformed payloads', () => {
     'snapshots.setDescription': { host: 'local', container, snapshot: 'keep', description: 'fuzz' },
     'snapshots.diff': { host: 'local', container, from: 'keep' },
     'snapshots.diffFile': { host: 'local', container, from: 'keep', path: '/etc/hosts' },
+    'schedule.get': { host: 'local', container },
+    'schedule.set': { host: 'local', container, every: '@daily' },
+    'schedule.off': { host: 'local', container },
+    'retention.get': { host: 'local', container },
+    'retention.set': { host: 'local', container, policy: { keepLast: 3 } },
+    'retention.off': { host: 'local', container },
+    'retention.preview': { host: 'local', container },
+    'retention.apply': { host: 'local', container },
+    'retention.pin': { host: 'local', container, snapshot: 'keep', pinned: true },
     'operations.list': { host: 'local' },
     'operations.cancel': { host: 'local', id: randomUUID() },
   });

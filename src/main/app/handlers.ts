@@ -5,10 +5,15 @@ import type * as SshConfigImport from '../hosts/ssh-config-import';
 import type { CoiCore } from './core';
 import type { Handlers } from './dispatch';
 import { listOperations } from './operations';
+import * as retention from '../snapshots/retention';
+import type * as Schedule from '../snapshots/schedule';
 
 /** One handler per contract call; inputs arrive validated, outputs are validated by `dispatch`. */
 export function createHandlers(core: CoiCore): Handlers {
   const service = (host: string) => core.pool.service(host);
+  const client = (host: string) => core.pool.client(host);
+  // Loaded on first use: it brings croner, which `snapshot list` never needs.
+  const schedule = (): Promise<typeof Schedule> => import('../snapshots/schedule');
   const sshConfig = async () => readFile(join(core.home, '.ssh', 'config'), 'utf8').catch(() => '');
 
   return {
@@ -74,6 +79,26 @@ export function createHandlers(core: CoiCore): Handlers {
     },
     'snapshots.diffFile': async () => {
       throw new AppError('internal', 'snapshot diff is not implemented yet');
+    },
+
+    'schedule.get': async ({ host, container }) => (await schedule()).getSchedule(client(host), container),
+    'schedule.set': async ({ host, container, every, stopped, expiry }) => (await schedule()).setSchedule(client(host), container, { every, stopped, expiry }),
+    'schedule.off': async ({ host, container }) => {
+      await (await schedule()).scheduleOff(client(host), container);
+      return null;
+    },
+
+    'retention.get': async ({ host, container }) => retention.getPolicy(client(host), container),
+    'retention.set': async ({ host, container, policy }) => retention.setPolicy(client(host), container, policy),
+    'retention.off': async ({ host, container }) => {
+      await retention.policyOff(client(host), container);
+      return null;
+    },
+    'retention.preview': async ({ host, container, policy }) => retention.previewRetention(client(host), container, policy),
+    'retention.apply': async ({ host, container }) => retention.applyRetention(client(host), container),
+    'retention.pin': async ({ host, container, snapshot, pinned }) => {
+      await retention.setPinned(client(host), container, snapshot, pinned);
+      return null;
     },
 
     'operations.list': async ({ host }) => listOperations(core.pool.client(host)),

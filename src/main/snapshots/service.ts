@@ -1,4 +1,6 @@
 import { expiryProblem } from '../../shared/expiry';
+import { parseStoredPolicy, policySummary, RETENTION_KEY } from '../../shared/retention';
+import { scheduleSummary } from '../../shared/schedule';
 import { instanceNameProblem, snapshotNameProblem, someNames, timestampedName } from '../../shared/names';
 import { DESCRIPTION_MAX, type Container, type DeleteOutcome, type HeldMount, type RestoreResult, type Snapshot, type SnapshotDetail } from '../../shared/model';
 import type { InstanceFull, InstanceSnapshot, StorageVolume } from '../incus/api-schemas';
@@ -418,15 +420,8 @@ export class SnapshotService {
     return name;
   }
 
-  private async instance(name: string): Promise<InstanceFull> {
-    const problem = instanceNameProblem(name);
-    if (problem) throw new AppError('invalid-input', problem);
-    try {
-      return await api.getInstance(this.client, name);
-    } catch (error) {
-      if (isNotFound(error)) throw new AppError('not-found', `container '${name}' not found`);
-      throw error;
-    }
+  private instance(name: string): Promise<InstanceFull> {
+    return readInstance(this.client, name);
   }
 
   private toContainer(instance: InstanceFull, descriptions: ReadonlyMap<string, string>): Container {
@@ -440,7 +435,28 @@ export class SnapshotService {
       snapshots: instance.snapshots.map((snapshot) => toSnapshot(snapshot, descriptions.get(`${instance.name}/${snapshot.name}`))).sort(newestFirst),
       notCaptured: notCaptured(instance.expanded_devices),
       mountExcludes: mountExcludes(instance.expanded_config),
+      ...automation(instance.expanded_config),
     };
+  }
+}
+
+/** The schedule and retention policy in words, for a container's row (absent when it has none). */
+function automation(config: Record<string, string>): { schedule?: string; retention?: string } {
+  const cron = config['snapshots.schedule']?.trim();
+  const stored = parseStoredPolicy(config[RETENTION_KEY]);
+  const retention = 'problem' in stored ? 'invalid: see retention show' : stored.policy ? policySummary(stored.policy) : undefined;
+  return { ...(cron ? { schedule: scheduleSummary(cron) } : {}), ...(retention ? { retention } : {}) };
+}
+
+/** One instance with its snapshots; a bad name is refused before any request, a missing one is `not-found`. */
+export async function readInstance(client: IncusClient, name: string): Promise<InstanceFull> {
+  const problem = instanceNameProblem(name);
+  if (problem) throw new AppError('invalid-input', problem);
+  try {
+    return await api.getInstance(client, name);
+  } catch (error) {
+    if (isNotFound(error)) throw new AppError('not-found', `container '${name}' not found`);
+    throw error;
   }
 }
 
