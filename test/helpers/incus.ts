@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { IncusClient } from '../../src/main/incus/client';
-import { createLocalDispatcher, findLocalSocket } from '../../src/main/incus/local-socket';
+import { createLocalDispatcher } from '../../src/main/incus/http';
+import { findLocalSocket } from '../../src/main/incus/local-socket';
 
 /** The image scripts/provision-incus.sh imports. */
 export const TEST_IMAGE = process.env.COI_TEST_IMAGE ?? 'coi-test-busybox';

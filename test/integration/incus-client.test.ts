@@ -6,7 +6,7 @@ import type { Operation } from '../../src/main/incus/api-schemas';
 import { IncusClient } from '../../src/main/incus/client';
 import { IncusError, IncusInterruptedError, IncusOperationError, IncusUnreachableError } from '../../src/main/incus/errors';
 import { getInstance, listInstanceNames, listInstances } from '../../src/main/incus/instances';
-import { createLocalDispatcher } from '../../src/main/incus/local-socket';
+import { createLocalDispatcher } from '../../src/main/incus/http';
 import { progressText } from '../../src/main/incus/progress';
 import { Fixtures, incus, localClient, requireDaemon, testName } from '../helpers/incus';
 import { silentSocket } from '../helpers/silent-socket';

@@ -1,30 +1,6 @@
-import { dropOutputToClosedPipe } from './io';
-import { runCli } from './program';
-import { exitWhenDone } from './unfinished';
+import { startEarlyRequests } from './early-requests';
 
-// The first Ctrl-C abandons the pending request, cancels the running Incus operation where the
-// daemon allows it, and ends the command (exit code 130); a second one exits at once.
-const interrupt = new AbortController();
-process.on('SIGINT', () => {
-  if (!interrupt.signal.aborted) {
-    process.stderr.write('\nStopping… (Ctrl-C again quits at once)\n');
-    interrupt.abort();
-    return;
-  }
-  process.stderr.write('Quit at once. An operation already started may go on in Incus: see `incus operation list`.\n');
-  process.exit(130);
-});
-
-dropOutputToClosedPipe(process.stdout);
-dropOutputToClosedPipe(process.stderr);
-
-exitWhenDone(
-  runCli(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    env: process.env,
-    cwd: process.cwd(),
-    signal: interrupt.signal,
-  }),
-);
+// The `coi-desktop` command. Its first request to the local daemon goes out before the rest of the
+// CLI loads (early-requests.ts), then the command runs (run-command.ts).
+startEarlyRequests(process.argv.slice(2), process.env);
+void import('./run-command');

@@ -1,6 +1,7 @@
 import type { HostConfig } from '../../shared/hosts';
 import { IncusClient, requestTimeoutMs } from '../incus/client';
-import { createLocalDispatcher } from '../incus/local-socket';
+import { takeEarlyGet } from '../incus/early-get';
+import { createLocalDispatcher } from '../incus/http';
 import { createAuthHandler, type AskPassphrase } from '../ssh/auth';
 import type { HostKeyCheck } from '../ssh/connection';
 import { SshConnection } from '../ssh/connection';
@@ -35,7 +36,8 @@ export function openHostClient(config: HostConfig, deps: HostClientDeps): HostCl
   const project = config.project;
   const requests = { requestTimeoutMs: requestTimeoutMs(deps.env), signal: deps.signal };
   if (config.kind === 'local') {
-    return { client: new IncusClient({ dispatcher: createLocalDispatcher(deps.localSocket), endpoint: deps.localSocket, project, ...requests }) };
+    const early = (target: string) => takeEarlyGet(deps.localSocket, target);
+    return { client: new IncusClient({ dispatcher: createLocalDispatcher(deps.localSocket), endpoint: deps.localSocket, project, ...requests, early }) };
   }
   if (config.kind === 'incus') {
     const files = config.clientCert;

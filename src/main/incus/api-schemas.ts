@@ -2,10 +2,8 @@ import { z } from 'zod';
 
 /** Incus writes "0001-01-01T00:00:00Z" for "never"; the app says null. */
 const ZERO_TIME = /^0001-01-01T00:00:00/;
-export const incusTime = z
-  .string()
-  .nullish()
-  .transform((value) => (value && !ZERO_TIME.test(value) ? value : null));
+export const fromIncusTime = (value: string | null | undefined): string | null => (value && !ZERO_TIME.test(value) ? value : null);
+export const incusTime = z.string().nullish().transform(fromIncusTime);
 
 const stringMap = z.record(z.string(), z.string()).nullish().transform((value) => value ?? {});
 const deviceMap = z

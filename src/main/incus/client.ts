@@ -3,7 +3,9 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { EnvelopeSchema, OperationSchema, type Envelope, type Operation } from './api-schemas';
 import { IncusError, IncusInterruptedError, IncusOperationError, IncusProtocolError, IncusUnreachableError } from './errors';
+import type { Answer, EarlyGet } from './early-get';
 import { request } from './http';
+import { DEFAULT_REQUEST_TIMEOUT_MS, incusUrl, requestTarget, requestTimeoutMs } from './request-target';
 import { socketProblem } from './local-socket';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -24,6 +26,8 @@ export interface IncusClientOptions {
   signal?: AbortSignal;
   /** Where requests go: `https://host:port` for a server over HTTPS; a placeholder for a socket (default). */
   origin?: string;
+  /** The answer to a GET of this request target that was started before the client existed (early-get.ts), if any. */
+  early?: (target: string) => EarlyGet | undefined;
 }
 
 export interface WaitOptions {
@@ -49,16 +53,9 @@ export interface Download {
   body: Readable;
 }
 
-const ORIGIN = 'http://incus.local';
 const DEADLINE = 'context deadline exceeded';
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
-/** How long one request may go unanswered: `COI_DESKTOP_REQUEST_TIMEOUT_MS`, else 30 s. */
-export function requestTimeoutMs(env: NodeJS.ProcessEnv): number {
-  const configured = Number(env.COI_DESKTOP_REQUEST_TIMEOUT_MS);
-  return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_REQUEST_TIMEOUT_MS;
-}
+export { DEFAULT_REQUEST_TIMEOUT_MS, requestTimeoutMs };
 
 interface Exchange {
   method: HttpMethod;
@@ -98,20 +95,21 @@ export class IncusClient {
 
   /** The URL of `path` on this daemon, in this client's project. */
   url(path: string, protocol: 'http:' | 'ws:' = 'http:'): URL {
-    const url = new URL(path, this.options.origin ?? ORIGIN);
-    const secure = url.protocol === 'https:';
-    url.protocol = protocol === 'ws:' ? (secure ? 'wss:' : 'ws:') : secure ? 'https:' : 'http:';
-    if (this.options.project) url.searchParams.set('project', this.options.project);
-    return url;
+    return incusUrl(path, this.options.project, protocol, this.options.origin);
   }
 
   /** A synchronous request whose metadata is parsed with `schema`. */
-  async query<S extends z.ZodType>(method: HttpMethod, path: string, schema: S, body?: unknown, signal?: AbortSignal): Promise<z.infer<S>> {
+  query<S extends z.ZodType>(method: HttpMethod, path: string, schema: S, body?: unknown, signal?: AbortSignal): Promise<z.infer<S>> {
+    return this.read(method, path, (metadata, label) => parseOrThrow(schema, metadata, label), body, signal);
+  }
+
+  /** A synchronous request whose metadata `parse` checks (it throws an IncusProtocolError for a wrong answer). */
+  async read<T>(method: HttpMethod, path: string, parse: (metadata: unknown, label: string) => T, body?: unknown, signal?: AbortSignal): Promise<T> {
     const envelope = await this.send({ method, path, body, signal });
     if (envelope.type !== 'sync') {
       throw new IncusProtocolError(`${method} ${path}: expected a synchronous answer, got '${envelope.type}'`);
     }
-    return parseOrThrow(schema, envelope.metadata, `${method} ${path}`);
+    return parse(envelope.metadata, `${method} ${path}`);
   }
 
   /** A request that starts a background operation, waited for until it ends. */
@@ -257,9 +255,12 @@ export class IncusClient {
   }
 
   /** One HTTP exchange: the status and the body as text; a transport failure becomes this client's error. */
-  private async transfer({ method, path, body, timeoutMs = this.requestTimeoutMs, signal = this.options.signal }: Exchange): Promise<{ statusCode: number; text: string }> {
+  private async transfer({ method, path, body, timeoutMs = this.requestTimeoutMs, signal = this.options.signal }: Exchange): Promise<Answer> {
+    const url = this.url(path);
+    const early = method === 'GET' && body === undefined ? this.options.early?.(requestTarget(url)) : undefined;
     try {
-      const response = await request(this.options.dispatcher, this.url(path), {
+      if (early) return await unlessAborted(early, signal ?? undefined);
+      const response = await request(this.options.dispatcher, url, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -309,6 +310,20 @@ export class IncusClient {
 
 /** The errors this client makes itself: passed on as they are. */
 const CLIENT_ERRORS = { IncusInterruptedError: 1, IncusUnreachableError: 1, IncusError: 1, IncusProtocolError: 1, IncusOperationError: 1 };
+
+/** The early GET's answer; aborting `signal` abandons it (the caller then reports the interruption). */
+function unlessAborted(early: EarlyGet, signal: AbortSignal | undefined): Promise<Answer> {
+  if (!signal) return early.answer;
+  return new Promise((resolve, reject) => {
+    const abandon = () => {
+      early.abandon();
+      reject(signal.reason);
+    };
+    if (signal.aborted) return abandon();
+    signal.addEventListener('abort', abandon, { once: true });
+    early.answer.then(resolve, reject).finally(() => signal.removeEventListener('abort', abandon));
+  });
+}
 
 /** A signal that aborts when any of `signals` does; undefined when there is none. */
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {

@@ -2,15 +2,16 @@ import { z } from 'zod';
 import { InstanceFullSchema, InstanceSnapshotSchema, StorageVolumeSchema, type InstanceFull, type InstanceSnapshot, type Operation, type StorageVolume } from './api-schemas';
 import type { IncusClient, WaitOptions } from './client';
 import { isNotFound } from './errors';
+import { readInstanceList, type ListedInstance } from './instance-list';
 
 /** The Incus endpoints the app uses, one function each; names are encoded, never trusted raw. */
 const enc = encodeURIComponent;
 const instancePath = (name: string) => `/1.0/instances/${enc(name)}`;
 const snapshotPath = (instance: string, snapshot: string) => `${instancePath(instance)}/snapshots/${enc(snapshot)}`;
 
-/** Every instance with its state and snapshots, in one request. */
-export function listInstances(client: IncusClient): Promise<InstanceFull[]> {
-  return client.query('GET', '/1.0/instances?recursion=2', z.array(InstanceFullSchema));
+/** Every instance with its state and snapshots, in one request; only what a listing reads is kept. */
+export function listInstances(client: IncusClient): Promise<ListedInstance[]> {
+  return client.read('GET', '/1.0/instances?recursion=2', readInstanceList);
 }
 
 export function getInstance(client: IncusClient, name: string): Promise<InstanceFull> {
@@ -75,9 +76,16 @@ export function changeState(
 
 /** The names of all instances: one light request (no state, no snapshots). */
 export async function listInstanceNames(client: IncusClient): Promise<string[]> {
-  const urls = await client.query('GET', '/1.0/instances', z.array(z.string()));
-  return urls.map((url) => decodeURIComponent(url.slice(url.lastIndexOf('/') + 1).split('?')[0] ?? ''));
+  return (await client.query('GET', '/1.0/instances', z.array(z.string()))).map(nameOf);
 }
+
+/** The names of the storage pools. */
+export async function listPoolNames(client: IncusClient): Promise<string[]> {
+  return (await client.query('GET', '/1.0/storage-pools', z.array(z.string()))).map(nameOf);
+}
+
+/** The name at the end of a resource URL such as `/1.0/instances/c1?project=p`. */
+const nameOf = (url: string) => decodeURIComponent(url.slice(url.lastIndexOf('/') + 1).split('?')[0] ?? '');
 
 /**
  * Where an instance's snapshots keep their descriptions: Incus 6.0 has no description on instance

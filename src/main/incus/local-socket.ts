@@ -1,5 +1,4 @@
 import { existsSync, statSync } from 'node:fs';
-import { Agent } from './http';
 
 export const SYSTEM_SOCKET = '/var/lib/incus/unix.socket';
 export const USER_SOCKET = '/var/lib/incus/unix.socket.user';
@@ -32,11 +31,3 @@ export function socketProblem(path: string, env: NodeJS.ProcessEnv = process.env
   return `${named} is ${kind}, not a socket: point INCUS_SOCKET at the Incus daemon's socket (usually ${SYSTEM_SOCKET}) or unset it`;
 }
 
-/**
- * One keep-alive dispatcher per host. undici connects only when it has a request to write, and
- * writes it at once: Incus 6.0.4 freezes its whole local API while an accepted connection stays
- * silent, so this app never pre-connects or probes.
- */
-export function createLocalDispatcher(socketPath: string): Agent {
-  return new Agent({ connect: { socketPath }, keepAliveTimeout: 10_000 });
-}

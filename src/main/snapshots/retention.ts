@@ -11,7 +11,7 @@ import {
   type RetentionPolicy,
 } from '../../shared/retention';
 import { snapshotNameProblem } from '../../shared/names';
-import type { InstanceFull } from '../incus/api-schemas';
+import type { ListedInstance } from '../incus/instance-list';
 import type { IncusClient, WaitOptions } from '../incus/client';
 import * as api from '../incus/instances';
 import { isNotFound } from '../incus/errors';
@@ -25,13 +25,13 @@ import { readInstance } from './service';
  */
 
 /** The stored policy of an instance; a value that is not a policy is an error that says so, never a guess. */
-export function storedPolicy(instance: InstanceFull): RetentionPolicy | null {
+export function storedPolicy(instance: ListedInstance): RetentionPolicy | null {
   const stored = parseStoredPolicy(instance.expanded_config[RETENTION_KEY]);
   if ('problem' in stored) throw new AppError('invalid-input', `container '${instance.name}': ${stored.problem}`);
   return stored.policy;
 }
 
-function storedPins(instance: InstanceFull): string[] {
+function storedPins(instance: ListedInstance): string[] {
   const stored = parseStoredPins(instance.expanded_config[PINNED_KEY]);
   if ('problem' in stored) throw new AppError('invalid-input', `container '${instance.name}': ${stored.problem}`);
   return stored.pinned;
@@ -69,7 +69,7 @@ export async function setPinned(client: IncusClient, container: string, snapshot
 }
 
 /** What `policy` (else the stored one) does to the instance's snapshots at `now`. */
-export function planFor(instance: InstanceFull, policy: RetentionPolicy | undefined, now: number): RetentionPlan {
+export function planFor(instance: ListedInstance, policy: RetentionPolicy | undefined, now: number): RetentionPlan {
   const chosen = policy ?? storedPolicy(instance);
   if (!chosen) {
     throw new AppError('invalid-input', `container '${instance.name}' has no retention policy: set one with 'coi-desktop retention set -c ${instance.name} --keep-last N …'`);
@@ -120,7 +120,7 @@ export async function applyRetention(client: IncusClient, container: string, opt
 }
 
 /** The instances of a host that have a retention policy stored (a bad one included: applying it reports why). */
-export async function instancesWithPolicy(client: IncusClient): Promise<InstanceFull[]> {
+export async function instancesWithPolicy(client: IncusClient): Promise<ListedInstance[]> {
   const instances = await api.listInstances(client);
   return instances.filter((instance) => (instance.expanded_config[RETENTION_KEY] ?? '').trim() !== '');
 }

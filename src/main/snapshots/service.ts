@@ -5,6 +5,7 @@ import { instanceNameProblem, snapshotNameProblem, someNames, timestampedName } 
 import { DESCRIPTION_MAX, type Container, type DeleteOutcome, type HeldMount, type RestoreResult, type Snapshot, type SnapshotDetail } from '../../shared/model';
 import type { InstanceFull, InstanceSnapshot, StorageVolume } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
+import type { ListedInstance, ListedSnapshot } from '../incus/instance-list';
 import { IncusError, IncusInterruptedError, isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
@@ -72,14 +73,24 @@ export class SnapshotService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Every instance with its snapshots, COI containers first: one request, then one per storage pool for the descriptions. */
+  /**
+   * Every instance with its snapshots, COI containers first: one request for the instances and, beside
+   * it (the daemon's slow answer is the instances'), the pools' volumes for the snapshot descriptions.
+   */
   async listContainers(): Promise<Container[]> {
-    const instances = await api.listInstances(this.client);
-    const pools = [...new Set(instances.flatMap((instance) => snapshotVolumes(instance)?.pool ?? []))];
-    const perPool = await Promise.all(pools.map((pool) => this.volumeDescriptions(() => api.listPoolVolumes(this.client, pool))));
-    const descriptions = new Map(perPool.flatMap((map) => [...map]));
+    const [instances, descriptions] = await Promise.all([api.listInstances(this.client), this.poolDescriptions()]);
     const containers = instances.map((instance) => this.toContainer(instance, descriptions));
     return containers.sort((a, b) => Number(b.coi) - Number(a.coi) || a.name.localeCompare(b.name));
+  }
+
+  /** The snapshot descriptions kept in every storage pool (one request per pool); none where the pools are refused. */
+  private async poolDescriptions(): Promise<Map<string, string>> {
+    const pools = await api.listPoolNames(this.client).catch((error: unknown) => {
+      if (refused(error)) return [];
+      throw error;
+    });
+    const perPool = await Promise.all(pools.map((pool) => this.volumeDescriptions(() => api.listPoolVolumes(this.client, pool))));
+    return new Map(perPool.flatMap((map) => [...map]));
   }
 
   async listCoiContainers(): Promise<Container[]> {
@@ -392,16 +403,17 @@ export class SnapshotService {
   }
 
   /**
-   * Snapshot descriptions by `instance/snapshot`. When the daemon refuses the volumes (a project without
+   * Snapshot descriptions by `instance/snapshot` (custom volumes' snapshots left out: an instance's are
+   * of type container or virtual-machine). When the daemon refuses the volumes (a project without
    * access to the pool: 403, or 404), the snapshots are shown without descriptions; any other failure (a
    * lost connection, a timeout) fails the read like the listing itself, so it is never hidden.
    */
   private async volumeDescriptions(read: () => Promise<StorageVolume[]>): Promise<Map<string, string>> {
     const volumes = await read().catch((error: unknown) => {
-      if (error instanceof IncusError && (error.status === 403 || error.status === 404)) return [];
+      if (refused(error)) return [];
       throw error;
     });
-    return new Map(volumes.filter((volume) => volume.name.includes('/')).map((volume) => [volume.name, volume.description]));
+    return new Map(volumes.filter((volume) => volume.name.includes('/') && volume.type !== 'custom').map((volume) => [volume.name, volume.description]));
   }
 
   /** With `mounts`, the safety snapshot holds the mounted folders' current content too, so the restore can be undone whole. */
@@ -424,7 +436,7 @@ export class SnapshotService {
     return readInstance(this.client, name);
   }
 
-  private toContainer(instance: InstanceFull, descriptions: ReadonlyMap<string, string>): Container {
+  private toContainer(instance: ListedInstance, descriptions: ReadonlyMap<string, string>): Container {
     return {
       name: instance.name,
       status: instance.status,
@@ -460,6 +472,9 @@ export async function readInstance(client: IncusClient, name: string): Promise<I
   }
 }
 
+/** The daemon refused to show a resource to this project or user (403), or has none there (404). */
+const refused = (error: unknown) => error instanceof IncusError && (error.status === 403 || error.status === 404);
+
 function assertSnapshotName(name: string): void {
   const problem = snapshotNameProblem(name);
   if (problem) throw new AppError('invalid-input', problem);
@@ -473,7 +488,7 @@ function snapshotNotFound(container: string, snapshot: string, instance: Instanc
 }
 
 /** The root volume whose snapshots back the instance's snapshots, or null when it has no root disk. */
-function snapshotVolumes(instance: InstanceFull): api.SnapshotVolumes | null {
+function snapshotVolumes(instance: ListedInstance): api.SnapshotVolumes | null {
   const root = Object.values(instance.expanded_devices).find((device) => device.type === 'disk' && device.path === '/' && device.pool);
   if (!root?.pool) return null;
   return { pool: root.pool, type: instance.type === 'virtual-machine' ? 'virtual-machine' : 'container', instance: instance.name };
@@ -492,7 +507,7 @@ const mountOptions = (options: { wait?: WaitOptions; onMountProgress?: (message:
  * `description`: the volume snapshot's, where it was read (Incus 6.0 instance snapshots have none).
  * `mounts`: the archives of mounted folders it holds, recorded in its config (mounts.ts).
  */
-function toSnapshot(snapshot: InstanceSnapshot, description?: string): Snapshot {
+function toSnapshot(snapshot: ListedSnapshot, description?: string): Snapshot {
   const mounts = heldMounts(snapshot.config);
   return {
     name: snapshot.name,

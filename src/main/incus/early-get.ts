@@ -1,0 +1,64 @@
+import { request as httpRequest } from 'node:http';
+
+/** A daemon's answer as the client reads it: the status and the body as text. */
+export interface Answer {
+  statusCode: number;
+  text: string;
+}
+
+/** A GET on the local socket started before the client that will read it exists. */
+export interface EarlyGet {
+  answer: Promise<Answer>;
+  /** Closes the connection (the answer then fails); the caller has given up on it. */
+  abandon: () => void;
+}
+
+/** Started GETs nobody has taken yet, by socket and request target. */
+const pending = new Map<string, EarlyGet>();
+const key = (socketPath: string, target: string) => `${socketPath}\n${target}`;
+
+/**
+ * Sends `GET target` on the Incus socket at `socketPath` now, with node:http (loaded with Node itself),
+ * for the client to take later (`takeEarlyGet`): the CLI starts the request its command will make
+ * before loading its own modules, whose loading the daemon's answer then hides. The request is
+ * written as soon as the connection opens (Incus 6.0.4 freezes its local API while an accepted
+ * connection stays silent) and the connection closes after the answer. Its failures carry the codes
+ * the client maps: the socket's own (ENOENT, EACCES, ECONNREFUSED…) and undici's timeout codes.
+ */
+export function startEarlyGet(socketPath: string, target: string, timeoutMs: number): void {
+  if (pending.has(key(socketPath, target))) return;
+  const request = httpRequest({ socketPath, path: target, method: 'GET', agent: false, headers: { host: 'incus.local', connection: 'close' } });
+  const answer = new Promise<Answer>((resolve, reject) => {
+    let answered = false;
+    request.setTimeout(timeoutMs, () => {
+      request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: answered ? 'UND_ERR_BODY_TIMEOUT' : 'UND_ERR_HEADERS_TIMEOUT' }));
+    });
+    request.on('error', reject);
+    request.on('response', (response) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('close', () => {
+        if (!response.complete) reject(Object.assign(new Error('the connection closed before the whole answer arrived'), { code: 'UND_ERR_SOCKET' }));
+        else resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+  });
+  answer.catch(() => undefined); // read (and reported) by whoever takes it
+  request.end();
+  pending.set(key(socketPath, target), { answer, abandon: () => request.destroy() });
+}
+
+/** The GET started early for `target` on `socketPath`, if there is one; each is taken once. */
+export function takeEarlyGet(socketPath: string, target: string): EarlyGet | undefined {
+  const early = pending.get(key(socketPath, target));
+  pending.delete(key(socketPath, target));
+  return early;
+}
+
+/** Closes the early GETs nobody took (the command ended another way), so they keep the process no longer. */
+export function abandonEarlyGets(): void {
+  for (const early of pending.values()) early.abandon();
+  pending.clear();
+}

@@ -1,0 +1,30 @@
+/**
+ * Where a request goes and how long it may wait: shared by the Incus client and the CLI's early
+ * requests (early-get.ts), which must name a resource exactly as the client would to be taken by it.
+ * Free of undici and zod, so the CLI's entry can load it before anything else.
+ */
+
+const ORIGIN = 'http://incus.local';
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** How long one request may go unanswered: `COI_DESKTOP_REQUEST_TIMEOUT_MS`, else 30 s. */
+export function requestTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const configured = Number(env.COI_DESKTOP_REQUEST_TIMEOUT_MS);
+  return Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+/**
+ * The URL of `path` on a daemon, in `project` (the daemon's default project when absent); `origin` is
+ * `https://host:port` for a server over HTTPS, a placeholder for a socket (default). `ws:` asks for
+ * the matching WebSocket URL (`wss:` over HTTPS).
+ */
+export function incusUrl(path: string, project: string | undefined, protocol: 'http:' | 'ws:' = 'http:', origin = ORIGIN): URL {
+  const url = new URL(path, origin);
+  const secure = url.protocol === 'https:';
+  url.protocol = protocol === 'ws:' ? (secure ? 'wss:' : 'ws:') : secure ? 'https:' : 'http:';
+  if (project) url.searchParams.set('project', project);
+  return url;
+}
+
+/** The request target of `url` as it goes on the wire: path and query. */
+export const requestTarget = (url: URL) => `${url.pathname}${url.search}`;

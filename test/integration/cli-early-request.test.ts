@@ -1,0 +1,102 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliProcess, exited, spawnCli } from '../helpers/cli';
+import { silentSocket } from '../helpers/silent-socket';
+
+// `snapshot list --all` sends its request to the local daemon before the CLI loads its modules
+// (src/main/cli/early-requests.ts); the command then reads that answer, as if it had asked itself.
+
+const INSTANCE = {
+  name: 'coi-box',
+  status: 'Stopped',
+  status_code: 102,
+  type: 'container',
+  created_at: '2026-01-01T00:00:00Z',
+  expanded_config: {},
+  expanded_devices: { root: { type: 'disk', path: '/', pool: 'default' } },
+  snapshots: [{ name: 's1', created_at: '2026-01-02T00:00:00Z', expires_at: '0001-01-01T00:00:00Z', stateful: false, size: 4096, config: {} }],
+};
+
+/** A fake daemon on a unix socket with one COI container and its snapshot's description; it records what it was asked. */
+async function fakeDaemon() {
+  const requests: string[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    const path = new URL(req.url ?? '/', 'http://incus').pathname;
+    const metadata =
+      path === '/1.0/instances' ? [INSTANCE]
+      : path === '/1.0/storage-pools' ? ['/1.0/storage-pools/default']
+      : path === '/1.0/storage-pools/default/volumes' ? [{ name: 'coi-box/s1', type: 'container', description: 'before the upgrade' }]
+      : null;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'sync', status_code: 200, metadata }));
+  });
+  const path = join(mkdtempSync(join(tmpdir(), 'coi-fake-incus-')), 'unix.socket');
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return { path, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const LISTED = { 'coi-box': [{ name: 's1', created_at: '2026-01-02T00:00:00Z', expires_at: null, stateful: false, size: 4096, description: 'before the upgrade' }] };
+
+describe('the listing request sent before the CLI loads', () => {
+  it('is asked once and its answer is what the command lists', async () => {
+    const daemon = await fakeDaemon();
+    const run = await cliProcess(['snapshot', 'list', '--all', '--format', 'json'], { INCUS_SOCKET: daemon.path, COI_CONTAINER_PREFIX: 'coi-' });
+    await daemon.close();
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(LISTED);
+    expect(daemon.requests.filter((line) => line.startsWith('GET /1.0/instances'))).toEqual(['GET /1.0/instances?recursion=2']);
+  });
+
+  it("is asked in the local host's project from hosts.json, once", async () => {
+    const daemon = await fakeDaemon();
+    const config = mkdtempSync(join(tmpdir(), 'coi-early-config-'));
+    writeFileSync(join(config, 'hosts.json'), JSON.stringify({ version: 1, hosts: [{ name: 'local', kind: 'local', project: 'team-a' }] }));
+    const run = await cliProcess(['snapshot', 'list', '-a', '--host', 'local', '--format', 'json'], { INCUS_SOCKET: daemon.path, COI_CONTAINER_PREFIX: 'coi-', COI_DESKTOP_CONFIG_DIR: config });
+    await daemon.close();
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual(LISTED);
+    expect(daemon.requests.filter((line) => line.startsWith('GET /1.0/instances'))).toEqual(['GET /1.0/instances?recursion=2&project=team-a']);
+  });
+
+  it('gives up on a daemon that accepts and stays silent, with the usual message', async () => {
+    const stuck = await silentSocket();
+    const run = await cliProcess(['snapshot', 'list', '--all'], { INCUS_SOCKET: stuck.path, COI_DESKTOP_REQUEST_TIMEOUT_MS: '300' });
+    await stuck.close();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`Error: Incus at ${stuck.path} accepted the connection but did not answer GET /1.0/instances?recursion=2 within 0.3 s: is the daemon stuck? Check it with 'incus info' and restart it if that hangs too; set COI_DESKTOP_REQUEST_TIMEOUT_MS to wait longer\n`);
+  });
+
+  it('is abandoned at the first Ctrl-C, exiting 130', async () => {
+    const stuck = await silentSocket();
+    const child = spawnCli(['snapshot', 'list', '--all'], { INCUS_SOCKET: stuck.path });
+    const done = exited(child);
+    await stuck.requested; // written as soon as the connection opened
+    const started = Date.now();
+    child.kill('SIGINT');
+    const run = await done;
+    await stuck.close();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain(`Interrupted while waiting for Incus at ${stuck.path} to answer GET /1.0/instances?recursion=2`);
+  });
+
+  it('does not keep a command that ended another way waiting for its answer', async () => {
+    const stuck = await silentSocket();
+    const started = Date.now();
+    const run = await cliProcess(['snapshot', 'list', '--all', '--format', 'yaml'], { INCUS_SOCKET: stuck.path, COI_DESKTOP_REQUEST_TIMEOUT_MS: '20000' });
+    await stuck.close();
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/argument 'yaml' is invalid/);
+    expect(Date.now() - started).toBeLessThan(10_000); // not the 20 s the unanswered request may wait
+  });
+
+  it('says there is no daemon when the socket is missing', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'coi-nosock-')), 'unix.socket');
+    const run = await cliProcess(['snapshot', 'list', '--all'], { INCUS_SOCKET: missing });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`Error: cannot reach Incus at ${missing}: no Incus socket there: is Incus installed and its daemon running?\n`);
+  });
+});
