@@ -12,7 +12,20 @@ import { InstanceNameSchema, SnapshotNameSchema } from './names';
  * Left out unless `allPaths`: what always churns. A pattern is a path prefix; `*` stands for one
  * whole path segment (`/home/x/.cache` and everything below it matches `/home/∗/.cache`).
  */
-export const DIFF_DEFAULT_EXCLUDES = ['/proc', '/sys', '/dev', '/run', '/tmp', '/var/tmp', '/var/cache', '/var/log/journal', '/root/.cache', '/home/*/.cache'] as const;
+export const DIFF_DEFAULT_EXCLUDES = [
+  '/proc',
+  '/sys',
+  '/dev',
+  '/run',
+  '/tmp',
+  '/var/tmp',
+  '/var/cache',
+  '/var/log/journal',
+  '/root/.cache',
+  '/home/*/.cache',
+  /** The archives of mounted folders that `snapshot create --include-mounts` leaves in a snapshot. */
+  '/var/lib/coi-desktop',
+] as const;
 
 /** Larger files are not diffed as text by `diffFile`: their sizes and hashes are shown instead. */
 export const DIFF_TEXT_LIMIT_BYTES = 1024 * 1024;

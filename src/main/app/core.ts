@@ -18,6 +18,7 @@ import { decodeTrustToken, joinWithToken } from '../https/join';
 import { createHandlers } from './handlers';
 import type { Handlers } from './dispatch';
 import type { HostEventStreams } from './host-events';
+import { AppJobs } from './jobs';
 import { PassphraseBroker } from './passphrases';
 
 export interface CoreOptions {
@@ -48,6 +49,8 @@ export interface CoreOptions {
 export class CoiCore {
   readonly events = new EventEmitter<{ event: [CoiEvent] }>();
   readonly passphrases: PassphraseBroker;
+  /** Long work of the app itself (snapshot diffs), shown and cancelled among the Incus operations. */
+  readonly jobs = new AppJobs((host, operation) => this.emit({ type: 'operation', host, operation }));
   readonly handlers: Handlers;
   private readonly streams: HostEventStreams | undefined;
   private readonly stopWatching: (() => void) | undefined;
@@ -91,6 +94,11 @@ export class CoiCore {
 
   get configDir(): string {
     return this.options.configDir;
+  }
+
+  /** The Incus project a host's requests go to ('default' when its entry names none). */
+  project(host: string): string {
+    return this.registry.get(host)?.project ?? 'default';
   }
 
   /**

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors';
 import type * as SshConfigImport from '../hosts/ssh-config-import';
+import type * as SnapshotDiff from '../snapshots/diff/diff';
 import type { CoiCore } from './core';
 import type { Handlers } from './dispatch';
 import { listOperations } from './operations';
@@ -74,11 +75,19 @@ export function createHandlers(core: CoiCore): Handlers {
     'snapshots.rename': async ({ host, container, snapshot, newName }) => service(host).rename(container, snapshot, newName),
     'snapshots.setExpiry': async ({ host, container, snapshot, expiresAt }) => service(host).setExpiry(container, snapshot, expiresAt),
     'snapshots.setDescription': async ({ host, container, snapshot, description }) => service(host).setDescription(container, snapshot, description),
-    'snapshots.diff': async () => {
-      throw new AppError('internal', 'snapshot diff is not implemented yet');
+    'snapshots.diff': async (request) => {
+      const { diffSnapshots } = await snapshotDiff();
+      const what = `Snapshot diff: ${request.container} ${request.from} → ${request.to ?? 'current state'}`;
+      return core.jobs.run(request.host, request.jobId, what, [request.container], ({ signal, progress }) =>
+        diffSnapshots(diffDeps(core, request.host), request, { signal, onProgress: progress }),
+      );
     },
-    'snapshots.diffFile': async () => {
-      throw new AppError('internal', 'snapshot diff is not implemented yet');
+    'snapshots.diffFile': async (request) => {
+      const { diffFile } = await snapshotDiff();
+      const what = `File diff: ${request.path} in ${request.container} ${request.from} → ${request.to ?? 'current state'}`;
+      return core.jobs.run(request.host, request.jobId, what, [request.container], ({ signal, progress }) =>
+        diffFile(diffDeps(core, request.host), request, { signal, onProgress: progress }),
+      );
     },
 
     'schedule.get': async ({ host, container }) => (await schedule()).getSchedule(client(host), container),
@@ -101,12 +110,21 @@ export function createHandlers(core: CoiCore): Handlers {
       return null;
     },
 
-    'operations.list': async ({ host }) => listOperations(core.pool.client(host)),
+    'operations.list': async ({ host }) => [...core.jobs.list(host), ...(await listOperations(core.pool.client(host)))],
     'operations.cancel': async ({ host, id }) => {
-      await core.pool.client(host).cancelOperation(id);
+      if (!core.jobs.cancel(host, id)) await core.pool.client(host).cancelOperation(id);
       return null;
     },
   };
+}
+
+/** The snapshot diff (tar-stream, jsdiff), loaded by the first diff. */
+async function snapshotDiff(): Promise<typeof SnapshotDiff> {
+  return import('../snapshots/diff/diff');
+}
+
+function diffDeps(core: CoiCore, host: string): SnapshotDiff.DiffDeps {
+  return { client: core.pool.client(host), host, project: core.project(host), configDir: core.configDir };
 }
 
 /** The `~/.ssh/config` reader, loaded when a host import asks for it (a CLI command never pays for it). */

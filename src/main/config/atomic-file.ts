@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
  * a temporary file beside it (`<name>.<pid>.<random>.tmp`), flushed to disk, then renamed over it.
  * Mode 0600: only the user reads it.
  */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temporary, 'w', 0o600);

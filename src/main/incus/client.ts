@@ -75,6 +75,15 @@ export class IncusClient {
     return this.options.endpoint;
   }
 
+  /**
+   * The same daemon and connection without this client's abort signal: for the clean-up that must
+   * still run after Ctrl-C (removing temporary images and snapshots). It shares this client's
+   * connection: close this one, not that.
+   */
+  detached(): IncusClient {
+    return new IncusClient({ ...this.options, signal: undefined });
+  }
+
   /** The transport every request of this client rides (events use it too). */
   get dispatcher(): Dispatcher {
     return this.options.dispatcher;
@@ -187,12 +196,25 @@ export class IncusClient {
     }
   }
 
-  /** A resource that is not JSON, such as an exec output log; an error answer is thrown as the daemon's error. */
-  async text(path: string): Promise<string> {
-    const { statusCode, text } = await this.transfer({ method: 'GET', path });
-    if (statusCode < 400) return text;
-    const envelope = EnvelopeSchema.safeParse(safeJsonOrNull(text));
-    throw new IncusError(statusCode, (envelope.success && envelope.data.error) || `HTTP ${statusCode}`, `GET ${path}`);
+  /**
+   * A resource read as a stream (an image export, an exec output log, a file): the body as it
+   * arrives, and the response headers. An error answer is thrown as the daemon's error. Between
+   * chunks the body may stay silent for the request timeout at most.
+   */
+  async stream(path: string, signal?: AbortSignal): Promise<{ body: Dispatcher.ResponseData['body']; headers: Record<string, string | string[] | undefined> }> {
+    const both = anySignal(this.options.signal, signal);
+    try {
+      const response = await request(this.options.dispatcher, this.url(path), { method: 'GET', headersTimeout: this.requestTimeoutMs, bodyTimeout: this.requestTimeoutMs, signal: both });
+      if (response.statusCode < 400) return { body: response.body, headers: response.headers };
+      const text = await response.body.text();
+      const envelope = EnvelopeSchema.safeParse(safeJsonOrNull(text));
+      throw new IncusError(response.statusCode, (envelope.success && envelope.data.error) || `HTTP ${response.statusCode}`, `GET ${path}`);
+    } catch (error) {
+      if (error instanceof IncusError) throw error;
+      if (both?.aborted) throw interrupted(this.options.endpoint, 'GET', path);
+      if (TIMEOUT_CODES.has((error as { code?: string }).code ?? '')) throw silent(this.options.endpoint, 'GET', path, this.requestTimeoutMs);
+      throw this.options.transportError?.(error) ?? unreachable(this.options.endpoint, error);
+    }
   }
 
   /**

@@ -125,6 +125,13 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** An exec's output as bytes (file names in it need not be UTF-8). */
+export interface ExecBytes {
+  exitCode: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
 const ExecMetadataSchema = z.object({
   return: z.number(),
   output: z.record(z.string(), z.string()).nullish(),
@@ -135,6 +142,12 @@ const ExecMetadataSchema = z.object({
  * output is recorded by the daemon, read back and its log files removed). Works over every transport.
  */
 export async function execInstance(client: IncusClient, instance: string, command: readonly string[], wait?: WaitOptions): Promise<ExecResult> {
+  const result = await execInstanceBytes(client, instance, command, wait);
+  return { exitCode: result.exitCode, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
+}
+
+/** `execInstance`, with the output as bytes. */
+export async function execInstanceBytes(client: IncusClient, instance: string, command: readonly string[], wait?: WaitOptions): Promise<ExecBytes> {
   const body = { command, 'wait-for-websocket': false, 'record-output': true, interactive: false, environment: { LC_ALL: 'C' } };
   const operation = await client.run('POST', `${instancePath(instance)}/exec`, body, wait);
   const metadata = ExecMetadataSchema.safeParse(operation.metadata);
@@ -142,10 +155,11 @@ export async function execInstance(client: IncusClient, instance: string, comman
   const logs = metadata.data.output ?? {};
   const read = async (fd: string) => {
     const path = logs[fd];
-    if (!path) return '';
-    const text = await client.text(path);
+    if (!path) return Buffer.alloc(0);
+    const { body } = await client.stream(path, wait?.signal);
+    const bytes = Buffer.from(await body.arrayBuffer());
     await client.query('DELETE', path, z.unknown()).catch(() => undefined); // a leftover log is harmless
-    return text;
+    return bytes;
   };
   return { exitCode: metadata.data.return, stdout: await read('1'), stderr: await read('2') };
 }

@@ -481,7 +481,7 @@ function assertSnapshotName(name: string): void {
 }
 
 /** Names a few of the snapshots the container has, newest first, and their count: never hundreds. */
-function snapshotNotFound(container: string, snapshot: string, instance: InstanceFull): AppError {
+export function snapshotNotFound(container: string, snapshot: string, instance: InstanceFull): AppError {
   const names = instance.snapshots.map((candidate) => toSnapshot(candidate)).sort(newestFirst).map((candidate) => candidate.name);
   const has = names.length === 0 ? 'it has no snapshots' : `it has ${names.length} snapshot${names.length === 1 ? '' : 's'}: ${someNames(names)}`;
   return new AppError('not-found', `snapshot '${snapshot}' not found for container '${container}' (${has})`);

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { FileStatSchema } from '../../../shared/diff';
+import { writeFileAtomic } from '../../config/atomic-file';
+import type { Manifest } from './manifest';
+
+/** Bump when the manifest's meaning changes: older cache files are then ignored. */
+const FORMAT = 1;
+/** Manifests kept; the least recently used beyond this are removed. */
+const KEEP_MANIFESTS = 40;
+/** Bytes of kept file contents (for the diff view's text diffs); the least recently used beyond this are removed. */
+const KEEP_BLOB_BYTES = 256 * 1024 * 1024;
+
+const CachedSchema = z.object({
+  format: z.literal(FORMAT),
+  key: z.string(),
+  files: z.array(z.tuple([z.string(), FileStatSchema])),
+  mounts: z.array(z.string()),
+  packageDbs: z.object({ dpkg: z.string().optional(), apk: z.string().optional() }),
+});
+
+/** What identifies a snapshot for good: a snapshot never changes, but a name can be used again after a delete. */
+export interface SnapshotKey {
+  host: string;
+  project: string;
+  container: string;
+  snapshot: string;
+  createdAt: string;
+}
+
+/**
+ * Manifests of snapshots, and the content of some of their files, kept on this computer
+ * (`<config dir>/cache/diff/`): a snapshot's manifest is read once; every later diff against it only
+ * reads the other side. Nothing here is needed: a missing or unreadable entry is computed again.
+ */
+export class DiffCache {
+  constructor(private readonly dir: string) {}
+
+  private manifestPath(key: SnapshotKey): { path: string; id: string } {
+    const id = JSON.stringify([key.host, key.project, key.container, key.snapshot, key.createdAt]);
+    return { path: join(this.dir, 'manifests', `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.json`), id };
+  }
+
+  async readManifest(key: SnapshotKey): Promise<Manifest | undefined> {
+    const { path, id } = this.manifestPath(key);
+    try {
+      const parsed = CachedSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+      if (!parsed.success || parsed.data.key !== id) return undefined;
+      const now = new Date();
+      await utimes(path, now, now).catch(() => undefined); // recently used
+      return { files: new Map(parsed.data.files), mounts: parsed.data.mounts, packageDbs: parsed.data.packageDbs };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeManifest(key: SnapshotKey, manifest: Manifest): Promise<void> {
+    const { path, id } = this.manifestPath(key);
+    const cached = { format: FORMAT, key: id, files: [...manifest.files], mounts: manifest.mounts, packageDbs: manifest.packageDbs };
+    await writeFileAtomic(path, JSON.stringify(cached));
+    await prune(join(this.dir, 'manifests'), (files) => files.length > KEEP_MANIFESTS);
+  }
+
+  /** A file's content by its sha256, if kept. */
+  async readBlob(sha256: string): Promise<Buffer | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(sha256)) return undefined;
+    const content = await readFile(join(this.dir, 'blobs', sha256)).catch(() => undefined);
+    return content && createHash('sha256').update(content).digest('hex') === sha256 ? content : undefined;
+  }
+
+  async writeBlobs(contents: Iterable<Buffer>): Promise<void> {
+    let wrote = false;
+    for (const content of contents) {
+      await writeFileAtomic(join(this.dir, 'blobs', createHash('sha256').update(content).digest('hex')), content);
+      wrote = true;
+    }
+    if (!wrote) return;
+    await prune(join(this.dir, 'blobs'), (files) => files.reduce((sum, file) => sum + file.size, 0) > KEEP_BLOB_BYTES);
+  }
+}
+
+/** Removes the least recently used files of `dir` while `tooMany` says so. */
+async function prune(dir: string, tooMany: (files: { path: string; size: number }[]) => boolean): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const files = (
+    await Promise.all(names.filter((name) => !name.endsWith('.tmp')).map(async (name) => {
+      const info = await stat(join(dir, name)).catch(() => undefined);
+      return info && { path: join(dir, name), size: info.size, used: info.mtimeMs };
+    }))
+  ).filter((file) => file !== undefined);
+  files.sort((a, b) => a.used - b.used);
+  while (files.length > 0 && tooMany(files)) await rm(files.shift()!.path, { force: true });
+}

@@ -1,0 +1,210 @@
+import { join } from 'node:path';
+import { FILE_HEADERS_ONLY, formatPatch, structuredPatch } from 'diff';
+import {
+  DIFF_DEFAULT_EXCLUDES,
+  DIFF_TEXT_LIMIT_BYTES,
+  DiffFileRequestSchema,
+  DiffRequestSchema,
+  type DiffFileResult,
+  type DiffResult,
+  type DiffSide,
+  type FileContentDiff,
+  type FileStat,
+} from '../../../shared/diff';
+import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
+import type { IncusClient } from '../../incus/client';
+import { readInstance, snapshotNotFound } from '../service';
+import { DiffCache } from './cache';
+import { compareManifests, PACKAGE_DB_PATHS, pathFilter, type Manifest } from './manifest';
+import { comparePackages } from './packages';
+import { currentManifest, readCurrentFile, snapshotManifest, snapshotFile, type DiffContext, type KeepFile, type SideManifest } from './sources';
+
+export type DiffInput = Parameters<typeof DiffRequestSchema.parse>[0];
+type ParsedDiff = ReturnType<typeof DiffRequestSchema.parse>;
+type ParsedDiffFile = ReturnType<typeof DiffFileRequestSchema.parse>;
+
+export interface DiffDeps {
+  client: IncusClient;
+  /** The host's name in the registry, and its Incus project: part of a cached manifest's key. */
+  host: string;
+  project: string;
+  /** The app's config directory; manifests are cached in `cache/diff/` below it. */
+  configDir: string;
+  now?: () => Date;
+}
+
+export interface DiffRun {
+  /** Aborting stops the diff; every temporary object is removed before it ends. */
+  signal?: AbortSignal;
+  onProgress?: (text: string, percent: number | null) => void;
+}
+
+/** Files kept from a snapshot side for the diff view's text diffs, at most, per diff. */
+const KEEP_FILES = 2000;
+const KEEP_BYTES = 32 * 1024 * 1024;
+
+/** The two sides, older first: a snapshot, and another snapshot or the current state (null). */
+interface Sides {
+  instance: InstanceFull;
+  from: InstanceSnapshot;
+  to: InstanceSnapshot | null;
+}
+
+async function resolveSides(client: IncusClient, request: { container: string; from: string; to: string | null }): Promise<Sides> {
+  const instance = await readInstance(client, request.container);
+  const find = (name: string) => {
+    const snapshot = instance.snapshots.find((candidate) => candidate.name === name);
+    if (!snapshot) throw snapshotNotFound(request.container, name, instance);
+    return snapshot;
+  };
+  const first = find(request.from);
+  const second = request.to === null ? null : find(request.to);
+  if (second && Date.parse(second.created_at) < Date.parse(first.created_at)) return { instance, from: second, to: first };
+  return { instance, from: first, to: second };
+}
+
+function sideOf(snapshot: InstanceSnapshot | null, readAt: Date): DiffSide {
+  return snapshot ? { snapshot: snapshot.name, time: new Date(snapshot.created_at).toISOString() } : { snapshot: null, time: readAt.toISOString() };
+}
+
+function context(deps: DiffDeps, container: string, run: DiffRun): DiffContext {
+  return {
+    client: deps.client,
+    host: deps.host,
+    project: deps.project,
+    container,
+    cache: new DiffCache(join(deps.configDir, 'cache', 'diff')),
+    signal: run.signal,
+    progress: (text, percent) => run.onProgress?.(text, percent),
+    now: deps.now ?? (() => new Date()),
+  };
+}
+
+/** `/a/b/` → `/a/b`; the root stays "/". */
+const trimPath = (path: string) => path.replace(/\/+$/, '') || '/';
+
+/**
+ * What changed in a container between a snapshot and another snapshot or its current state: every
+ * path added, deleted, changed in content (by sha256) or in kind, target, mode or owner, and the
+ * packages. Each snapshot's manifest is cached on this computer after its first diff.
+ */
+export async function diffSnapshots(deps: DiffDeps, input: DiffInput, run: DiffRun = {}): Promise<DiffResult> {
+  const request: ParsedDiff = DiffRequestSchema.parse(input);
+  const sides = await resolveSides(deps.client, request);
+  const ctx = context(deps, request.container, run);
+  const paths = [...new Set(request.paths.map(trimPath))];
+  const excluded: string[] = request.allPaths ? [] : [...DIFF_DEFAULT_EXCLUDES];
+  const startedAt = ctx.now();
+
+  const [from, to] = await bothSides(ctx, sides, paths, excluded);
+  const mounts = [...new Set([...from.manifest.mounts, ...to.manifest.mounts])];
+  const include = pathFilter(paths, excluded, mounts);
+  const changes = compareManifests(from.manifest, to.manifest, include);
+  await ctx.cache.writeBlobs([...from.kept.values(), ...to.kept.values()]).catch(() => undefined); // a cache that cannot be written only costs time
+  const packagesCompared = Object.values(PACKAGE_DB_PATHS).some((path) => pathFilter(paths, [], [])(path));
+  ctx.progress('Compared', 100);
+  return {
+    host: deps.host,
+    container: request.container,
+    from: sideOf(sides.from, startedAt),
+    to: sideOf(sides.to, startedAt),
+    paths,
+    excluded,
+    summary: { added: changes.added.length, deleted: changes.deleted.length, modified: changes.modified.length, metadata: changes.metadata.length, compared: changes.compared },
+    added: changes.added,
+    deleted: changes.deleted,
+    modified: changes.modified,
+    metadata: changes.metadata,
+    packages: packagesCompared ? comparePackages(from.manifest.packageDbs, to.manifest.packageDbs) : null,
+    cached: { from: from.cached, to: to.cached },
+  };
+}
+
+/**
+ * Both sides' manifests, read at the same time. Against the current state, the snapshot's image is
+ * read once the container's own listing is in (it is much quicker), so the snapshot's version of
+ * each file that differs can be kept for the diff view.
+ */
+async function bothSides(ctx: DiffContext, sides: Sides, paths: string[], excluded: string[]): Promise<[SideManifest, SideManifest]> {
+  let current: Manifest | undefined;
+  const toSide = sides.to
+    ? snapshotManifest(ctx, sides.to)
+    : currentManifest(ctx, sides.instance, { roots: paths.length > 0 ? paths : ['/'], prunes: excluded.filter((pattern) => !pattern.includes('*')) });
+  void toSide.then((side) => (current = side.manifest), () => undefined);
+  const fromSide = snapshotManifest(ctx, sides.from, () => (current ? keepDiffering(current, pathFilter(paths, excluded, current.mounts)) : undefined));
+  const [a, b] = await Promise.allSettled([fromSide, toSide]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
+}
+
+/** Keeps the small files that differ from `other`, up to a budget: the ones the diff view will ask for. */
+function keepDiffering(other: Manifest, include: (path: string) => boolean): KeepFile {
+  let files = 0;
+  let bytes = 0;
+  return (path, stat) => {
+    if (stat.kind !== 'file' || stat.size > DIFF_TEXT_LIMIT_BYTES || !include(path)) return false;
+    if (other.files.get(path)?.sha256 === stat.sha256 || files >= KEEP_FILES || bytes + stat.size > KEEP_BYTES) return false;
+    files++;
+    bytes += stat.size;
+    return true;
+  };
+}
+
+/** One side of a file: what the path is there, and a regular file's content when it is small enough to diff. */
+interface FileSide {
+  stat: FileStat | null;
+  content: Buffer | undefined;
+}
+
+/**
+ * One file on both sides: a unified diff of its text, or why there is none (binary, too large, not
+ * a regular file). A snapshot's version comes from the cache when a diff kept it, else from a
+ * temporary image of the snapshot; the current one from the file API.
+ */
+export async function diffFile(deps: DiffDeps, input: Parameters<typeof DiffFileRequestSchema.parse>[0], run: DiffRun = {}): Promise<DiffFileResult> {
+  const request: ParsedDiffFile = DiffFileRequestSchema.parse(input);
+  const path = trimPath(request.path);
+  const sides = await resolveSides(deps.client, request);
+  const ctx = context(deps, request.container, run);
+  const startedAt = ctx.now();
+  const current = async (): Promise<FileSide> => {
+    const file = await readCurrentFile(ctx, path, DIFF_TEXT_LIMIT_BYTES);
+    return { stat: file?.stat ?? null, content: file?.content };
+  };
+  const [before, after] = await Promise.all([snapshotSide(ctx, sides.from, path), sides.to ? snapshotSide(ctx, sides.to, path) : current()]);
+  const content = compareContent(path, before, after, [sides.from.name, sides.to?.name ?? 'current state']);
+  return { host: deps.host, container: request.container, path, from: sideOf(sides.from, startedAt), to: sideOf(sides.to, startedAt), before: before.stat, after: after.stat, content };
+}
+
+async function snapshotSide(ctx: DiffContext, snapshot: InstanceSnapshot, path: string): Promise<FileSide> {
+  const wanted = (candidate: string) => candidate === path;
+  const side = await snapshotManifest(ctx, snapshot, () => wanted);
+  const stat = side.manifest.files.get(path) ?? null;
+  if (!stat || stat.kind !== 'file' || stat.size > DIFF_TEXT_LIMIT_BYTES) return { stat, content: undefined };
+  const content = side.kept.get(path) ?? (stat.sha256 ? await ctx.cache.readBlob(stat.sha256) : undefined) ?? (await snapshotFile(ctx, snapshot, path));
+  if (content) await ctx.cache.writeBlobs([content]).catch(() => undefined);
+  return { stat, content };
+}
+
+/** Text when both sides are (a missing side counts as empty), else binary, too large or not a file. */
+export function compareContent(path: string, before: FileSide, after: FileSide, labels: [string, string]): FileContentDiff {
+  const files = [before.stat, after.stat].filter((stat) => stat?.kind === 'file') as FileStat[];
+  if (files.length === 0) return { type: 'not-a-file' };
+  const same = before.stat?.kind === 'file' && after.stat?.kind === 'file' && before.stat.sha256 === after.stat.sha256;
+  if (files.some((stat) => stat.size > DIFF_TEXT_LIMIT_BYTES)) return { type: 'too-large', same, limit: DIFF_TEXT_LIMIT_BYTES };
+  const texts = [before, after].map((side) => (side.stat?.kind === 'file' ? asText(side.content) : ''));
+  if (texts.some((text) => text === undefined)) return { type: 'binary', same };
+  const patch = structuredPatch(path, path, texts[0]!, texts[1]!, labels[0], labels[1], { context: 3 });
+  return { type: 'text', same, unified: patch.hunks.length === 0 ? '' : formatPatch(patch, FILE_HEADERS_ONLY), hunks: patch.hunks };
+}
+
+/** A file's content as text; undefined when it is binary (a NUL byte, or not UTF-8) or was not read. */
+function asText(content: Buffer | undefined): string | undefined {
+  if (!content || content.includes(0)) return undefined;
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(content);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,251 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import type { FileStat } from '../../../shared/diff';
+import { timestampedName } from '../../../shared/names';
+import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
+import type { IncusClient } from '../../incus/client';
+import { IncusInterruptedError, isNotFound } from '../../incus/errors';
+import { execInstanceBytes } from '../../incus/instances';
+import { AppError, toErrorInfo } from '../../errors';
+import type { DiffCache } from './cache';
+import { LISTING_SCRIPT, listingArgs, parseListing } from './exec-manifest';
+import { PACKAGE_DB_PATHS, type Manifest } from './manifest';
+import { readTarManifest } from './tar-manifest';
+
+/** Every temporary object a diff makes starts with this, so a user recognises it (`incus image list`, `incus snapshot list`). */
+export const TEMPORARY_PREFIX = 'coi-diff';
+const TEMPORARY_DESCRIPTION = 'temporary copy made by coi-desktop snapshot diff; removed when the diff ends';
+/** The listing's exit code when a tool it needs is missing in the container. */
+const TOOLS_MISSING = 90;
+
+export interface DiffContext {
+  client: IncusClient;
+  host: string;
+  project: string;
+  container: string;
+  cache: DiffCache;
+  signal?: AbortSignal;
+  /** What is happening, in words, with a percentage where Incus reports one. */
+  progress: (text: string, percent: number | null) => void;
+  now: () => Date;
+}
+
+/** One side's manifest, whether it came from the cache, and the contents kept while reading it. */
+export interface SideManifest {
+  manifest: Manifest;
+  cached: boolean;
+  kept: Map<string, Buffer>;
+}
+
+export type KeepFile = (path: string, stat: FileStat) => boolean;
+
+/** A name for a temporary object: `coi-diff-20261127-101500-1a2b`. */
+export function temporaryName(now: Date): string {
+  return `${timestampedName(TEMPORARY_PREFIX, now)}-${randomBytes(2).toString('hex')}`;
+}
+
+/**
+ * A snapshot's manifest: from this computer's cache, else read from a temporary image of the
+ * snapshot (then cached: a snapshot never changes). `keep` picks files whose content is kept.
+ */
+export async function snapshotManifest(ctx: DiffContext, snapshot: InstanceSnapshot, keep?: () => KeepFile | undefined): Promise<SideManifest> {
+  const key = { host: ctx.host, project: ctx.project, container: ctx.container, snapshot: snapshot.name, createdAt: snapshot.created_at };
+  const cached = await ctx.cache.readManifest(key);
+  if (cached) return { manifest: cached, cached: true, kept: new Map() };
+  const read = await readPublished(ctx, { type: 'snapshot', name: `${ctx.container}/${snapshot.name}` }, `snapshot ${snapshot.name}`, keep);
+  await ctx.cache.writeManifest(key, read.manifest);
+  return { ...read, cached: false };
+}
+
+/** One file's content in a snapshot, read from a temporary image of it (when no diff kept it). */
+export async function snapshotFile(ctx: DiffContext, snapshot: InstanceSnapshot, path: string): Promise<Buffer | undefined> {
+  const read = await readPublished(ctx, { type: 'snapshot', name: `${ctx.container}/${snapshot.name}` }, `snapshot ${snapshot.name}`, () => (candidate) => candidate === path);
+  return read.kept.get(path);
+}
+
+/**
+ * The container as it is now. Running: listed and hashed inside it with find/stat/sha256sum (only
+ * what is compared crosses the wire). Stopped: read from a temporary image of it. Frozen, or running
+ * without those tools: a temporary snapshot is taken and read the same way, then removed.
+ */
+export async function currentManifest(ctx: DiffContext, instance: InstanceFull, scope: { roots: string[]; prunes: string[] }): Promise<SideManifest> {
+  if (instance.status === 'Running') {
+    const listed = await listInside(ctx, instance, scope);
+    if (listed) return { manifest: listed, cached: false, kept: new Map() };
+  }
+  if (instance.status === 'Stopped') {
+    return { ...(await readPublished(ctx, { type: 'instance', name: ctx.container }, `container ${ctx.container}`)), cached: false };
+  }
+  const snapshot = temporaryName(ctx.now());
+  ctx.progress(`Taking temporary snapshot ${snapshot} of ${ctx.container}`, null);
+  return withCleanup(ctx, `temporary snapshot ${snapshot}`, async () => {
+    await ctx.client.run('POST', `/1.0/instances/${encodeURIComponent(ctx.container)}/snapshots`, { name: snapshot, stateful: false }, { signal: ctx.signal });
+    return { ...(await readPublished(ctx, { type: 'snapshot', name: `${ctx.container}/${snapshot}` }, `the current state of ${ctx.container}`)), cached: false };
+  }, () => removeTemporarySnapshot(ctx, snapshot));
+}
+
+/**
+ * Runs `run`, then `cleanup` whatever happened. What the clean-up could not remove is added to the
+ * error's message (or becomes the error): the user is told what is left and how to remove it. A
+ * cancel that left nothing says so.
+ */
+async function withCleanup<T>(ctx: DiffContext, what: string, run: () => Promise<T>, cleanup: () => Promise<string | undefined>): Promise<T> {
+  let result: T;
+  try {
+    result = await run();
+  } catch (error) {
+    const left = await cleanup();
+    if (!left && ctx.signal?.aborted) throw new IncusInterruptedError(`Interrupted: the diff was cancelled and its ${what} removed`);
+    if (!left) throw error;
+    const info = toErrorInfo(error);
+    throw new AppError(info.code, `${info.message}; ${left}`);
+  }
+  const left = await cleanup();
+  if (left) throw new AppError('operation-failed', left);
+  return result;
+}
+
+/** The listing made inside a running container, or undefined when it lacks a tool (the caller reads an image instead). */
+async function listInside(ctx: DiffContext, instance: InstanceFull, scope: { roots: string[]; prunes: string[] }): Promise<Manifest | undefined> {
+  ctx.progress(`Listing and hashing the files of ${ctx.container} inside it`, null);
+  const mounts = diskMounts(instance);
+  const check = `for t in find xargs stat sha256sum; do command -v "$t" >/dev/null 2>&1 || exit ${TOOLS_MISSING}; done; `;
+  const command = ['sh', '-c', check + LISTING_SCRIPT, 'sh', ...listingArgs(scope.roots, [...scope.prunes, ...mounts])];
+  const wait = { signal: ctx.signal };
+  const [result, dpkg, apk] = await Promise.all([
+    execInstanceBytes(ctx.client, ctx.container, command, wait),
+    readTextFile(ctx, PACKAGE_DB_PATHS.dpkg),
+    readTextFile(ctx, PACKAGE_DB_PATHS.apk),
+  ]);
+  if (result.exitCode === TOOLS_MISSING) return undefined;
+  if (result.exitCode !== 0) {
+    throw new AppError('operation-failed', `listing the files inside ${ctx.container} failed (exit code ${result.exitCode}): ${result.stderr.toString('utf8').trim().slice(0, 500)}`);
+  }
+  const manifest = parseListing(result.stdout, mounts);
+  if (dpkg !== undefined) manifest.packageDbs.dpkg = dpkg;
+  if (apk !== undefined) manifest.packageDbs.apk = apk;
+  return manifest;
+}
+
+/** Where the container's disks other than its root are mounted: a snapshot does not hold them. */
+function diskMounts(instance: InstanceFull): string[] {
+  return Object.values(instance.expanded_devices)
+    .filter((device) => device.type === 'disk' && device.path && device.path !== '/')
+    .map((device) => `/${device.path!.replace(/^\/+|\/+$/g, '')}`);
+}
+
+const FileHeaders = z.object({ 'x-incus-type': z.string(), 'x-incus-mode': z.string(), 'x-incus-uid': z.string(), 'x-incus-gid': z.string() });
+
+/** A file of the container as it is now (the file API: running or stopped), or undefined where there is none. */
+export async function readCurrentFile(ctx: DiffContext, path: string, limit: number): Promise<{ stat: FileStat; content: Buffer | undefined } | undefined> {
+  let answer;
+  try {
+    answer = await ctx.client.stream(`/1.0/instances/${encodeURIComponent(ctx.container)}/files?path=${encodeURIComponent(path)}`, ctx.signal);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  const headers = FileHeaders.parse(answer.headers);
+  const kind = headers['x-incus-type'] === 'directory' ? 'dir' : headers['x-incus-type'] === 'symlink' ? 'symlink' : 'file';
+  const { hash, size, head } = await hashStream(answer.body, limit);
+  const modified = String(answer.headers['x-incus-modified'] ?? answer.headers['last-modified'] ?? '');
+  const mtime = Number.isNaN(Date.parse(modified.replace(' UTC', ''))) ? new Date(0) : new Date(modified.replace(' UTC', ''));
+  const stat: FileStat = {
+    kind,
+    size: kind === 'file' ? size : 0,
+    mode: headers['x-incus-mode'].padStart(4, '0').slice(-4),
+    uid: Number(headers['x-incus-uid']),
+    gid: Number(headers['x-incus-gid']),
+    mtime: mtime.toISOString(),
+  };
+  if (kind === 'symlink') stat.target = head?.toString('utf8') ?? '';
+  if (kind === 'file') stat.sha256 = hash;
+  return { stat, content: kind === 'file' ? head : undefined };
+}
+
+/** A package database's text as the container holds it now; undefined when it has none. */
+async function readTextFile(ctx: DiffContext, path: string): Promise<string | undefined> {
+  const file = await readCurrentFile(ctx, path, 64 * 1024 * 1024);
+  return file?.stat.kind === 'file' ? file.content?.toString('utf8') : undefined;
+}
+
+/** The sha256 and size of a stream, and its content when it is at most `limit` bytes. */
+async function hashStream(body: Readable, limit: number): Promise<{ hash: string; size: number; head: Buffer | undefined }> {
+  const hash = createHash('sha256');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const data of body) {
+    const chunk = data as Buffer;
+    hash.update(chunk);
+    size += chunk.length;
+    if (size <= limit) chunks.push(chunk);
+  }
+  return { hash: hash.digest('hex'), size, head: size <= limit ? Buffer.concat(chunks) : undefined };
+}
+
+const PublishedSchema = z.object({ fingerprint: z.string().regex(/^[0-9a-f]{64}$/) });
+
+/**
+ * Publishes `source` as a temporary image (uncompressed: the daemon only packs it), reads its
+ * export as it streams, and removes the image whatever happens, after a cancel too: an interrupted
+ * publish that Incus cannot cancel is waited for, then its image removed.
+ */
+async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'instance'; name: string }, what: string, keep?: () => KeepFile | undefined): Promise<Omit<SideManifest, 'cached'>> {
+  const alias = `${temporaryName(ctx.now())}-${ctx.container}`.slice(0, 200);
+  let pending: string | undefined;
+  return withCleanup(ctx, `temporary image ${alias}`, async () => {
+    ctx.progress(`Packing ${what} into temporary image ${alias}`, null);
+    const body = { source, compression_algorithm: 'none', public: false, aliases: [{ name: alias, description: TEMPORARY_DESCRIPTION }], properties: { description: TEMPORARY_DESCRIPTION } };
+    const operation = await ctx.client
+      .run('POST', '/1.0/images', body, { signal: ctx.signal, onProgress: (running) => ctx.progress(`Packing ${what}`, percentOf(running.metadata)) })
+      .catch((error: unknown) => {
+        if (error instanceof IncusInterruptedError && !/was cancelled in Incus/.test(error.message)) pending = error.operationId;
+        throw error;
+      });
+    const { fingerprint } = PublishedSchema.parse(operation.metadata);
+    ctx.progress(`Reading ${what}`, null);
+    const { body: stream } = await ctx.client.stream(`/1.0/images/${fingerprint}/export`, ctx.signal);
+    try {
+      const read = await readTarManifest(stream, { root: 'rootfs', keep: keep?.(), signal: ctx.signal, onProgress: (entries) => ctx.progress(`Reading ${what}: ${entries} files`, null) });
+      return { manifest: read.manifest, kept: read.kept };
+    } finally {
+      stream.destroy();
+    }
+  }, () => removeTemporaryImage(ctx, alias, pending));
+}
+
+function percentOf(metadata: Record<string, unknown> | null | undefined): number | null {
+  const percent = Number((metadata?.progress as { percent?: unknown } | undefined)?.percent);
+  return Number.isFinite(percent) ? percent : null;
+}
+
+const AliasSchema = z.object({ target: z.string() });
+
+/** Removes the image behind `alias`, first waiting for the publish that may still make it. Never throws: says what is left. */
+async function removeTemporaryImage(ctx: DiffContext, alias: string, pendingOperation: string | undefined): Promise<string | undefined> {
+  const client = ctx.client.detached();
+  try {
+    if (pendingOperation) {
+      ctx.progress(`Waiting for Incus to finish packing, to remove temporary image ${alias}`, null);
+      await client.waitOperation(pendingOperation).catch(() => undefined);
+    }
+    const { target } = await client.query('GET', `/1.0/images/aliases/${encodeURIComponent(alias)}`, AliasSchema);
+    await client.run('DELETE', `/1.0/images/${encodeURIComponent(target)}`);
+    return undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    return `the temporary image ${alias} could not be removed (${toErrorInfo(error).message}); remove it with: incus image delete ${alias}`;
+  }
+}
+
+/** Removes a temporary snapshot; never throws: says what is left. */
+async function removeTemporarySnapshot(ctx: DiffContext, snapshot: string): Promise<string | undefined> {
+  try {
+    await ctx.client.detached().run('DELETE', `/1.0/instances/${encodeURIComponent(ctx.container)}/snapshots/${encodeURIComponent(snapshot)}`);
+    return undefined;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    return `the temporary snapshot ${snapshot} could not be removed (${toErrorInfo(error).message}); remove it with: incus snapshot delete ${ctx.container} ${snapshot}`;
+  }
+}
