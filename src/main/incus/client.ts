@@ -51,6 +51,8 @@ export interface WaitOptions {
 export interface Download {
   size: number | undefined;
   body: Readable;
+  /** The response's headers (the file API puts a file's type, mode and owner there). */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 const DEADLINE = 'context deadline exceeded';
@@ -73,15 +75,6 @@ export class IncusClient {
 
   get endpoint(): string {
     return this.options.endpoint;
-  }
-
-  /**
-   * The same daemon and connection without this client's abort signal: for the clean-up that must
-   * still run after Ctrl-C (removing temporary images and snapshots). It shares this client's
-   * connection: close this one, not that.
-   */
-  detached(): IncusClient {
-    return new IncusClient({ ...this.options, signal: undefined });
   }
 
   /** The transport every request of this client rides (events use it too). */
@@ -197,27 +190,6 @@ export class IncusClient {
   }
 
   /**
-   * A resource read as a stream (an image export, an exec output log, a file): the body as it
-   * arrives, and the response headers. An error answer is thrown as the daemon's error. Between
-   * chunks the body may stay silent for the request timeout at most.
-   */
-  async stream(path: string, signal?: AbortSignal): Promise<{ body: Dispatcher.ResponseData['body']; headers: Record<string, string | string[] | undefined> }> {
-    const both = anySignal(this.options.signal, signal);
-    try {
-      const response = await request(this.options.dispatcher, this.url(path), { method: 'GET', headersTimeout: this.requestTimeoutMs, bodyTimeout: this.requestTimeoutMs, signal: both });
-      if (response.statusCode < 400) return { body: response.body, headers: response.headers };
-      const text = await response.body.text();
-      const envelope = EnvelopeSchema.safeParse(safeJsonOrNull(text));
-      throw new IncusError(response.statusCode, (envelope.success && envelope.data.error) || `HTTP ${response.statusCode}`, `GET ${path}`);
-    } catch (error) {
-      if (error instanceof IncusError) throw error;
-      if (both?.aborted) throw interrupted(this.options.endpoint, 'GET', path);
-      if (TIMEOUT_CODES.has((error as { code?: string }).code ?? '')) throw silent(this.options.endpoint, 'GET', path, this.requestTimeoutMs);
-      throw this.options.transportError?.(error) ?? unreachable(this.options.endpoint, error);
-    }
-  }
-
-  /**
    * Starts a download of `path` and returns its body as a stream, nothing read yet: the caller pipes it
    * (backpressure keeps memory flat) or destroys it. `signal` abandons it. An error answer is thrown as
    * the daemon's error; the connection dropping mid-body fails the stream with this transport's error.
@@ -227,7 +199,7 @@ export class IncusClient {
     const response = await this.streamed({ method: 'GET', path, signal: combined ?? null }, {});
     if (response.statusCode >= 400) throw await this.errorAnswer(response, 'GET', path);
     const length = Number(response.headers['content-length']);
-    return { size: Number.isSafeInteger(length) && length >= 0 ? length : undefined, body: this.mapBodyErrors(response.body, combined, 'GET', path) };
+    return { size: Number.isSafeInteger(length) && length >= 0 ? length : undefined, body: this.mapBodyErrors(response.body, combined, 'GET', path), headers: response.headers };
   }
 
   /**

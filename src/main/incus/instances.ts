@@ -156,8 +156,10 @@ export async function execInstanceBytes(client: IncusClient, instance: string, c
   const read = async (fd: string) => {
     const path = logs[fd];
     if (!path) return Buffer.alloc(0);
-    const { body } = await client.stream(path, wait?.signal);
-    const bytes = Buffer.from(await body.arrayBuffer());
+    const { body } = await client.download(path, wait?.signal);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
     await client.query('DELETE', path, z.unknown()).catch(() => undefined); // a leftover log is harmless
     return bytes;
   };

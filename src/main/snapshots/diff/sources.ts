@@ -141,7 +141,7 @@ const FileHeaders = z.object({ 'x-incus-type': z.string(), 'x-incus-mode': z.str
 export async function readCurrentFile(ctx: DiffContext, path: string, limit: number): Promise<{ stat: FileStat; content: Buffer | undefined } | undefined> {
   let answer;
   try {
-    answer = await ctx.client.stream(`/1.0/instances/${encodeURIComponent(ctx.container)}/files?path=${encodeURIComponent(path)}`, ctx.signal);
+    answer = await ctx.client.download(`/1.0/instances/${encodeURIComponent(ctx.container)}/files?path=${encodeURIComponent(path)}`, ctx.signal);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -205,7 +205,7 @@ async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'ins
       });
     const { fingerprint } = PublishedSchema.parse(operation.metadata);
     ctx.progress(`Reading ${what}`, null);
-    const { body: stream } = await ctx.client.stream(`/1.0/images/${fingerprint}/export`, ctx.signal);
+    const { body: stream } = await ctx.client.download(`/1.0/images/${fingerprint}/export`, ctx.signal);
     try {
       const read = await readTarManifest(stream, { root: 'rootfs', keep: keep?.(), signal: ctx.signal, onProgress: (entries) => ctx.progress(`Reading ${what}: ${entries} files`, null) });
       return { manifest: read.manifest, kept: read.kept };
