@@ -10,6 +10,7 @@ import { confirm, UsageError } from './io';
 import { printable } from './printable';
 import { formatOption, withHostOptions } from './options';
 import type { CliSession, HostChoice } from './session';
+import type { DiffOptions } from './diff-command';
 
 const containerOption = () => new Option('-c, --container <name>', 'container (default: COI_CONTAINER, else the workspace container)');
 const ExpiresAtSchema = z.iso.datetime({ offset: true });
@@ -168,6 +169,21 @@ export function snapshotCommand(session: CliSession): Command {
       const container = await session.container(service, options.container);
       const made = await service.branch(container, name, target, session.wait);
       session.say(`Created container '${made.name}' from snapshot '${name}' of '${container}'`);
+    });
+
+  snapshot
+    .command('diff')
+    .description('What changed since snapshot SNAP: files and packages, against the container now or snapshot OTHER (older side first)')
+    .argument('<snap>')
+    .argument('[other]')
+    .addOption(containerOption())
+    .option('--path <prefix>', 'compare only below this path (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--all-paths', 'include what is left out by default (/proc, /sys, /dev, /run, /tmp, caches)')
+    .addOption(formatOption())
+    .option('--summary', 'only the counts, not every path')
+    .option('--file <path>', "one file's content: a unified diff (binary and large files are summarised)")
+    .action(async (snap: string, other: string | undefined, options: DiffOptions) => {
+      await (await import('./diff-command')).runDiff(session, snap, other, options);
     });
 
   for (const command of snapshot.commands) withHostOptions(command);

@@ -173,7 +173,7 @@ export async function diffFile(deps: DiffDeps, input: Parameters<typeof DiffFile
     return { stat: file?.stat ?? null, content: file?.content };
   };
   const [before, after] = await Promise.all([snapshotSide(ctx, sides.from, path), sides.to ? snapshotSide(ctx, sides.to, path) : current()]);
-  const content = compareContent(path, before, after, [sides.from.name, sides.to?.name ?? 'current state']);
+  const content = compareContent(path, before, after, [sides.from.name, sides.to?.name ?? 'current']);
   return { host: deps.host, container: request.container, path, from: sideOf(sides.from, startedAt), to: sideOf(sides.to, startedAt), before: before.stat, after: after.stat, content };
 }
 
@@ -195,7 +195,7 @@ export function compareContent(path: string, before: FileSide, after: FileSide, 
   if (files.some((stat) => stat.size > DIFF_TEXT_LIMIT_BYTES)) return { type: 'too-large', same, limit: DIFF_TEXT_LIMIT_BYTES };
   const texts = [before, after].map((side) => (side.stat?.kind === 'file' ? asText(side.content) : ''));
   if (texts.some((text) => text === undefined)) return { type: 'binary', same };
-  const patch = structuredPatch(path, path, texts[0]!, texts[1]!, labels[0], labels[1], { context: 3 });
+  const patch = structuredPatch(`${labels[0]}:${path}`, `${labels[1]}:${path}`, texts[0]!, texts[1]!, undefined, undefined, { context: 3 });
   return { type: 'text', same, unified: patch.hunks.length === 0 ? '' : formatPatch(patch, FILE_HEADERS_ONLY), hunks: patch.hunks };
 }
 
