@@ -36,6 +36,10 @@ export type HostSummary = z.infer<typeof HostSummarySchema>;
 export const SshConfigCandidateSchema = z.object({ alias: z.string(), host: SshHostSchema.optional(), problem: z.string().optional() });
 export type SshConfigCandidate = z.infer<typeof SshConfigCandidateSchema>;
 
+/** A remote of the incus client (its `config.yml`): a host to add, or why it is skipped. */
+export const IncusRemoteCandidateSchema = z.object({ alias: z.string(), host: IncusHostSchema.optional(), problem: z.string().optional() });
+export type IncusRemoteCandidate = z.infer<typeof IncusRemoteCandidateSchema>;
+
 export const ImportOutcomeSchema = z.object({ alias: z.string(), added: z.boolean(), reason: z.string().optional() });
 export type ImportOutcome = z.infer<typeof ImportOutcomeSchema>;
 
@@ -58,6 +62,10 @@ export const contract = {
   },
   'hosts.importCandidates': { input: none, output: z.array(SshConfigCandidateSchema) },
   'hosts.import': { input: z.object({ aliases: z.array(z.string().min(1).max(200)).min(1).max(200) }).strict(), output: z.array(ImportOutcomeSchema) },
+  /** The incus client's remotes; `dir` is where its configuration was found (null: none). */
+  'hosts.incusRemoteCandidates': { input: none, output: z.object({ dir: z.string().nullable(), remotes: z.array(IncusRemoteCandidateSchema) }) },
+  /** Adds the named HTTPS remotes of the incus client, with its certificate and pinned server certificates. */
+  'hosts.importIncusRemotes': { input: z.object({ aliases: z.array(z.string().min(1).max(200)).min(1).max(200) }).strict(), output: z.array(ImportOutcomeSchema) },
   'hosts.remove': { input: HostRef, output: done },
   'hosts.test': { input: HostRef, output: HostTestResultSchema },
   /** Trusts the key the host last offered, if it has this fingerprint; then test or add the host again. */

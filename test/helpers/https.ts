@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { incus, runProcess, testName } from './incus';
 
@@ -40,6 +40,7 @@ export function clientFingerprint(configDir: string): string {
 
 /** Removes the app's certificate of `configDir` from the daemon's trust store (a test's clean-up). */
 export async function untrust(configDir: string, socket?: string): Promise<void> {
+  if (!existsSync(join(configDir, 'client.crt'))) return; // never made: never trusted
   await on(socket)('config', 'trust', 'remove', clientFingerprint(configDir)).catch(() => undefined);
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,12 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     expect(ok(await api['hosts.importCandidates']({})).map((candidate) => candidate.alias)).toEqual([`lab-${faceName}`]);
     expect(ok(await api['hosts.import']({ aliases: [`lab-${faceName}`] }))).toEqual([{ alias: `lab-${faceName}`, added: true }]);
     ok(await api['hosts.remove']({ host: `lab-${faceName}` }));
+
+    mkdirSync(join(home.home, '.config', 'incus'), { recursive: true });
+    writeFileSync(join(home.home, '.config', 'incus', 'config.yml'), 'remotes:\n  images:\n    addr: https://images.linuxcontainers.org\n    protocol: simplestreams\n    public: true\n');
+    const remotes = ok(await api['hosts.incusRemoteCandidates']({}));
+    expect(remotes).toEqual({ dir: join(home.home, '.config', 'incus'), remotes: [{ alias: 'images', problem: 'an image server (simplestreams), not an Incus server with containers' }] });
+    expect(ok(await api['hosts.importIncusRemotes']({ aliases: ['images'] }))).toEqual([{ alias: 'images', added: false, reason: remotes.remotes[0]!.problem }]);
 
     expect(failed(await api['hosts.trustFingerprint']({ host: 'local', fingerprint: `SHA256:${'A'.repeat(43)}` })).code).toBe('not-found');
     expect(failed(await api['hosts.forgetKey']({ host: 'local', fingerprint: `SHA256:${'A'.repeat(43)}` })).code).toBe('not-found');
@@ -199,6 +205,8 @@ describe('malformed payloads', () => {
     'hosts.add': { host: { kind: 'ssh', name: 'x', user: 'u', host: 'h', port: 22, identityFiles: [] }, test: false },
     'hosts.importCandidates': {},
     'hosts.import': { aliases: ['a'] },
+    'hosts.incusRemoteCandidates': {},
+    'hosts.importIncusRemotes': { aliases: ['a'] },
     'hosts.remove': { host: 'x' },
     'hosts.test': { host: 'local' },
     'hosts.trustFingerprint': { host: 'local', fingerprint: `SHA256:${'A'.repeat(43)}` },

@@ -1,11 +1,15 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import type { CallName, CallResult, CoiApi, CoiEvent } from '../../src/shared/contract';
 import type { IncusHostConfig } from '../../src/shared/hosts';
 import type { CoiCore } from '../../src/main/app/core';
 import { cli } from '../helpers/cli';
 import { tempHome } from '../helpers/hosts';
 import { bogusToken, HTTPS_URL, requireHttps, serverFingerprint, trustToken, untrust } from '../helpers/https';
-import { Fixtures, requireDaemon, testName } from '../helpers/incus';
+import { Fixtures, incus, requireDaemon, runProcess, testName } from '../helpers/incus';
 import { openCore, preloadFace, type Face } from '../helpers/transports';
 
 let fixtures: Fixtures;
@@ -17,6 +21,13 @@ let fingerprint: string;
 /** One config directory (one client certificate) for the CLI runs, which are never trusted until the last test. */
 const cliHome = tempHome();
 const asCli = { env: { COI_DESKTOP_CONFIG_DIR: cliHome.configDir, HOME: cliHome.home } };
+/** The incus client configuration the import test makes (its certificate is trusted by the daemon meanwhile). */
+let importedClient: string | undefined;
+
+/** The daemon's certificate in PEM, as the incus client keeps it in servercerts/. */
+async function serverCertificate(): Promise<string> {
+  return (JSON.parse(await incus('query', '/1.0')) as { environment: { certificate: string } }).environment.certificate;
+}
 
 beforeAll(async () => {
   requireDaemon();
@@ -32,6 +43,7 @@ afterAll(async () => {
   await core?.close();
   if (home) await untrust(home.configDir);
   await untrust(cliHome.configDir);
+  if (importedClient) await untrust(importedClient);
   await fixtures?.cleanup();
 });
 
@@ -133,5 +145,27 @@ describe('an Incus server over HTTPS (the project daemon on loopback)', () => {
     const joined = await cli(['host', 'add', 'mitm', '--url', HTTPS_URL, '--token', token], asCli);
     expect(joined.stderr).toContain(`Added host 'mitm' (${HTTPS_URL})`);
     expect(joined.code).toBe(0);
+  });
+
+  it("imports the incus client's HTTPS remote with its certificate and pinned server certificate, skipping the image server", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'incus-conf-'));
+    await runProcess('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp384r1', '-nodes', '-keyout', join(dir, 'client.key'), '-out', join(dir, 'client.crt'), '-days', '2', '-subj', '/CN=incus-client-test']);
+    importedClient = dir;
+    await incus('config', 'trust', 'add-certificate', join(dir, 'client.crt'), '--name', testName('imported'));
+    mkdirSync(join(dir, 'servercerts'));
+    writeFileSync(join(dir, 'servercerts', 'tls.crt'), await serverCertificate());
+    const remotes = { images: { addr: 'https://images.linuxcontainers.org', protocol: 'simplestreams', public: true }, local: { addr: 'unix://', public: false }, tls: { addr: HTTPS_URL, auth_type: 'tls', project: fixtures.project, protocol: 'incus', public: false } };
+    writeFileSync(join(dir, 'config.yml'), stringify({ 'default-remote': 'local', remotes, aliases: {} }));
+
+    const env = { env: { ...asCli.env, INCUS_CONF: dir } };
+    const run = await cli(['host', 'import-incus-remotes'], env);
+    expect(run.stderr).toContain(`Added host 'tls' (${HTTPS_URL}, certificate ${fingerprint})`);
+    expect(run.stderr).toContain("Skipped 'images': an image server (simplestreams), not an Incus server with containers");
+    expect(run.stderr).toContain("Skipped 'local': the local socket");
+    expect(run.code).toBe(0);
+    const container = await fixtures.launch(testName('imp'), { stopped: true });
+    const listed = await cli(['container', 'list', '--host', 'tls', '--format', 'json'], env);
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout) as { name: string }[]).map((entry) => entry.name)).toContain(container);
   });
 });

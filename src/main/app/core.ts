@@ -8,13 +8,13 @@ import { AppError, toErrorInfo } from '../errors';
 import { findLocalSocket } from '../incus/local-socket';
 import { HostPool, statusOf } from '../hosts/pool';
 import { HostRegistry, type HostList } from '../hosts/registry';
-import type { ImportedHost } from '../hosts/ssh-config-import';
 import { coiPrefix } from '../snapshots/coi-naming';
 import type { AskPassphrase } from '../ssh/auth';
 import { HostKeyPolicy, type AskTrust, type ForgottenKey } from '../ssh/host-key-check';
 import { KnownHosts } from '../ssh/known-hosts';
 import { certPins, ServerCertPolicy } from '../https/server-certs';
 import { decodeTrustToken, joinWithToken } from '../https/join';
+import type { IncusRemote } from '../https/incus-remotes';
 import { createHandlers } from './handlers';
 import type { Handlers } from './dispatch';
 import type { HostEventStreams } from './host-events';
@@ -141,17 +141,28 @@ export class CoiCore {
   }
 
   /**
-   * Adds hosts read from `~/.ssh/config`, in order. One that could not be read, or whose name is
+   * Adds hosts read from `~/.ssh/config` or the incus client's remotes, in order. One that could not be read, or whose name is
    * taken (by this or any other process: checked against the current file under its lock), is
    * skipped with the reason; any other failure stops the import.
    */
-  async importHosts(candidates: readonly ImportedHost[]): Promise<ImportOutcome[]> {
+  async importHosts(candidates: readonly { alias: string; host?: HostConfig; problem?: string }[]): Promise<ImportOutcome[]> {
     const outcomes: ImportOutcome[] = [];
     for (const { alias, host, problem } of candidates) {
       if (!host) outcomes.push({ alias, added: false, reason: problem });
       else outcomes.push(await this.registry.add(host).then(() => ({ alias, added: true }), (error: unknown) => skipTaken(alias, host.name, error)));
     }
     return outcomes;
+  }
+
+  /** The incus client's remotes (`config.yml` in its config directory), as the import offers them. */
+  async incusRemotes(only: readonly string[] = [], dir?: string): Promise<{ dir: string | null; remotes: IncusRemote[] }> {
+    const { findIncusConfigDir, readIncusRemotes } = await import('../https/incus-remotes');
+    const found = dir ?? (await findIncusConfigDir({ env: this.options.env, platform: this.options.platform, home: this.options.home }));
+    if (!found) {
+      if (only.length > 0) throw new AppError('not-found', 'no incus client configuration found (config.yml in $INCUS_CONF or ~/.config/incus)');
+      return { dir: null, remotes: [] };
+    }
+    return { dir: found, remotes: await readIncusRemotes(found, only) };
   }
 
   private async testCandidate(host: HostConfig): Promise<HostTestResult> {

@@ -23,6 +23,8 @@ export function createHandlers(core: CoiCore): Handlers {
     'hosts.add': async ({ host, test, token }) => core.addHost(host, test, token),
     'hosts.importCandidates': async () => (await sshConfigImport())(await sshConfig(), core.home),
     'hosts.import': async ({ aliases }) => core.importHosts((await sshConfigImport())(await sshConfig(), core.home, aliases)),
+    'hosts.incusRemoteCandidates': async () => core.incusRemotes(),
+    'hosts.importIncusRemotes': async ({ aliases }) => core.importHosts((await core.incusRemotes(aliases)).remotes),
     'hosts.remove': async ({ host }) => {
       await core.registry.remove(host);
       return null;

@@ -69,6 +69,23 @@ export function hostCommand(session: CliSession): Command {
     });
 
   host
+    .command('import-incus-remotes')
+    .description("Add the incus client's HTTPS remotes (config.yml, client.crt/key and servercerts/ of $INCUS_CONF, else ~/.config/incus); all of them when none is named")
+    .argument('[remotes...]')
+    .option('--config-dir <dir>', "the incus client's configuration directory")
+    .action(async (names: string[], options: { configDir?: string }) => {
+      const core = await session.core();
+      const { dir, remotes } = await core.incusRemotes(names, options.configDir);
+      if (!dir) throw new AppError('not-found', 'no incus client configuration found (config.yml in $INCUS_CONF or ~/.config/incus); give --config-dir');
+      session.say(`Reading the incus client's remotes in ${dir}`);
+      for (const { alias, added, reason } of await core.importHosts(remotes)) {
+        const config = remotes.find((candidate) => candidate.alias === alias)?.host;
+        if (!added || !config) session.say(`Skipped '${alias}': ${reason}`);
+        else session.say(`Added host '${config.name}' (${config.url}${config.serverCertFingerprint ? `, certificate ${config.serverCertFingerprint}` : ', certificate not pinned yet: trusted on first connection'})`);
+      }
+    });
+
+  host
     .command('list')
     .description('List the configured hosts')
     .addOption(formatOption())
