@@ -116,7 +116,11 @@ export const contract = {
   'snapshots.deleteAll': { input: ContainerRef.extend({ confirmName: z.string().max(200) }).strict(), output: z.array(DeleteOutcomeSchema) },
   'snapshots.info': { input: SnapshotRef, output: SnapshotDetailSchema },
   /** Returns the new container as read after the copy, so its page can show it at once. */
-  'snapshots.branch': { input: SnapshotRef.extend({ target: InstanceNameSchema.optional() }).strict(), output: ContainerSchema },
+  'snapshots.branch': {
+    /** `member`: the cluster member the copy goes to (a clustered host; default: the source's member). */
+    input: SnapshotRef.extend({ target: InstanceNameSchema.optional(), member: z.string().min(1).max(255).optional() }).strict(),
+    output: ContainerSchema,
+  },
   'snapshots.rename': { input: SnapshotRef.extend({ newName: SnapshotNameSchema }).strict(), output: SnapshotSchema },
   /** Refuses an expiry in the past or within the next minute (`expiryProblem`): Incus would delete the snapshot at once. */
   'snapshots.setExpiry': { input: SnapshotRef.extend({ expiresAt: IsoTime.nullable() }).strict(), output: SnapshotSchema },

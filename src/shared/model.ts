@@ -79,8 +79,24 @@ export const ContainerSchema = z.object({
   schedule: z.string().optional(),
   /** The stored retention policy in words ("last 10, 7 daily"), or "invalid: …" when the stored value is not a policy. */
   retention: z.string().optional(),
+  /** The cluster member the instance lives on (a clustered host only). */
+  location: z.string().optional(),
+  /** Why the instance cannot be reached now: its member is offline or evacuated (a clustered host only). */
+  unreachable: z.string().optional(),
 });
 export type Container = z.infer<typeof ContainerSchema>;
+
+/** One member of an Incus cluster (`/1.0/cluster/members`). */
+export const ClusterMemberSchema = z.object({
+  name: z.string(),
+  url: z.string(),
+  /** `database-leader`, `database`, `event-hub`, … */
+  roles: z.array(z.string()),
+  /** Online, Offline, Evacuated, Blocked… as Incus says it. */
+  status: z.string(),
+  message: z.string(),
+});
+export type ClusterMember = z.infer<typeof ClusterMemberSchema>;
 
 export const DeleteOutcomeSchema = z.object({
   name: z.string(),
@@ -110,6 +126,8 @@ export const HostOverviewSchema = z.object({
   status: HostStatusSchema,
   containers: z.array(ContainerSchema),
   error: ErrorInfoSchema.optional(),
+  /** The members, when the host is a cluster (`server_clustered`). */
+  members: z.array(ClusterMemberSchema).optional(),
 });
 export type HostOverview = z.infer<typeof HostOverviewSchema>;
 

@@ -73,7 +73,7 @@ export function createHandlers(core: CoiCore): Handlers {
       return service(host).deleteMany(container, snapshots.map((snapshot) => snapshot.name));
     },
     'snapshots.info': async ({ host, container, snapshot }) => service(host).info(container, snapshot),
-    'snapshots.branch': async ({ host, container, snapshot, target }) => service(host).branch(container, snapshot, target),
+    'snapshots.branch': async ({ host, container, snapshot, target, member }) => service(host).branch(container, snapshot, target, undefined, member),
     'snapshots.rename': async ({ host, container, snapshot, newName }) => service(host).rename(container, snapshot, newName),
     'snapshots.setExpiry': async ({ host, container, snapshot, expiresAt }) => service(host).setExpiry(container, snapshot, expiresAt),
     'snapshots.setDescription': async ({ host, container, snapshot, description }) => service(host).setDescription(container, snapshot, description),

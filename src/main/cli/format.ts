@@ -1,5 +1,5 @@
 import type { HostConfig, HostStatus } from '../../shared/hosts';
-import type { Container, DeleteOutcome, HeldMount, HostOverview, HostTestResult, NotCaptured, Snapshot, SnapshotDetail } from '../../shared/model';
+import type { ClusterMember, Container, DeleteOutcome, HeldMount, HostOverview, HostTestResult, NotCaptured, Snapshot, SnapshotDetail } from '../../shared/model';
 import { humanSize } from '../../shared/size';
 import { notCapturedJson } from '../../shared/snapshot-json';
 import { describeMount } from '../snapshots/mounts';
@@ -18,6 +18,8 @@ export function containerJson(container: Container) {
     snapshot_count: container.snapshots.length,
     newest_snapshot: container.snapshots[0]?.name ?? null,
     not_captured: (container.notCaptured ?? []).map(notCapturedJson),
+    ...(container.location ? { location: container.location } : {}),
+    ...(container.unreachable ? { unreachable: container.unreachable } : {}),
   };
 }
 
@@ -60,15 +62,23 @@ export function allSnapshotsText(containers: readonly Container[]): string {
     .join('');
 }
 
+/** The containers as a table; a cluster's gets a LOCATION column (its member; "unreachable" when that is down). */
 export function containerTable(containers: readonly Container[]): string {
+  const clustered = containers.some((c) => c.location);
   const rows = containers.map((c) => [
     c.name,
     c.status.toUpperCase(),
+    ...(clustered ? [`${c.location ?? '-'}${c.unreachable ? ' (unreachable)' : ''}`] : []),
     c.coi ? 'yes' : 'no',
     String(c.snapshots.length),
     c.snapshots[0] ? `${c.snapshots[0].name} (${localTime(c.snapshots[0].createdAt)})` : '-',
   ]);
-  return table(['NAME', 'STATUS', 'COI', 'SNAPSHOTS', 'NEWEST SNAPSHOT'], rows);
+  return table(['NAME', 'STATUS', ...(clustered ? ['LOCATION'] : []), 'COI', 'SNAPSHOTS', 'NEWEST SNAPSHOT'], rows);
+}
+
+/** A cluster's members: name, status, roles and Incus's message. */
+export function membersTable(members: readonly ClusterMember[]): string {
+  return table(['MEMBER', 'STATUS', 'ROLES', 'MESSAGE'], members.map((m) => [m.name, m.status.toUpperCase(), m.roles.join(',') || '-', m.message]));
 }
 
 export function snapshotInfoText(detail: SnapshotDetail): string {
@@ -150,5 +160,6 @@ export function hostOverviewText(result: HostOverview): string {
   const snapshots = result.containers.reduce((sum, container) => sum + container.snapshots.length, 0);
   const head = `== ${result.host}: ${statusText(result.status)}`;
   if (result.error) return `${head}\n\n`;
-  return `${head}; ${result.containers.length} containers, ${snapshots} snapshots\n${result.containers.length > 0 ? containerTable(result.containers) : ''}\n`;
+  const members = result.members ? `cluster of ${result.members.length} member${result.members.length === 1 ? '' : 's'}:\n${membersTable(result.members)}` : '';
+  return `${head}; ${result.containers.length} containers, ${snapshots} snapshots\n${members}${result.containers.length > 0 ? containerTable(result.containers) : ''}\n`;
 }

@@ -164,11 +164,12 @@ export function snapshotCommand(session: CliSession): Command {
     .argument('<name>')
     .argument('[new]')
     .addOption(containerOption())
-    .action(async (name: string, target: string | undefined, options: HostChoice & { container?: string }) => {
+    .option('--member <name>', "in a cluster: the member the copy goes to (default: the source's member)")
+    .action(async (name: string, target: string | undefined, options: HostChoice & { container?: string; member?: string }) => {
       const service = await session.service(options);
       const container = await session.container(service, options.container);
-      const made = await service.branch(container, name, target, session.wait);
-      session.say(`Created container '${made.name}' from snapshot '${name}' of '${container}'`);
+      const made = await service.branch(container, name, target, session.wait, options.member);
+      session.say(`Created container '${made.name}' from snapshot '${name}' of '${container}'${made.location ? ` on member ${made.location}` : ''}`);
     });
 
   snapshot

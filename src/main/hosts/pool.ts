@@ -5,7 +5,7 @@ import type { HostOverview, HostTestResult } from '../../shared/model';
 import type { ErrorInfo } from '../../shared/errors';
 import { AppError, toErrorInfo } from '../errors';
 import type { IncusClient } from '../incus/client';
-import { SnapshotService } from '../snapshots/service';
+import { markUnreachable, SnapshotService } from '../snapshots/service';
 import { openHostClient, type HostClient, type HostClientDeps } from './host-client';
 import type { HostList } from './registry';
 
@@ -22,6 +22,8 @@ export interface HostPoolOptions extends Omit<HostClientDeps, 'checkHostKey' | '
 
 interface Handle extends HostClient {
   config: HostConfig;
+  /** Whether the daemon said it is a cluster member (`server_clustered`) when last tested. */
+  clustered?: boolean;
   service: SnapshotService;
   status: HostStatus;
   /** Why the host is not online, as the overview reports it without asking again. */
@@ -75,6 +77,7 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     try {
       const server = await handle.client.query('GET', '/1.0', ServerSchema);
       if (server.auth !== undefined && server.auth !== 'trusted') throw untrusted(handle.config);
+      handle.clustered = server.environment?.server_clustered === true;
       this.setStatus(handle, { state: 'online', latencyMs: Math.round(performance.now() - started) });
       return { host, status: handle.status, incusVersion: server.environment?.server_version ?? null };
     } catch (error) {
@@ -125,7 +128,9 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
       return { host, status: handle.status, containers: [], error: handle.lastError ?? { code: 'host-unreachable', message: `${host} is ${state}`, host } };
     }
     try {
-      return { host, status: handle.status, containers: await handle.service.listContainers() };
+      if (!handle.clustered) return { host, status: handle.status, containers: await handle.service.listContainers() };
+      const [containers, members] = await Promise.all([handle.service.listContainers(), handle.service.clusterMembers()]);
+      return { host, status: handle.status, containers: markUnreachable(containers, members), members };
     } catch (error) {
       return { host, status: this.failed(handle, error), containers: [], error: handle.lastError };
     }

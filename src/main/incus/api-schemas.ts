@@ -77,3 +77,13 @@ export const StorageVolumeSchema = z.object({
   description: z.string().nullish().transform((value) => value ?? ''),
 });
 export type StorageVolume = z.infer<typeof StorageVolumeSchema>;
+
+/** A cluster member as `GET /1.0/cluster/members?recursion=1` returns it. */
+export const ClusterMemberApiSchema = z.object({
+  server_name: z.string(),
+  url: z.string().nullish().transform((value) => value ?? ''),
+  roles: z.array(z.string()).nullish().transform((value) => value ?? []),
+  status: z.string(),
+  message: z.string().nullish().transform((value) => value ?? ''),
+});
+export type ClusterMemberApi = z.infer<typeof ClusterMemberApiSchema>;

@@ -5,7 +5,7 @@ import { IncusProtocolError } from './errors';
 export type ListedSnapshot = Pick<InstanceSnapshot, 'name' | 'created_at' | 'expires_at' | 'stateful' | 'size' | 'description' | 'config'>;
 
 /** What a listing reads of one instance in `GET /1.0/instances?recursion=2`; an `InstanceFull` is one too. */
-export type ListedInstance = Pick<InstanceFull, 'name' | 'status' | 'type' | 'created_at' | 'expanded_config' | 'expanded_devices'> & {
+export type ListedInstance = Pick<InstanceFull, 'name' | 'status' | 'type' | 'created_at' | 'location' | 'expanded_config' | 'expanded_devices'> & {
   snapshots: ListedSnapshot[];
 };
 
@@ -27,6 +27,7 @@ export function readInstanceList(value: unknown, label: string): ListedInstance[
       status: at.string(instance.status, `${path}.status`),
       type: at.string(instance.type, `${path}.type`),
       created_at: at.string(instance.created_at, `${path}.created_at`),
+      location: at.optionalString(instance.location, `${path}.location`),
       expanded_config: at.stringMap(instance.expanded_config, `${path}.expanded_config`),
       expanded_devices: at.devices(instance.expanded_devices, `${path}.expanded_devices`),
       snapshots: instance.snapshots == null ? [] : at.array(instance.snapshots, `${path}.snapshots`, (raw, where) => snapshot(at, raw, where)),

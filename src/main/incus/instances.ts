@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InstanceFullSchema, InstanceSnapshotSchema, StorageVolumeSchema, type InstanceFull, type InstanceSnapshot, type Operation, type StorageVolume } from './api-schemas';
+import { ClusterMemberApiSchema, InstanceFullSchema, InstanceSnapshotSchema, StorageVolumeSchema, type ClusterMemberApi, type InstanceFull, type InstanceSnapshot, type Operation, type StorageVolume } from './api-schemas';
 import type { IncusClient, WaitOptions } from './client';
 import { isNotFound } from './errors';
 import { readInstanceList, type ListedInstance } from './instance-list';
@@ -55,10 +55,15 @@ export function setSnapshotExpiry(client: IncusClient, instance: string, snapsho
   return client.run('PATCH', snapshotPath(instance, snapshot), { expires_at: expiresAt ?? NEVER }, wait);
 }
 
-/** A new instance copied from `instance/snapshot`. */
-export function copyFromSnapshot(client: IncusClient, instance: string, snapshot: string, target: string, wait?: WaitOptions): Promise<Operation> {
+/** A new instance copied from `instance/snapshot`; in a cluster, on `member` (`?target=`) when given. */
+export function copyFromSnapshot(client: IncusClient, instance: string, snapshot: string, target: string, wait?: WaitOptions, member?: string): Promise<Operation> {
   const body = { name: target, source: { type: 'copy', source: `${instance}/${snapshot}` } };
-  return client.run('POST', '/1.0/instances', body, wait);
+  return client.run('POST', `/1.0/instances${member ? `?target=${enc(member)}` : ''}`, body, wait);
+}
+
+/** The members of a cluster, with their status and roles. */
+export function listClusterMembers(client: IncusClient): Promise<ClusterMemberApi[]> {
+  return client.query('GET', '/1.0/cluster/members?recursion=1', z.array(ClusterMemberApiSchema));
 }
 
 export type StateAction = 'start' | 'stop' | 'restart' | 'freeze' | 'unfreeze';

@@ -2,7 +2,7 @@ import { expiryProblem } from '../../shared/expiry';
 import { parseStoredPolicy, policySummary, RETENTION_KEY } from '../../shared/retention';
 import { scheduleSummary } from '../../shared/schedule';
 import { instanceNameProblem, snapshotNameProblem, someNames, timestampedName } from '../../shared/names';
-import { DESCRIPTION_MAX, type Container, type DeleteOutcome, type HeldMount, type RestoreResult, type Snapshot, type SnapshotDetail } from '../../shared/model';
+import { DESCRIPTION_MAX, type ClusterMember, type Container, type DeleteOutcome, type HeldMount, type RestoreResult, type Snapshot, type SnapshotDetail } from '../../shared/model';
 import type { InstanceFull, InstanceSnapshot, StorageVolume } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
 import type { ListedInstance, ListedSnapshot } from '../incus/instance-list';
@@ -242,7 +242,11 @@ export class SnapshotService {
   }
 
   /** A new container copied from a snapshot; returns it as read after the copy. */
-  async branch(container: string, snapshot: string, target?: string, wait?: WaitOptions): Promise<Container> {
+  /**
+   * Copies a snapshot into a new container. In a cluster the copy goes to `member`, by default the
+   * source's own member (Incus would otherwise place it where its scheduler likes).
+   */
+  async branch(container: string, snapshot: string, target?: string, wait?: WaitOptions, member?: string): Promise<Container> {
     assertSnapshotName(snapshot);
     const instance = await this.instance(container);
     if (!instance.snapshots.some((candidate) => candidate.name === snapshot)) throw snapshotNotFound(container, snapshot, instance);
@@ -251,7 +255,7 @@ export class SnapshotService {
     const problem = instanceNameProblem(name);
     if (problem) throw new AppError('invalid-input', problem);
     if (names.has(name)) throw new AppError('already-exists', `a container named '${name}' already exists`);
-    await api.copyFromSnapshot(this.client, container, snapshot, name, wait);
+    await api.copyFromSnapshot(this.client, container, snapshot, name, wait, member ?? clusterLocation(instance.location));
     await forgetArchives(this.client, name, heldMounts(instance.snapshots.find((candidate) => candidate.name === snapshot)?.config ?? {}));
     return this.getContainer(name);
   }
@@ -448,8 +452,34 @@ export class SnapshotService {
       notCaptured: notCaptured(instance.expanded_devices),
       mountExcludes: mountExcludes(instance.expanded_config),
       ...automation(instance.expanded_config),
+      ...(clusterLocation(instance.location) ? { location: instance.location! } : {}),
     };
   }
+
+  /** The members of this host's cluster. */
+  async clusterMembers(): Promise<ClusterMember[]> {
+    const members = await api.listClusterMembers(this.client);
+    return members.map((member) => ({ name: member.server_name, url: member.url, roles: member.roles, status: member.status, message: member.message }));
+  }
+}
+
+/** The cluster member an instance is on; undefined outside a cluster (Incus says "none"). */
+export function clusterLocation(location: string | null | undefined): string | undefined {
+  return location && location !== 'none' ? location : undefined;
+}
+
+/**
+ * Marks the containers whose member is not online: they cannot be reached until it is back
+ * (Incus lists them with the state it last knew, or as Error).
+ */
+export function markUnreachable(containers: Container[], members: readonly ClusterMember[]): Container[] {
+  const down = new Map(members.filter((member) => member.status !== 'Online').map((member) => [member.name, member]));
+  return containers.map((container) => {
+    const member = container.location ? down.get(container.location) : undefined;
+    if (!member) return container;
+    const state = member.status === 'Evacuated' ? 'evacuated' : member.status.toLowerCase();
+    return { ...container, unreachable: `its cluster member ${member.name} is ${state}${member.message ? ` (${member.message})` : ''}` };
+  });
 }
 
 /** The schedule and retention policy in words, for a container's row (absent when it has none). */
