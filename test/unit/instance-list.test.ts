@@ -12,6 +12,7 @@ const instance = {
   status_code: 102,
   type: 'container',
   created_at: '2026-01-01T00:00:00Z',
+  location: 'member1',
   expanded_config: { 'migration.stateful': 'true' },
   expanded_devices: { root: { type: 'disk', path: '/', pool: 'default' } },
   state: { status: 'Stopped' },
@@ -25,6 +26,7 @@ function viaZod(value: unknown) {
     status: full.status,
     type: full.type,
     created_at: full.created_at,
+    location: full.location ?? null,
     expanded_config: full.expanded_config,
     expanded_devices: full.expanded_devices,
     snapshots: full.snapshots.map(({ name, created_at, expires_at, stateful, size, description, config }) => ({ name, created_at, expires_at, stateful, size, description, config })),
@@ -33,7 +35,7 @@ function viaZod(value: unknown) {
 
 describe("the listing's check of the daemon's instances", () => {
   it('reads what the zod schemas read', () => {
-    const answers = [[instance], [{ ...instance, snapshots: null, expanded_config: null, expanded_devices: undefined }], []];
+    const answers = [[instance], [{ ...instance, location: undefined, snapshots: null, expanded_config: null, expanded_devices: undefined }], []];
     for (const answer of answers) expect(readInstanceList(structuredClone(answer), LABEL)).toEqual(viaZod(structuredClone(answer)));
   });
 
