@@ -86,11 +86,11 @@ export function exited(child: ChildProcessByStdio<null, Readable, Readable>): Pr
  * answer to the request containing `step` (or to the next one containing `then` after it), and presses
  * Ctrl-C there: the moment a user interrupts, whatever the daemon's speed.
  */
-export async function interruptedAt(args: string[], step: string, then?: string): Promise<{ code: number; stderr: string }> {
+export async function interruptedAt(args: string[], step: string, then?: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stderr: string }> {
   const proxy = new SocketProxy(findLocalSocket());
   await proxy.resume();
   const held = proxy.holdAnswersAfter(step, then);
-  const child = spawnCli(args, { INCUS_SOCKET: proxy.path });
+  const child = spawnCli(args, { INCUS_SOCKET: proxy.path, ...env });
   const done = exited(child);
   await held;
   child.kill('SIGINT');

@@ -1,7 +1,12 @@
 import type { PackageDiff } from '../../../shared/diff';
 import type { Manifest } from './manifest';
 
-type Versions = Map<string, string>;
+/** One installed package; `arch` only for dpkg (a name may be installed for several architectures). */
+interface Installed {
+  name: string;
+  arch: string;
+  version: string;
+}
 
 /** Paragraphs of a `Key: value` / `K:value` database, separated by blank lines. */
 function paragraphs(text: string): string[][] {
@@ -14,11 +19,10 @@ function paragraphs(text: string): string[][] {
 
 /**
  * The installed packages of a dpkg status file (`/var/lib/dpkg/status`): only those whose Status
- * ends in "installed" (a removed package keeps its paragraph as "deinstall ok config-files"). A name
- * held for several architectures (multiarch) is kept as `name:arch`.
+ * ends in "installed" (a removed package keeps its paragraph as "deinstall ok config-files").
  */
-export function parseDpkgStatus(text: string): Versions {
-  const found: { name: string; arch: string; version: string }[] = [];
+export function parseDpkgStatus(text: string): Installed[] {
+  const found: Installed[] = [];
   for (const lines of paragraphs(text)) {
     const field = (key: string) => lines.find((line) => line.toLowerCase().startsWith(`${key.toLowerCase()}:`))?.slice(key.length + 1).trim();
     const name = field('Package');
@@ -27,20 +31,33 @@ export function parseDpkgStatus(text: string): Versions {
     if (!name || !version || status?.[2] !== 'installed') continue;
     found.push({ name, arch: field('Architecture') ?? '', version });
   }
-  const counts = new Map<string, number>();
-  for (const { name } of found) counts.set(name, (counts.get(name) ?? 0) + 1);
-  return new Map(found.map(({ name, arch, version }) => [(counts.get(name) ?? 0) > 1 && arch ? `${name}:${arch}` : name, version]));
+  return found;
 }
 
 /** The installed packages of Alpine's database (`/lib/apk/db/installed`: `P:name`, `V:version` per paragraph). */
-export function parseApkInstalled(text: string): Versions {
-  const versions: Versions = new Map();
+export function parseApkInstalled(text: string): Installed[] {
+  const found: Installed[] = [];
   for (const lines of paragraphs(text)) {
     const name = lines.find((line) => line.startsWith('P:'))?.slice(2).trim();
     const version = lines.find((line) => line.startsWith('V:'))?.slice(2).trim();
-    if (name && version) versions.set(name, version);
+    if (name && version) found.push({ name, arch: '', version });
   }
-  return versions;
+  return found;
+}
+
+/**
+ * Packages by name and architecture, each shown by its name, or as `name:arch` where either side
+ * has that name for more than one architecture (multiarch).
+ */
+function keyed(before: Installed[], after: Installed[]): { before: Map<string, Installed>; after: Map<string, Installed>; label: (pkg: Installed) => string } {
+  const arches = new Map<string, Set<string>>();
+  for (const pkg of [...before, ...after]) arches.set(pkg.name, (arches.get(pkg.name) ?? new Set()).add(pkg.arch));
+  const key = (pkg: Installed) => `${pkg.name}\0${pkg.arch}`;
+  return {
+    before: new Map(before.map((pkg) => [key(pkg), pkg])),
+    after: new Map(after.map((pkg) => [key(pkg), pkg])),
+    label: (pkg) => ((arches.get(pkg.name)?.size ?? 0) > 1 && pkg.arch ? `${pkg.name}:${pkg.arch}` : pkg.name),
+  };
 }
 
 const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -52,14 +69,13 @@ export function comparePackages(from: Manifest['packageDbs'], to: Manifest['pack
   const result: PackageDiff = { managers: [...managers], installed: [], removed: [], upgraded: [] };
   for (const manager of managers) {
     const parse = manager === 'dpkg' ? parseDpkgStatus : parseApkInstalled;
-    const before = parse(from[manager] ?? '');
-    const after = parse(to[manager] ?? '');
-    for (const [name, version] of after) {
-      const old = before.get(name);
-      if (old === undefined) result.installed.push({ name, version });
-      else if (old !== version) result.upgraded.push({ name, from: old, to: version });
+    const { before, after, label } = keyed(parse(from[manager] ?? ''), parse(to[manager] ?? ''));
+    for (const [key, pkg] of after) {
+      const old = before.get(key);
+      if (!old) result.installed.push({ name: label(pkg), version: pkg.version });
+      else if (old.version !== pkg.version) result.upgraded.push({ name: label(pkg), from: old.version, to: pkg.version });
     }
-    for (const [name, version] of before) if (!after.has(name)) result.removed.push({ name, version });
+    for (const [key, pkg] of before) if (!after.has(key)) result.removed.push({ name: label(pkg), version: pkg.version });
   }
   result.installed.sort(byName);
   result.removed.sort(byName);

@@ -1,0 +1,210 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoiCore } from '../../src/main/app/core';
+import type { CoiEvent } from '../../src/shared/contract';
+import type { DiffResult } from '../../src/shared/diff';
+import { cli, interruptedAt } from '../helpers/cli';
+import { knowHost, sshHost, tempHome } from '../helpers/hosts';
+import { Fixtures, incus, requireDaemon, testName } from '../helpers/incus';
+import { requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
+import { openCore, preloadFace, type Face } from '../helpers/transports';
+
+/**
+ * `snapshot diff` on the real daemon: a container where the test adds, deletes, edits (same size),
+ * chmods and re-links files and changes packages (a hand-written dpkg status file: busybox has no
+ * dpkg) between two snapshots; the diff must report exactly those, and leave nothing behind.
+ */
+const fixtures = new Fixtures();
+let container: string;
+let sshd: TestSshd | undefined;
+const opened: { core: CoiCore; face: Face }[] = [];
+
+const dpkgStatus = (packages: [string, string][]) =>
+  packages.map(([name, version]) => `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\nVersion: ${version}\n`).join('\n');
+
+const BEFORE = `mkdir -p /data /var/lib/dpkg && cd /data && printf 'hello world\\n' > edit.txt && printf 'bye\\n' > gone.txt && printf 'x' > keep.txt
+printf '#!/bin/sh\\n' > mode.sh && chmod 644 mode.sh && ln -s keep.txt link
+cat > /var/lib/dpkg/status <<'EOF'
+${dpkgStatus([['alpha', '1.0'], ['beta', '2.0'], ['gamma', '1.0']])}
+EOF`;
+
+const AFTER = `cd /data && printf 'new file\\n' > new.txt && rm gone.txt && printf 'HELLO world\\n' > edit.txt && chmod 755 mode.sh && ln -sfn edit.txt link
+printf 'noise' > /tmp/noise
+cat > /var/lib/dpkg/status <<'EOF'
+${dpkgStatus([['alpha', '1.1'], ['gamma', '1.0'], ['delta', '3.0']])}
+EOF`;
+
+/** Temporary objects of this test's container: images whose alias names it, and snapshots besides its own. */
+async function leftovers(): Promise<{ images: string[]; snapshots: string[]; backups: string }> {
+  const images = (await incus('image', 'list', '--format', 'csv', '-c', 'l')).split('\n').filter((alias) => alias.includes(container));
+  const snapshots = (await incus('snapshot', 'list', container, '--format', 'csv', '-c', 'n')).split('\n').filter((name) => name && !['before', 'after'].includes(name));
+  const backups = (await incus('query', `/1.0/instances/${container}/backups`)).trim();
+  return { images, snapshots, backups };
+}
+
+const NOTHING_LEFT = { images: [], snapshots: [], backups: '[]' };
+
+beforeAll(async () => {
+  requireDaemon();
+  container = await fixtures.launch(testName('diff'));
+  await incus('exec', container, '--', 'sh', '-c', BEFORE);
+  await incus('snapshot', 'create', container, 'before');
+  await incus('exec', container, '--', 'sh', '-c', AFTER);
+  await incus('snapshot', 'create', container, 'after');
+});
+
+afterAll(async () => {
+  for (const { core, face } of opened) {
+    await face.close();
+    await core.close();
+  }
+  await sshd?.stop();
+  await fixtures.cleanup();
+});
+
+const paths = (entries: { path: string }[]) => entries.map((entry) => entry.path);
+
+/** Exactly the changes the test made, in the JSON a user reads. */
+function expectTheChanges(result: DiffResult): void {
+  expect(paths(result.added)).toEqual(['/data/new.txt']);
+  expect(paths(result.deleted)).toEqual(['/data/gone.txt']);
+  expect(paths(result.modified)).toEqual(['/data/edit.txt', '/var/lib/dpkg/status']);
+  expect(result.modified[0]).toMatchObject({ changes: ['content'], before: { size: 12 }, after: { size: 12 } });
+  expect(result.metadata.map((entry) => [entry.path, entry.changes])).toEqual([
+    ['/data/link', ['target']],
+    ['/data/mode.sh', ['mode']],
+  ]);
+  expect(result.metadata[0]).toMatchObject({ before: { target: 'keep.txt' }, after: { target: 'edit.txt' } });
+  expect(result.metadata[1]).toMatchObject({ before: { mode: '0644' }, after: { mode: '0755' } });
+  expect(result.packages).toEqual({
+    managers: ['dpkg'],
+    installed: [{ name: 'delta', version: '3.0' }],
+    removed: [{ name: 'beta', version: '2.0' }],
+    upgraded: [{ name: 'alpha', from: '1.0', to: '1.1' }],
+  });
+  expect(result.excluded).toContain('/tmp');
+}
+
+describe('snapshot diff (CLI, local daemon)', () => {
+  it('reports exactly what changed since a snapshot, in JSON, and leaves nothing behind', async () => {
+    const run = await cli(['snapshot', 'diff', 'before', '-c', container, '--format', 'json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout) as DiffResult;
+    expect(result.from.snapshot).toBe('before');
+    expect(result.to.snapshot).toBeNull();
+    expectTheChanges(result);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+
+    // the snapshot's manifest is cached: the second diff reads only the container
+    const again = JSON.parse((await cli(['snapshot', 'diff', 'before', '-c', container, '--format', 'json'])).stdout) as DiffResult;
+    expect(again.cached).toEqual({ from: true, to: false });
+    expectTheChanges(again);
+  });
+
+  it('compares two snapshots older first whichever order they are given, in text', async () => {
+    const run = await cli(['snapshot', 'diff', 'after', 'before', '-c', container]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Changes in ${container} from snapshot before (`);
+    expect(run.stdout).toContain(') to snapshot after (');
+    expect(run.stdout).toContain('  + /data/new.txt  9 B, 0644');
+    expect(run.stdout).toContain('  - /data/gone.txt  4 B, 0644');
+    expect(run.stdout).toContain('  ~ /data/edit.txt  12 B → 12 B');
+    expect(run.stdout).toContain('  m /data/link  target keep.txt → edit.txt');
+    expect(run.stdout).toContain('  m /data/mode.sh  mode 0644 → 0755');
+    expect(run.stdout).toContain('  + delta 3.0\n  - beta 2.0\n  ~ alpha 1.0 → 1.1');
+    expect(run.stdout).toContain('Summary: 1 added, 1 deleted, 2 modified, 2 metadata changes; packages: 1 installed, 1 removed, 1 upgraded');
+    expect(run.stdout).toContain('Left out: /proc /sys /dev /run /tmp');
+    expect(run.stdout).not.toContain('/tmp/noise');
+
+    const json = JSON.parse((await cli(['snapshot', 'diff', 'after', 'before', '-c', container, '--format', 'json'])).stdout) as DiffResult;
+    expect([json.from.snapshot, json.to.snapshot]).toEqual(['before', 'after']);
+    expectTheChanges(json);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+
+  it('limits the comparison with --path and includes /tmp with --all-paths', async () => {
+    const limited = JSON.parse((await cli(['snapshot', 'diff', 'before', 'after', '-c', container, '--path', '/data/edit.txt', '--path', '/data/mode.sh', '--format', 'json'])).stdout) as DiffResult;
+    expect([paths(limited.added), paths(limited.deleted), paths(limited.modified), paths(limited.metadata)]).toEqual([[], [], ['/data/edit.txt'], ['/data/mode.sh']]);
+    expect(limited.packages).toBeNull();
+
+    const current = JSON.parse((await cli(['snapshot', 'diff', 'before', '-c', container, '--path', '/data', '--format', 'json'])).stdout) as DiffResult;
+    expect(paths(current.added)).toEqual(['/data/new.txt']);
+    expect(paths(current.modified)).toEqual(['/data/edit.txt']);
+
+    const all = JSON.parse((await cli(['snapshot', 'diff', 'before', '-c', container, '--all-paths', '--format', 'json'])).stdout) as DiffResult;
+    expect(all.excluded).toEqual([]);
+    expect(paths(all.added)).toContain('/tmp/noise');
+  });
+
+  it('prints one file as a unified diff, against the container and between snapshots', async () => {
+    for (const args of [['before'], ['before', 'after']]) {
+      const run = await cli(['snapshot', 'diff', ...args, '-c', container, '--file', '/data/edit.txt']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(`--- before:/data/edit.txt\n+++ ${args[1] ?? 'current'}:/data/edit.txt\n@@ -1,1 +1,1 @@\n-hello world\n+HELLO world\n`);
+    }
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+
+  it('says what is wrong: an unknown snapshot, a relative --path', async () => {
+    const missing = await cli(['snapshot', 'diff', 'nope', '-c', container]);
+    expect(missing).toMatchObject({ code: 1, stdout: '' });
+    expect(missing.stderr).toContain(`snapshot 'nope' not found for container '${container}' (it has 2 snapshots: after, before)`);
+    const relative = await cli(['snapshot', 'diff', 'before', '-c', container, '--path', 'data']);
+    expect(relative.code).toBe(2);
+    expect(relative.stderr).toContain("--path 'data': a path inside the container starts with \"/\"");
+  });
+
+  it('Ctrl-C while Incus packs the snapshots exits 130 and removes the temporary images once packed', async () => {
+    const { configDir } = tempHome(); // a cache of its own: the snapshots must be packed again
+    const args = ['snapshot', 'diff', 'before', 'after', '-c', container];
+    // the answer to the wait on a publish (which Incus cannot cancel) is held: the user presses Ctrl-C there
+    const run = await interruptedAt(args, '"compression_algorithm":"none"', '/wait', { COI_DESKTOP_CONFIG_DIR: configDir });
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/Interrupted: the diff was cancelled and its temporary image coi-diff-\S+ removed/);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+});
+
+describe('snapshot diff through the contract', () => {
+  async function core(): Promise<{ core: CoiCore; face: Face; home: Awaited<ReturnType<typeof openCore>>['home'] }> {
+    const made = await openCore();
+    const face = preloadFace(made.core);
+    opened.push({ core: made.core, face });
+    return { ...made, face };
+  }
+
+  it('shows a diff in the operations drawer and cancels it there; nothing is left', async () => {
+    const { face } = await core();
+    const jobId = crypto.randomUUID();
+    const seen: string[] = [];
+    face.api.on((event: CoiEvent) => {
+      if (event.type !== 'operation' || event.operation.id !== jobId) return;
+      seen.push(event.operation.status);
+      if (event.operation.progress?.startsWith('Packing') && event.operation.mayCancel) void face.api['operations.cancel']({ host: 'local', id: jobId });
+    });
+    const result = await face.api['snapshots.diff']({ host: 'local', container, from: 'before', jobId });
+    expect(result).toMatchObject({ ok: false, error: { code: 'operation-failed' } });
+    if (!result.ok) expect(result.error.message).toMatch(/cancelled: Interrupted: the diff was cancelled and its temporary image coi-diff-\S+ removed/);
+    expect(seen[0]).toBe('Running');
+    expect(seen.at(-1)).toBe('Cancelled');
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+
+  it('diffs over the real sshd as over the local socket, file content included', async () => {
+    requireSshd();
+    const { face, home } = await core();
+    const made = await sshdWithKey('diffssh');
+    sshd = made.sshd;
+    knowHost(home.sshDir, made.sshd);
+    expect(await face.api['hosts.add']({ host: sshHost('box', made.sshd, { identityFiles: [made.key.file] }) })).toMatchObject({ ok: true, value: { status: { state: 'online' } } });
+
+    const result = await face.api['snapshots.diff']({ host: 'box', container, from: 'before' });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.value.host).toBe('box');
+    expectTheChanges(result.value);
+
+    const file = await face.api['snapshots.diffFile']({ host: 'box', container, from: 'before', path: '/data/edit.txt' });
+    expect(file).toMatchObject({ ok: true, value: { content: { type: 'text', same: false, unified: expect.stringContaining('-hello world\n+HELLO world\n') } } });
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+});

@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pack } from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import type { FileStat } from '../../src/shared/diff';
+import { compareContent } from '../../src/main/snapshots/diff/diff';
+import { parseListing } from '../../src/main/snapshots/diff/exec-manifest';
+import { compareManifests, pathFilter, underPrefix, type Manifest } from '../../src/main/snapshots/diff/manifest';
+import { comparePackages, parseApkInstalled, parseDpkgStatus } from '../../src/main/snapshots/diff/packages';
+import { readTarManifest } from '../../src/main/snapshots/diff/tar-manifest';
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const file = (text: string, extra: Partial<FileStat> = {}): FileStat => ({ kind: 'file', size: Buffer.byteLength(text), mode: '0644', uid: 0, gid: 0, mtime: '2026-01-01T00:00:00.000Z', sha256: sha(text), ...extra });
+const link = (target: string): FileStat => ({ kind: 'symlink', size: 0, mode: '0777', uid: 0, gid: 0, mtime: '2026-01-01T00:00:00.000Z', target });
+const dir = (extra: Partial<FileStat> = {}): FileStat => ({ kind: 'dir', size: 0, mode: '0755', uid: 0, gid: 0, mtime: '2026-01-01T00:00:00.000Z', ...extra });
+const manifest = (files: Record<string, FileStat>, mounts: string[] = []): Manifest => ({ files: new Map(Object.entries(files)), mounts, packageDbs: {} });
+const everything = () => true;
+
+describe('comparing manifests', () => {
+  it('finds a same-size edit by its hash, and each kind of metadata change', () => {
+    const before = manifest({
+      '/': dir(),
+      '/a': file('hello'),
+      '/gone': file('x'),
+      '/mode': file('m'),
+      '/owner': file('o'),
+      '/link': link('a'),
+      '/kind': file('k'),
+      '/touched': file('t'),
+    });
+    const after = manifest({
+      '/': dir({ mtime: '2026-02-01T00:00:00.000Z' }),
+      '/a': file('HELLO'),
+      '/new': file('n'),
+      '/mode': file('m', { mode: '0755' }),
+      '/owner': file('o', { uid: 1000, gid: 1000 }),
+      '/link': link('b'),
+      '/kind': link('k'),
+      '/touched': file('t', { mtime: '2026-03-01T00:00:00.000Z' }),
+    });
+    const changes = compareManifests(before, after, everything);
+    expect(changes.added.map((entry) => entry.path)).toEqual(['/new']);
+    expect(changes.deleted.map((entry) => entry.path)).toEqual(['/gone']);
+    expect(changes.modified.map((entry) => [entry.path, entry.changes])).toEqual([['/a', ['content']]]);
+    expect(changes.metadata.map((entry) => [entry.path, entry.changes])).toEqual([
+      ['/kind', ['kind', 'mode']],
+      ['/link', ['target']],
+      ['/mode', ['mode']],
+      ['/owner', ['owner']],
+    ]);
+    expect(changes.compared).toEqual({ from: 8, to: 8 });
+  });
+
+  it('counts only what the filter lets through: prefixes, excluded patterns, mount points', () => {
+    expect(underPrefix('/home/me/.cache/x', '/home/*/.cache')).toBe(true);
+    expect(underPrefix('/home/me/src/.cache', '/home/*/.cache')).toBe(false);
+    expect(underPrefix('/workspace2', '/workspace')).toBe(false);
+    expect(underPrefix('/workspace/a', '/workspace/')).toBe(true);
+    const include = pathFilter(['/srv', '/etc/hosts'], ['/srv/tmp'], ['/srv/mnt']);
+    expect(['/srv', '/srv/a', '/etc/hosts', '/etc/passwd', '/srv/tmp/x', '/srv/mnt', '/srv/mnt/y'].filter(include)).toEqual(['/srv', '/srv/a', '/etc/hosts']);
+  });
+});
+
+describe('package databases', () => {
+  const dpkg = `Package: libc6
+Status: install ok installed
+Architecture: amd64
+Version: 2.36-9
+
+Package: libc6
+Status: install ok installed
+Architecture: i386
+Version: 2.36-9
+
+Package: vim
+Status: deinstall ok config-files
+Architecture: amd64
+Version: 2:9.0.1378-2
+
+Package: curl
+Status: install ok installed
+Architecture: amd64
+Description: a tool
+ with a continued line: Version: 0
+Version: 7.88.1-10
+`;
+
+  it('reads installed dpkg packages, multiarch ones by architecture, removed ones left out', () => {
+    expect(parseDpkgStatus(dpkg)).toEqual([
+      { name: 'libc6', arch: 'amd64', version: '2.36-9' },
+      { name: 'libc6', arch: 'i386', version: '2.36-9' },
+      { name: 'curl', arch: 'amd64', version: '7.88.1-10' },
+    ]);
+  });
+
+  it('reads apk packages', () => {
+    expect(parseApkInstalled('C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\n\nP:busybox\nV:1.36.1-r5\n')).toEqual([
+      { name: 'musl', arch: '', version: '1.2.4-r2' },
+      { name: 'busybox', arch: '', version: '1.36.1-r5' },
+    ]);
+  });
+
+  it('lists installed, removed and upgraded packages (a multiarch one by name and architecture), and nothing without a database', () => {
+    const after = dpkg.replace('Version: 7.88.1-10', 'Version: 7.88.1-10+deb12u5').replace(/Package: libc6\nStatus: install ok installed\nArchitecture: i386\nVersion: 2.36-9\n\n/, '');
+    expect(comparePackages({ dpkg }, { dpkg: `${after}\nPackage: jq\nStatus: install ok installed\nVersion: 1.6-2.1\n`, apk: 'P:x\nV:1\n' })).toEqual({
+      managers: ['dpkg', 'apk'],
+      installed: [{ name: 'jq', version: '1.6-2.1' }, { name: 'x', version: '1' }],
+      removed: [{ name: 'libc6:i386', version: '2.36-9' }],
+      upgraded: [{ name: 'curl', from: '7.88.1-10', to: '7.88.1-10+deb12u5' }],
+    });
+    expect(comparePackages({}, {})).toBeNull();
+  });
+});
+
+describe('the listing made inside a container', () => {
+  const batch = (names: string[], stats: string[], links: string[], hashes: string[]) =>
+    Buffer.concat([
+      Buffer.from(`B${names.length}\n`),
+      ...names.map((name) => Buffer.from(`${name}\0`)),
+      Buffer.from(stats.join('')),
+      Buffer.from('L\n'),
+      Buffer.from(links.join('')),
+      Buffer.from('H\n'),
+      Buffer.from(hashes.join('')),
+      Buffer.from('E\n'),
+    ]);
+
+  it('reads names with newlines and spaces, both stat quoting styles, and GNU-escaped hashes', () => {
+    const odd = '/data/a\nb';
+    const output = Buffer.concat([
+      Buffer.from('R2049\n'),
+      batch(
+        ['/', odd, '/data/l n', '/data/g', '/proc', '/data/back\\slash'],
+        ['41ed 0 0 4096 1700000000 2049 /\n', `81a4 0 0 1 1700000000 2049 ${odd}\n`, 'a1ff 0 0 10 1700000000 2049 /data/l n\n', 'a1ff 0 0 2 1700000000 2049 /data/g\n', '416d 0 0 0 1700000000 22 /proc\n', '81a4 1000 100 1 1700000000 2049 /data/back\\slash\n'],
+        ["'/data/l n' -> '/etc/pa ss'\n", '/data/g -> ab\n'],
+        [`\\${sha('x')}  /data/a\\nb\n`, `\\${sha('y')}  /data/back\\\\slash\n`],
+      ),
+    ]);
+    const listed = parseListing(output, ['/workspace']);
+    expect(listed.files.get(odd)).toMatchObject({ kind: 'file', size: 1, mode: '0644', sha256: sha('x') });
+    expect(listed.files.get('/data/l n')).toMatchObject({ kind: 'symlink', size: 0, mode: '0777', target: '/etc/pa ss' });
+    expect(listed.files.get('/data/g')).toMatchObject({ kind: 'symlink', target: 'ab' });
+    expect(listed.files.get('/data/back\\slash')).toMatchObject({ uid: 1000, gid: 100, sha256: sha('y') });
+    expect(listed.files.get('/')).toMatchObject({ kind: 'dir', mode: '0755' });
+    expect(listed.files.has('/proc')).toBe(false); // another filesystem: a mount point
+    expect(listed.mounts.sort()).toEqual(['/proc', '/workspace']);
+  });
+
+  it('skips a path that vanished between the listing and its stat or hash', () => {
+    const output = Buffer.concat([
+      Buffer.from('R1\n'),
+      batch(['/a', '/b', '/c'], ['81a4 0 0 1 1 1 /a\n', '81a4 0 0 1 1 1 /c\n'], [], [`${sha('c')}  /c\n`]),
+    ]);
+    const listed = parseListing(output, []);
+    expect([...listed.files.keys()]).toEqual(['/a', '/c']);
+    expect(listed.files.get('/a')!.sha256).toBeUndefined(); // unreadable now: its content counts as changed
+    expect(listed.files.get('/c')!.sha256).toBe(sha('c'));
+  });
+
+  it('refuses output it cannot read instead of guessing', () => {
+    expect(() => parseListing(Buffer.from('R1\nB1\n/a'), [])).toThrow(/could not be read/);
+  });
+});
+
+describe('reading an image tar', () => {
+  async function tarOf(entries: { name: string; type?: 'file' | 'directory' | 'symlink' | 'link'; content?: string; linkname?: string; mode?: number; uid?: number }[]): Promise<Readable> {
+    const archive = pack();
+    for (const { content, ...header } of entries) archive.entry({ mode: 0o644, ...header }, content ?? '');
+    archive.finalize();
+    const chunks: Buffer[] = [];
+    for await (const chunk of archive) chunks.push(chunk as Buffer);
+    return Readable.from([Buffer.concat(chunks)]);
+  }
+
+  it('hashes files, resolves hard links, keeps symlink targets and the package database, and keeps what is asked for', async () => {
+    const input = await tarOf([
+      { name: 'metadata.yaml', content: 'x' },
+      { name: 'rootfs', type: 'directory', mode: 0o755 },
+      { name: 'rootfs/etc/hosts', content: '127.0.0.1 localhost\n', uid: 5 },
+      { name: 'rootfs/etc/hosts.link', type: 'link', linkname: 'rootfs/etc/hosts' },
+      { name: 'rootfs/bin/sh', type: 'symlink', linkname: 'busybox', mode: 0o777 },
+      { name: 'rootfs/var/lib/dpkg/status', content: 'Package: a\nStatus: install ok installed\nVersion: 1\n' },
+    ]);
+    const { manifest: read, kept } = await readTarManifest(input, { root: 'rootfs', keep: (path) => path === '/etc/hosts' });
+    expect([...read.files.keys()]).toEqual(['/', '/etc/hosts', '/etc/hosts.link', '/bin/sh', '/var/lib/dpkg/status']);
+    expect(read.files.get('/etc/hosts')).toMatchObject({ kind: 'file', size: 20, uid: 5, mode: '0644', sha256: sha('127.0.0.1 localhost\n') });
+    expect(read.files.get('/etc/hosts.link')).toMatchObject({ kind: 'file', size: 20, sha256: sha('127.0.0.1 localhost\n') });
+    expect(read.files.get('/bin/sh')).toMatchObject({ kind: 'symlink', target: 'busybox', mode: '0777' });
+    expect(read.packageDbs.dpkg).toContain('Package: a');
+    expect([...kept.keys()]).toEqual(['/etc/hosts']);
+  });
+});
+
+describe("one file's content", () => {
+  const side = (text: string | Buffer | null) => ({ stat: text === null ? null : file(text.toString()), content: text === null ? undefined : Buffer.from(text) });
+
+  it('is a unified diff for text, with a missing side as empty', () => {
+    expect(compareContent('/f', side('a\nb\n'), side('a\nc\n'), ['s1', 'current'])).toEqual({
+      type: 'text',
+      same: false,
+      unified: '--- s1:/f\n+++ current:/f\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n',
+      hunks: [{ oldStart: 1, oldLines: 2, newStart: 1, newLines: 2, lines: [' a', '-b', '+c'] }],
+    });
+    expect(compareContent('/f', side(null), side('new\n'), ['s1', 'current'])).toMatchObject({ type: 'text', unified: expect.stringContaining('+new') });
+    expect(compareContent('/f', side('same\n'), side('same\n'), ['s1', 's2'])).toMatchObject({ type: 'text', same: true, unified: '' });
+  });
+
+  it('is binary, too large or not a file where a text diff makes no sense', () => {
+    expect(compareContent('/f', side(Buffer.from([0, 1, 2])), side('text'), ['a', 'b'])).toEqual({ type: 'binary', same: false });
+    expect(compareContent('/f', side(Buffer.from([0xff, 0xfe])), side(Buffer.from([0xff, 0xfe])), ['a', 'b'])).toEqual({ type: 'binary', same: true });
+    const big = { stat: file('x', { size: 5 * 1024 * 1024 }), content: undefined };
+    expect(compareContent('/f', big, side('x'), ['a', 'b'])).toMatchObject({ type: 'too-large' });
+    expect(compareContent('/d', { stat: dir(), content: undefined }, { stat: null, content: undefined }, ['a', 'b'])).toEqual({ type: 'not-a-file' });
+  });
+});
