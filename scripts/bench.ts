@@ -1,9 +1,11 @@
 // `npm run bench`: how fast COI Desktop lists snapshots, against the real Incus daemon and a real sshd.
 // Creates N containers × M snapshots of its own (prefix bench-…), times each way of listing them R
 // times after a warm-up, prints medians and ratios side by side, and removes what it made.
+// The `backup` section (scripts/bench-backup.ts) times export and import of a container of about
+// --backup-mb MB, over the local socket and over SSH, beside `incus export` / `incus import`.
 // The `mounts` section times snapshot create and restore of a container with a host folder of F small
 // files mounted at /workspace, plain and with --include-mounts.
-//   npx tsx scripts/bench.ts [--only listing|mounts] [--containers 50] [--snapshots 10] [--runs 7] [--files 20000] [--mount-runs 3]
+//   npx tsx scripts/bench.ts [--only listing|mounts|backup] [--backup-mb 500] [--backup-runs 3] [--containers 50] [--snapshots 10] [--runs 7] [--files 20000] [--mount-runs 3]
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import type { HostPool } from '../src/main/hosts/pool';
 import type { HostOverview } from '../src/shared/model';
 import { knowHost, makePool, sshHost, tempHome } from '../test/helpers/hosts';
 import { sshdWithKey } from '../test/helpers/sshd';
+import { backupRows, backupTable } from './bench-backup';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..');
@@ -25,9 +28,11 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '7' },
     files: { type: 'string', default: '20000' },
     'mount-runs': { type: 'string', default: '3' },
+    'backup-mb': { type: 'string', default: '500' },
+    'backup-runs': { type: 'string', default: '3' },
   },
 });
-const SECTIONS = ['listing', 'mounts'];
+const SECTIONS = ['listing', 'mounts', 'backup'];
 if (args.only !== undefined && !SECTIONS.includes(args.only)) throw new Error(`--only takes one of: ${SECTIONS.join(', ')}`);
 const runs = (section: string) => args.only === undefined || args.only === section;
 const N = Number(args.containers);
@@ -227,6 +232,16 @@ async function recordedLocal(): Promise<HostOverview> {
 async function main(): Promise<void> {
   if (!existsSync(join(root, 'out', 'main', 'cli.js'))) throw new Error('the CLI is not built: run `npm run bench` (it builds first)');
   const version = /Server version: (\S+)/.exec((await run('incus', ['version'])).stdout)?.[1] ?? '?';
+  if (runs('backup')) {
+    const megabytes = Number(args['backup-mb']);
+    const times = Number(args['backup-runs']);
+    const backup = await backupRows({ cli: CLI, image: IMAGE, prefix: PREFIX, megabytes, runs: times });
+    const about = `a container with ${megabytes} MB of random data (backup file ${backup.fileMiB.toFixed(0)} MiB), median of ${times} runs, Incus ${version}`;
+    process.stdout.write(backupTable(`Backup export, ${about}:`, backup.exports));
+    process.stdout.write('\n' + backupTable(`Backup import, ${about}:`, backup.imports));
+    if (args.only === 'backup') return;
+    process.stdout.write('\n');
+  }
   if (runs('mounts')) {
     const mounts = await mountRows();
     process.stdout.write(table(`Snapshot create with a mounted folder, ${mounts.title}, Incus ${version}:`, mounts.create, 'vs plain', 'command'));

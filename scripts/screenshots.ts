@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     process.stderr.write(`Making the demo containers in project ${own.project}…\n`);
     await core.registry.add({ kind: 'local', name: 'local', displayName: 'This machine', project: own.project });
     await makeDemo(own, core);
-    const server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir });
+    const server = await startWebServer({ handlers: core.handlers, events: core.events, backups: core.transfers, rendererDir });
     try {
       for (const path of await shoot(browser, server)) process.stdout.write(`${path}\n`);
     } finally {

@@ -12,6 +12,7 @@ import {
   RestoreResultSchema,
   SnapshotDetailSchema,
   SnapshotSchema,
+  TransferSchema,
 } from './model';
 import { InstanceNameSchema, SnapshotNameSchema } from './names';
 import { RetentionApplyResultSchema, RetentionPlanSchema, RetentionPolicySchema } from './retention';
@@ -153,6 +154,37 @@ export const contract = {
   'retention.apply': { input: ContainerRef, output: RetentionApplyResultSchema },
   /** Pins or unpins a snapshot: the policy never touches a pinned one. */
   'retention.pin': { input: SnapshotRef.extend({ pinned: z.boolean() }).strict(), output: done },
+  /**
+   * How this face handles backup files: `native` (the desktop app: main asks with a save or open
+   * dialog) or `browser` (web mode: a download, and an upload of a file the page picked).
+   */
+  'backups.files': { input: none, output: z.object({ files: z.enum(['native', 'browser']) }) },
+  /**
+   * Exports a container (or its state at `snapshot`) to a file on this computer. Native: asks where,
+   * then runs (`started`) or not (`cancelled`). Browser: `download` is a one-time address (valid for a
+   * minute) whose response is the backup; the transfer starts when the browser fetches it.
+   */
+  'backups.export': {
+    input: ContainerRef.extend({ snapshot: SnapshotNameSchema.optional(), instanceOnly: z.boolean().default(false), optimized: z.boolean().default(false) }).strict(),
+    output: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('started'), transfer: TransferSchema }),
+      z.object({ kind: z.literal('download'), url: z.string() }),
+      z.object({ kind: z.literal('cancelled') }),
+    ]),
+  },
+  /**
+   * Imports a backup file as a new container (`name`, else the backup's own; a taken name is refused).
+   * Native: asks for the file, then runs. With `upload` (browser): `url` is a one-time address to POST
+   * the file's bytes to (valid for a minute); its answer is the finished transfer.
+   */
+  'backups.import': {
+    input: HostRef.extend({ name: InstanceNameSchema.optional(), upload: z.object({ fileName: z.string().min(1).max(255), size: z.number().int().nonnegative() }).strict().optional() }).strict(),
+    output: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('started'), transfer: TransferSchema }),
+      z.object({ kind: z.literal('upload'), url: z.string() }),
+      z.object({ kind: z.literal('cancelled') }),
+    ]),
+  },
 
   'operations.list': { input: HostRef, output: z.array(OperationSummarySchema) },
   /** Cancels an Incus operation, or a job of this app shown among them (a snapshot diff's `jobId`). */
@@ -169,6 +201,11 @@ export const CoiEventSchema = z.discriminatedUnion('type', [
   /** An Incus lifecycle event: `instance-snapshot-created`, `instance-started`, … */
   z.object({ type: z.literal('lifecycle'), host: z.string(), action: z.string(), source: z.string(), container: z.string().nullable() }),
   z.object({ type: z.literal('operation'), host: z.string(), operation: OperationSummarySchema }),
+  /**
+   * A backup transfer started or ended. While it runs it is an app job among the host's operations
+   * (`operation` events with its progress); `operations.cancel` with its id stops it, leaving nothing.
+   */
+  z.object({ type: z.literal('transfer'), transfer: TransferSchema }),
   /** The host's event stream ended: the renderer polls until it is back. */
   z.object({ type: z.literal('events-unavailable'), host: z.string(), reason: z.string() }),
   /** The host's event stream is open again after `events-unavailable`: polling can stop. */

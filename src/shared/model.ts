@@ -155,3 +155,25 @@ export const OperationSummarySchema = z.object({
   instances: z.array(z.string()),
 });
 export type OperationSummary = z.infer<typeof OperationSummarySchema>;
+
+/**
+ * A backup export or import of this app session, announced when it starts and when it ends (while it
+ * runs, the Operations drawer shows it as an app job with the same id, progress and *Cancel*). `file`
+ * is where the backup went or came from (a path on this computer, or the name of a browser download
+ * or upload); `sha256` is the exported file's, once complete; `container` the one an import made.
+ */
+export const TransferSchema = z.object({
+  id: z.string(),
+  host: z.string(),
+  kind: z.enum(['export', 'import']),
+  /** "Export of c at snapshot s", "Import of file.tar.gz". */
+  label: z.string(),
+  state: z.enum(['running', 'done', 'failed', 'cancelled']),
+  bytes: z.number(),
+  file: z.string().nullable(),
+  sha256: z.string().nullable(),
+  container: z.string().nullable(),
+  error: z.string().nullable(),
+  startedAt: z.string(),
+});
+export type Transfer = z.infer<typeof TransferSchema>;

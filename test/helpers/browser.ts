@@ -28,7 +28,7 @@ export interface WebUi {
 }
 
 export async function openWebUi(core: CoiCore): Promise<WebUi> {
-  const server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: BUILT_RENDERER });
+  const server = await startWebServer({ handlers: core.handlers, events: core.events, backups: core.transfers, rendererDir: BUILT_RENDERER });
   const browser = await launchChromium().catch(async (error: unknown) => {
     await server.close();
     throw error;

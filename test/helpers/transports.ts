@@ -75,6 +75,6 @@ export function preloadFace(core: CoiCore): Face {
 /** `window.coi` as a browser tab gets it in web mode: HTTP adapter → web server → core. */
 export async function webFace(core: CoiCore): Promise<Face & { server: WebServer }> {
   const rendererDir = mkdtempSync(join(tmpdir(), 'coi-renderer-'));
-  const server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir });
+  const server = await startWebServer({ handlers: core.handlers, events: core.events, backups: core.transfers, rendererDir });
   return { name: 'web', api: createWebApi(server.token, server.url.replace(/\/$/, '')), server, close: () => server.close() };
 }

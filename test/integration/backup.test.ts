@@ -11,7 +11,9 @@ import type { SshHostConfig } from '../../src/shared/hosts';
 import { cli } from '../helpers/cli';
 import { Fixtures, incus, localClient, readFile, requireDaemon, testName, writeFile } from '../helpers/incus';
 import { FaultyListener, forwardTo, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
-import { openCore } from '../helpers/transports';
+import { openCore, webFace } from '../helpers/transports';
+import type { Transfer } from '../../src/shared/model';
+import type { CoiApi } from '../../src/shared/contract';
 
 const fixtures = new Fixtures();
 const local = localClient();
@@ -19,6 +21,8 @@ const cores: CoiCore[] = [];
 const servers: TestSshd[] = [];
 const relays: FaultyListener[] = [];
 let container: string;
+/** A container whose backup (24 MB of random data) is far bigger than what sockets hold in flight. */
+let big: string;
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const freshDir = () => mkdtempSync(join(tmpdir(), 'coi-backup-'));
@@ -31,6 +35,8 @@ beforeAll(async () => {
   await writeFile(container, '/marker', 'at-s1');
   await incus('snapshot', 'create', container, 's1');
   await writeFile(container, '/marker', 'now');
+  big = await fixtures.launch(testName('backup-big'));
+  await incus('exec', big, '--', 'dd', 'if=/dev/urandom', 'of=/big', 'bs=1048576', 'count=24');
 }, 60_000);
 
 afterAll(async () => {
@@ -135,6 +141,68 @@ describe('backup export and import', () => {
   }, 30_000);
 });
 
+/** The transfer events of `api` until one ends. */
+function transferEnd(api: CoiApi): Promise<Transfer> {
+  return new Promise((resolve) => {
+    const stop = api.on((event) => {
+      if (event.type !== 'transfer' || event.transfer.state === 'running') return;
+      stop();
+      resolve(event.transfer);
+    });
+  });
+}
+
+describe('backup in web mode (browser download and upload by one-time address)', () => {
+  it('downloads the backup whose SHA-256 the transfer reports, uploads it back as a new container, and refuses a used address', async () => {
+    const { core } = await openCore();
+    cores.push(core);
+    const face = await webFace(core);
+    const base = face.server.url.replace(/\/$/, '');
+    const offered = await face.api['backups.export']({ host: 'local', container, instanceOnly: true });
+    if (!offered.ok || offered.value.kind !== 'download') throw new Error(`no download offered: ${JSON.stringify(offered)}`);
+    const ended = transferEnd(face.api);
+    const response = await fetch(base + offered.value.url);
+    expect(response.headers.get('content-disposition')).toMatch(new RegExp(`attachment; filename="${container}-\\d{8}-\\d{6}\\.tar\\.gz"`));
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const transfer = await ended;
+    expect(transfer).toMatchObject({ state: 'done', kind: 'export', bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    expect(await listServerBackups(local, container)).toEqual([]);
+    expect((await fetch(base + offered.value.url)).status).toBe(404);
+
+    const copy = testName('uploaded');
+    fixtures.adopt(copy);
+    const upload = await face.api['backups.import']({ host: 'local', name: copy, upload: { fileName: 'b.tar.gz', size: bytes.length } });
+    if (!upload.ok || upload.value.kind !== 'upload') throw new Error('no upload offered');
+    const answer = (await (await fetch(base + upload.value.url, { method: 'POST', body: bytes })).json()) as { ok: boolean; value?: Transfer };
+    expect(answer).toMatchObject({ ok: true, value: { state: 'done', container: copy } });
+    expect(await readFile(copy, '/marker')).toBe('now');
+    await face.close();
+  }, 60_000);
+
+  it('Cancel in the drawer stops a download mid-stream and leaves nothing on the server', async () => {
+    const { core } = await openCore();
+    cores.push(core);
+    const face = await webFace(core);
+    const offered = await face.api['backups.export']({ host: 'local', container: big });
+    if (!offered.ok || offered.value.kind !== 'download') throw new Error('no download offered');
+    const cancelled = new Promise<void>((resolve) => {
+      const stop = face.api.on((event) => {
+        // The transfer's app job in the drawer, once bytes flow: its Cancel.
+        if (event.type !== 'operation' || !/ of .* · /.test(event.operation.progress ?? '')) return;
+        stop();
+        void face.api['operations.cancel']({ host: 'local', id: event.operation.id }).then(() => resolve());
+      });
+    });
+    const ended = transferEnd(face.api);
+    const response = await fetch(face.server.url.replace(/\/$/, '') + offered.value.url);
+    await cancelled;
+    await expect(response.arrayBuffer()).rejects.toThrow();
+    expect(await ended).toMatchObject({ state: 'cancelled', error: expect.stringContaining('Interrupted: the export was stopped; no file was written and nothing was left on the server') });
+    expect(await listServerBackups(local, big)).toEqual([]);
+    await face.close();
+  }, 30_000);
+});
+
 describe('backup over SSH', () => {
   it('exports and imports through the SSH tunnel', async () => {
     const { client } = await sshClient();
@@ -149,9 +217,6 @@ describe('backup over SSH', () => {
   }, 60_000);
 
   it('a connection cut mid-download is reported as lost, leaves no file, and the server-side backup is removed once it is back', async () => {
-    const big = await fixtures.launch(testName('backup-big'));
-    // Incompressible, so the backup is far bigger than what SSH has in flight when the cut comes.
-    await incus('exec', big, '--', 'dd', 'if=/dev/urandom', 'of=/big', 'bs=1048576', 'count=24');
     const { client, relay } = await sshClient();
     const dir = freshDir();
     let cut = false;

@@ -192,6 +192,14 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     expect(failed(await api['operations.cancel']({ host: 'local', id: randomUUID() })).code).toBe('not-found');
   });
 
+  it('offers backups to a face without file dialogs as one-time addresses', async () => {
+    const api = coi();
+    expect(ok(await api['backups.files']({}))).toEqual({ files: 'browser' });
+    expect(ok(await api['backups.export']({ host: 'local', container: 'anything' }))).toMatchObject({ kind: 'download', url: expect.stringMatching(/^\/api\/backup\/download\/[\w-]{43}$/) });
+    expect(ok(await api['backups.import']({ host: 'local', upload: { fileName: 'b.tar.gz', size: 10 } }))).toMatchObject({ kind: 'upload', url: expect.stringMatching(/^\/api\/backup\/upload\/[\w-]{43}$/) });
+    expect(failed(await api['backups.import']({ host: 'local' })).message).toContain('choose the backup file to upload first');
+  });
+
   it('left no call of the contract untested', () => {
     expect([...exercised].filter((name) => CALL_NAMES.includes(name)).sort()).toEqual([...CALL_NAMES].sort());
   });
@@ -240,6 +248,9 @@ describe('malformed payloads', () => {
     'retention.preview': { host: 'local', container },
     'retention.apply': { host: 'local', container },
     'retention.pin': { host: 'local', container, snapshot: 'keep', pinned: true },
+    'backups.files': {},
+    'backups.export': { host: 'local', container },
+    'backups.import': { host: 'local', upload: { fileName: 'b.tar.gz', size: 1 } },
     'operations.list': { host: 'local' },
     'operations.cancel': { host: 'local', id: randomUUID() },
   });

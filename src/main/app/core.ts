@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { CoiEventSchema, type CoiEvent, type ImportOutcome } from '../../shared/contract';
 import type { HostConfig } from '../../shared/hosts';
 import type { HostTestResult } from '../../shared/model';
+import { Transfers, type FilePicker } from '../backups/transfers';
 import { removeStaleTemporaries } from '../config/atomic-file';
 import { AppError, toErrorInfo } from '../errors';
 import { findLocalSocket } from '../incus/local-socket';
@@ -40,6 +41,11 @@ export interface CoreOptions {
   liveEvents?: boolean;
   /** Aborting abandons every pending Incus request and operation wait (Ctrl-C in the CLI). */
   signal?: AbortSignal;
+  /**
+   * The desktop app's save and open dialogs for backup files; absent (web mode), exports are browser
+   * downloads and imports browser uploads.
+   */
+  files?: FilePicker;
 }
 
 /**
@@ -52,6 +58,8 @@ export class CoiCore {
   /** Long work of the app itself (snapshot diffs), shown and cancelled among the Incus operations. */
   readonly jobs = new AppJobs((host, operation) => this.emit({ type: 'operation', host, operation }));
   readonly handlers: Handlers;
+  /** Backup exports and imports, with progress and cancel. */
+  readonly transfers: Transfers;
   private readonly streams: HostEventStreams | undefined;
   private readonly stopWatching: (() => void) | undefined;
 
@@ -66,6 +74,7 @@ export class CoiCore {
     this.pool = this.makePool(withCandidates(registry, this.candidates));
     this.pool.on('status', (host, status) => this.emit({ type: 'host-status', host, status }));
     this.streams = Streams && new Streams(this.pool, (event) => this.emit(event));
+    this.transfers = new Transfers((host) => this.pool.client(host), this.jobs, (transfer) => this.emit({ type: 'transfer', transfer }));
     this.followRegistry();
     this.stopWatching = options.liveEvents === false ? undefined : registry.watch();
     this.handlers = createHandlers(this);
@@ -99,6 +108,10 @@ export class CoiCore {
   /** The Incus project a host's requests go to ('default' when its entry names none). */
   project(host: string): string {
     return this.registry.get(host)?.project ?? 'default';
+  }
+
+  get files(): FilePicker | undefined {
+    return this.options.files;
   }
 
   /**

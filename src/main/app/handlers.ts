@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { defaultBackupFileName } from '../backups/export';
 import { AppError } from '../errors';
 import type * as SshConfigImport from '../hosts/ssh-config-import';
 import type * as SnapshotDiff from '../snapshots/diff/diff';
@@ -110,6 +111,20 @@ export function createHandlers(core: CoiCore): Handlers {
     'retention.pin': async ({ host, container, snapshot, pinned }) => {
       await retention.setPinned(client(host), container, snapshot, pinned);
       return null;
+    },
+
+    'backups.files': async () => ({ files: core.files ? 'native' : 'browser' }),
+    'backups.export': async ({ host, container, snapshot, instanceOnly, optimized }) => {
+      const request = { container, snapshot, instanceOnly, optimized };
+      if (!core.files) return { kind: 'download', url: core.transfers.offerDownload(host, request) };
+      const path = await core.files.saveAs(defaultBackupFileName(request, new Date()));
+      return path === null ? { kind: 'cancelled' } : { kind: 'started', transfer: core.transfers.exportToFile(host, request, path) };
+    },
+    'backups.import': async ({ host, name, upload }) => {
+      if (upload) return { kind: 'upload', url: core.transfers.offerUpload(host, { name, ...upload }) };
+      if (!core.files) throw new AppError('invalid-input', 'choose the backup file to upload first');
+      const path = await core.files.openBackup();
+      return path === null ? { kind: 'cancelled' } : { kind: 'started', transfer: core.transfers.importFromFile(host, path, name) };
     },
 
     'operations.list': async ({ host }) => [...core.jobs.list(host), ...(await listOperations(core.pool.client(host)))],

@@ -130,18 +130,31 @@ function withLeftovers(error: unknown, leftovers: string[]): unknown {
 async function removeBackup(client: IncusClient, instance: string, backup: string, hooks: BackupHooks): Promise<void> {
   hooks.onStage?.('removing the backup from the server');
   const path = `/1.0/instances/${enc(instance)}/backups/${enc(backup)}`;
-  await retryingWhileUnreachable(() => client.run('DELETE', path, undefined, { detached: true })).catch((error: unknown) => {
-    if (isNotFound(error)) return;
+  await removeResource(client, path).catch((error: unknown) => {
     throw new AppError('incus', `the server-side backup '${backup}' of '${instance}' could not be removed (${describe(error)}): it expires by itself within 24 hours, or run 'incus query -X DELETE ${path}'`);
   });
 }
 
 async function removeInstance(client: IncusClient, name: string, hooks: BackupHooks): Promise<void> {
   hooks.onStage?.(`removing the temporary container '${name}'`);
-  await retryingWhileUnreachable(() => client.run('DELETE', `/1.0/instances/${enc(name)}`, undefined, { detached: true })).catch((error: unknown) => {
-    if (isNotFound(error)) return;
+  await removeResource(client, `/1.0/instances/${enc(name)}`).catch((error: unknown) => {
     throw new AppError('incus', `the temporary container '${name}' could not be removed (${describe(error)}): run 'incus delete ${name}'`);
   });
+}
+
+/**
+ * Deletes `path` (ignoring the client's own signal: this is the clean-up after Ctrl-C too); a delete
+ * whose outcome was not seen (its operation vanished, the connection dropped) counts as done when the
+ * resource is gone.
+ */
+async function removeResource(client: IncusClient, path: string): Promise<void> {
+  try {
+    await retryingWhileUnreachable(() => client.run('DELETE', path, undefined, { detached: true }));
+  } catch (error) {
+    if (isNotFound(error)) return;
+    const gone = await retryingWhileUnreachable(() => client.run('GET', path, undefined, { detached: true })).then(() => false, (lookup: unknown) => isNotFound(lookup));
+    if (!gone) throw error;
+  }
 }
 
 /** Runs `work` again while the daemon cannot be reached (a dropped SSH connection reconnects meanwhile). */

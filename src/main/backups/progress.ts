@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { createHash, type Hash } from 'node:crypto';
+import { humanSize } from '../../shared/size';
 
 /** How far a transfer is: bytes so far, the total when known, the rate over the last seconds and the time left. */
 export interface TransferProgress {
@@ -57,4 +58,17 @@ export class TransferMeter extends Transform {
     }
     done(null, chunk);
   }
+
+  /** The last report says every byte: the final count, not the one of the last interval. */
+  override _flush(done: TransformCallback): void {
+    this.onProgress?.(this.progress());
+    done();
+  }
+}
+
+/** `12.0 MiB of 40.0 MiB (30%) · 8.1 MiB/s · 4 s left` */
+export function progressLine(progress: TransferProgress): string {
+  const of = progress.total === null ? '' : ` of ${humanSize(progress.total)} (${Math.floor((progress.bytes / Math.max(progress.total, 1)) * 100)}%)`;
+  const eta = progress.etaSeconds === null ? '' : ` · ${Math.ceil(progress.etaSeconds)} s left`;
+  return `${humanSize(progress.bytes)}${of} · ${humanSize(Math.round(progress.bytesPerSecond))}/s${eta}`;
 }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { humanSize } from '../../shared/size';
 import { defaultBackupFileName } from '../backups/export';
 import { exportToFile, importFromFile, type TransferHooks } from '../backups/files';
-import type { TransferProgress } from '../backups/progress';
+import { progressLine } from '../backups/progress';
 import { withHostOptions } from './options';
 import { printable } from './printable';
 import type { CliSession, HostChoice } from './session';
@@ -62,11 +62,4 @@ function hooks(session: CliSession): TransferHooks {
     onStage: (message) => io.stderr.write(`\r\x1b[K${printable(message)}`),
     onProgress: (progress) => io.stderr.write(`\r\x1b[K${progressLine(progress)}`),
   };
-}
-
-/** `12.0 MiB of 40.0 MiB (30%) · 8.1 MiB/s · 4 s left` */
-export function progressLine(progress: TransferProgress): string {
-  const of = progress.total === null ? '' : ` of ${humanSize(progress.total)} (${Math.floor((progress.bytes / Math.max(progress.total, 1)) * 100)}%)`;
-  const eta = progress.etaSeconds === null ? '' : ` · ${Math.ceil(progress.etaSeconds)} s left`;
-  return `${humanSize(progress.bytes)}${of} · ${humanSize(Math.round(progress.bytesPerSecond))}/s${eta}`;
 }

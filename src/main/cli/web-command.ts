@@ -18,7 +18,7 @@ export function webCommand(session: CliSession): Command {
       // The window asks for host keys and passphrases: this core is not the session's terminal-bound one.
       const core = await CoiCore.open({ configDir: options.hostConfigDir ?? session.configDir, home: session.home, env: session.io.env, platform: process.platform });
       try {
-        const server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir: join(__dirname, '..', 'renderer'), port, bind: options.bind });
+        const server = await startWebServer({ handlers: core.handlers, events: core.events, backups: core.transfers, rendererDir: join(__dirname, '..', 'renderer'), port, bind: options.bind });
         session.io.stdout.write(`COI Desktop web UI: ${server.url}#token=${server.token}\n`);
         await new Promise<void>((resolve) => session.io.signal?.addEventListener('abort', () => resolve(), { once: true }));
         await server.close();

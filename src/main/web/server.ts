@@ -5,7 +5,8 @@ import { isIP } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { CoiEvent } from '../../shared/contract';
 import { dispatch, type Handlers } from '../app/dispatch';
-import { AppError } from '../errors';
+import type { Transfers } from '../backups/transfers';
+import { AppError, toErrorInfo } from '../errors';
 import { CONTENT_SECURITY_POLICY } from '../shell/window-options';
 
 export interface WebServerOptions {
@@ -18,6 +19,8 @@ export interface WebServerOptions {
   bind?: string;
   /** Fixed token (tests); a random one otherwise. */
   token?: string;
+  /** Backup downloads and uploads, by the one-time tickets `backups.export` / `backups.import` hand out. */
+  backups?: Pick<Transfers, 'download' | 'upload'>;
 }
 
 export interface WebServer {
@@ -84,6 +87,8 @@ async function handle(context: Context, request: IncomingMessage, response: Serv
   if (origin !== undefined && !context.names.has(origin.replace(/^http:\/\//, ''))) return send(response, 403, problem('requests from other sites are refused'));
   const url = new URL(request.url ?? '/', `http://${host}`);
   if (!url.pathname.startsWith('/api/')) return serveStatic(context.rendererDir, url.pathname, request, response);
+  const backup = /^\/api\/backup\/(download|upload)\/([\w-]{43})$/.exec(url.pathname);
+  if (backup && context.backups) return serveBackup(context.backups, backup[1] as 'download' | 'upload', backup[2]!, request, response);
   if (!hasToken(request, context.token)) return send(response, 401, problem('missing or wrong token: open the address the server printed (it ends in #token=…)'));
   if (url.pathname === '/api/events' && request.method === 'GET') return streamEvents(context.events, request, response);
   const call = /^\/api\/call\/([\w.]+)$/.exec(url.pathname);
@@ -98,6 +103,28 @@ async function handle(context: Context, request: IncomingMessage, response: Serv
     return send(response, 400, problem('the request body is not JSON'));
   }
   send(response, 200, await dispatch(context.handlers, call[1]!, payload));
+}
+
+/**
+ * A backup download (GET) or upload (POST) by its one-time ticket: the ticket, handed out by an
+ * authenticated call and valid once for a minute, is the credential (a browser download cannot send
+ * the token header). The download streams the backup as it comes from Incus; the upload streams the
+ * request body to Incus and answers with the finished transfer.
+ */
+async function serveBackup(backups: Pick<Transfers, 'download' | 'upload'>, kind: 'download' | 'upload', ticket: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method !== (kind === 'download' ? 'GET' : 'POST')) return send(response, 405, problem('method not allowed'));
+  try {
+    if (kind === 'download') {
+      securityHeaders(response);
+      return await backups.download(ticket, response);
+    }
+    const transfer = await backups.upload(ticket, request);
+    send(response, 200, transfer.state === 'done' ? { ok: true, value: transfer } : { ok: false, error: { code: 'incus', message: transfer.error ?? 'the import failed' } });
+  } catch (error) {
+    if (response.headersSent) return void response.destroy();
+    const info = toErrorInfo(error);
+    send(response, info.code === 'not-found' ? 404 : 500, { ok: false, error: info });
+  }
 }
 
 function hasToken(request: IncomingMessage, token: string): boolean {
