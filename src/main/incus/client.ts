@@ -263,7 +263,7 @@ export class IncusClient {
         signal: signal ?? undefined,
       });
       // the connection can drop between the headers and the body
-      return { statusCode: response.statusCode, text: await response.body.text() };
+      return { statusCode: response.statusCode, text: await bodyText(response.body) };
     } catch (error) {
       throw this.failure(error, signal ?? undefined, method, path, timeoutMs);
     }
@@ -304,6 +304,27 @@ export class IncusClient {
 
 /** The errors this client makes itself: passed on as they are. */
 const CLIENT_ERRORS = { IncusInterruptedError: 1, IncusUnreachableError: 1, IncusError: 1, IncusProtocolError: 1, IncusOperationError: 1 };
+
+/**
+ * A body as text. undici's `body.text()` keeps every chunk until the end and then copies them into one
+ * buffer: for the 45 MB answer of a host with 500 containers × 50 snapshots, read 4 hosts at a time,
+ * that left ~180 MB of freed small buffers the C allocator kept. Here each chunk is copied into one
+ * buffer that doubles as it fills (large blocks, which go back to the system when freed) and let go.
+ */
+async function bodyText(body: Readable): Promise<string> {
+  let buffer = Buffer.allocUnsafeSlow(64 * 1024);
+  let length = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (length + chunk.length > buffer.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(buffer.length * 2, length + chunk.length));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
+    }
+    chunk.copy(buffer, length);
+    length += chunk.length;
+  }
+  return buffer.toString('utf8', 0, length);
+}
 
 /** The early GET's answer; aborting `signal` abandons it (the caller then reports the interruption). */
 function unlessAborted(early: EarlyGet, signal: AbortSignal | undefined): Promise<Answer> {
