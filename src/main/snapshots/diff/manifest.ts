@@ -46,21 +46,29 @@ export function kindOfMode(mode: number): FileKind {
   }
 }
 
-/** Whether `path` is `prefix` or below it; `*` in the prefix stands for one whole path segment. */
+/** A test for "`path` is `prefix` or below it"; `*` in the prefix stands for one whole path segment. */
+export function prefixMatcher(prefix: string): (path: string) => boolean {
+  const clean = prefix.replace(/\/+$/, '');
+  if (clean === '') return () => true;
+  if (!clean.includes('*')) return (path) => path === clean || (path.startsWith(clean) && path.charCodeAt(clean.length) === 0x2f);
+  const pattern = clean
+    .split('/')
+    .map((part) => (part === '*' ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  const regex = new RegExp(`^${pattern}(?:/|$)`);
+  return (path) => regex.test(path);
+}
+
+/** Whether `path` is `prefix` or below it (see `prefixMatcher`). */
 export function underPrefix(path: string, prefix: string): boolean {
-  if (prefix === '/') return true;
-  const want = prefix.replace(/\/+$/, '').split('/');
-  const have = path.split('/');
-  if (have.length < want.length) return false;
-  return want.every((part, index) => part === '*' || part === have[index]);
+  return prefixMatcher(prefix)(path);
 }
 
 /** Which paths a comparison covers: below one of `paths` (all when empty), not below an excluded pattern or a mount point. */
 export function pathFilter(paths: readonly string[], excluded: readonly string[], mounts: readonly string[]): (path: string) => boolean {
-  return (path) =>
-    (paths.length === 0 || paths.some((prefix) => underPrefix(path, prefix))) &&
-    !excluded.some((pattern) => underPrefix(path, pattern)) &&
-    !mounts.some((mount) => underPrefix(path, mount));
+  const wanted = paths.map(prefixMatcher);
+  const unwanted = [...excluded, ...mounts].map(prefixMatcher);
+  return (path) => (wanted.length === 0 || wanted.some((match) => match(path))) && !unwanted.some((match) => match(path));
 }
 
 export interface FileChanges {
