@@ -5,7 +5,9 @@
 // --backup-mb MB, over the local socket and over SSH, beside `incus export` / `incus import`.
 // The `mounts` section times snapshot create and restore of a container with a host folder of F small
 // files mounted at /workspace, plain and with --include-mounts.
-//   npx tsx scripts/bench.ts [--only listing|mounts|backup] [--backup-mb 500] [--backup-runs 3] [--containers 50] [--snapshots 10] [--runs 7] [--files 20000] [--mount-runs 3]
+// The `diff` section (scripts/bench-diff.ts) times snapshot diff on a container of F small files, cold and
+// cached, beside diff -rq of the same trees on the host.
+//   npx tsx scripts/bench.ts [--only listing|mounts|backup|diff] [--backup-mb 500] [--backup-runs 3] [--containers 50] [--snapshots 10] [--runs 7] [--files 20000] [--mount-runs 3] [--diff-runs 3]
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import type { HostPool } from '../src/main/hosts/pool';
 import { knowHost, makePool, sshHost, tempHome } from '../test/helpers/hosts';
 import { sshdWithKey } from '../test/helpers/sshd';
 import { backupRows, backupTable } from './bench-backup';
+import { diffBench, diffGoals } from './bench-diff';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..');
@@ -29,9 +32,10 @@ const { values: args } = parseArgs({
     'mount-runs': { type: 'string', default: '3' },
     'backup-mb': { type: 'string', default: '500' },
     'backup-runs': { type: 'string', default: '3' },
+    'diff-runs': { type: 'string', default: '3' },
   },
 });
-const SECTIONS = ['listing', 'mounts', 'backup'];
+const SECTIONS = ['listing', 'mounts', 'backup', 'diff'];
 if (args.only !== undefined && !SECTIONS.includes(args.only)) throw new Error(`--only takes one of: ${SECTIONS.join(', ')}`);
 const runs = (section: string) => args.only === undefined || args.only === section;
 const N = Number(args.containers);
@@ -239,6 +243,13 @@ async function main(): Promise<void> {
     process.stdout.write(backupTable(`Backup export, ${about}:`, backup.exports));
     process.stdout.write('\n' + backupTable(`Backup import, ${about}:`, backup.imports));
     if (args.only === 'backup') return;
+    process.stdout.write('\n');
+  }
+  if (runs('diff')) {
+    const diff = await diffBench({ cli: CLI, image: IMAGE, prefix: PREFIX, files: Number(args.files), runs: Number(args['diff-runs']), timed });
+    process.stdout.write(`Snapshot diff goals (issue 11), ${diff.title}, Incus ${version}:\n\n${diffGoals(diff.rows)}`);
+    process.stdout.write('\n' + table(`Snapshot diff, ${diff.title}, Incus ${version}:`, diff.rows, 'vs diff -rq', 'command'));
+    if (args.only === 'diff') return;
     process.stdout.write('\n');
   }
   if (runs('mounts')) {

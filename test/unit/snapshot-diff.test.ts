@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
+import * as jsdiff from 'diff';
 import { describe, expect, it } from 'vitest';
 import type { FileStat } from '../../src/shared/diff';
 import { compareContent } from '../../src/main/snapshots/diff/diff';
@@ -195,21 +196,21 @@ describe("one file's content", () => {
   const side = (text: string | Buffer | null) => ({ stat: text === null ? null : file(text.toString()), content: text === null ? undefined : Buffer.from(text) });
 
   it('is a unified diff for text, with a missing side as empty', () => {
-    expect(compareContent('/f', side('a\nb\n'), side('a\nc\n'), ['s1', 'current'])).toEqual({
+    expect(compareContent(jsdiff, '/f', side('a\nb\n'), side('a\nc\n'), ['s1', 'current'])).toEqual({
       type: 'text',
       same: false,
       unified: '--- s1:/f\n+++ current:/f\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n',
       hunks: [{ oldStart: 1, oldLines: 2, newStart: 1, newLines: 2, lines: [' a', '-b', '+c'] }],
     });
-    expect(compareContent('/f', side(null), side('new\n'), ['s1', 'current'])).toMatchObject({ type: 'text', unified: expect.stringContaining('+new') });
-    expect(compareContent('/f', side('same\n'), side('same\n'), ['s1', 's2'])).toMatchObject({ type: 'text', same: true, unified: '' });
+    expect(compareContent(jsdiff, '/f', side(null), side('new\n'), ['s1', 'current'])).toMatchObject({ type: 'text', unified: expect.stringContaining('+new') });
+    expect(compareContent(jsdiff, '/f', side('same\n'), side('same\n'), ['s1', 's2'])).toMatchObject({ type: 'text', same: true, unified: '' });
   });
 
   it('is binary, too large or not a file where a text diff makes no sense', () => {
-    expect(compareContent('/f', side(Buffer.from([0, 1, 2])), side('text'), ['a', 'b'])).toEqual({ type: 'binary', same: false });
-    expect(compareContent('/f', side(Buffer.from([0xff, 0xfe])), side(Buffer.from([0xff, 0xfe])), ['a', 'b'])).toEqual({ type: 'binary', same: true });
+    expect(compareContent(jsdiff, '/f', side(Buffer.from([0, 1, 2])), side('text'), ['a', 'b'])).toEqual({ type: 'binary', same: false });
+    expect(compareContent(jsdiff, '/f', side(Buffer.from([0xff, 0xfe])), side(Buffer.from([0xff, 0xfe])), ['a', 'b'])).toEqual({ type: 'binary', same: true });
     const big = { stat: file('x', { size: 5 * 1024 * 1024 }), content: undefined };
-    expect(compareContent('/f', big, side('x'), ['a', 'b'])).toMatchObject({ type: 'too-large' });
-    expect(compareContent('/d', { stat: dir(), content: undefined }, { stat: null, content: undefined }, ['a', 'b'])).toEqual({ type: 'not-a-file' });
+    expect(compareContent(jsdiff, '/f', big, side('x'), ['a', 'b'])).toMatchObject({ type: 'too-large' });
+    expect(compareContent(jsdiff, '/d', { stat: dir(), content: undefined }, { stat: null, content: undefined }, ['a', 'b'])).toEqual({ type: 'not-a-file' });
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { FileStatSchema } from '../../../shared/diff';
+import type { FileStat } from '../../../shared/diff';
 import { writeFileAtomic } from '../../config/atomic-file';
 import type { Manifest } from './manifest';
 
@@ -13,10 +13,11 @@ const KEEP_MANIFESTS = 40;
 /** Bytes of kept file contents (for the diff view's text diffs); the least recently used beyond this are removed. */
 const KEEP_BLOB_BYTES = 256 * 1024 * 1024;
 
+/** What is checked of a cached manifest: its shape, not each of its (tens of thousands of) entries, which this app wrote. */
 const CachedSchema = z.object({
   format: z.literal(FORMAT),
   key: z.string(),
-  files: z.array(z.tuple([z.string(), FileStatSchema])),
+  files: z.array(z.tuple([z.string(), z.unknown()])),
   mounts: z.array(z.string()),
   packageDbs: z.object({ dpkg: z.string().optional(), apk: z.string().optional() }),
 });
@@ -46,11 +47,12 @@ export class DiffCache {
   async readManifest(key: SnapshotKey): Promise<Manifest | undefined> {
     const { path, id } = this.manifestPath(key);
     try {
-      const parsed = CachedSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
-      if (!parsed.success || parsed.data.key !== id) return undefined;
+      const raw = JSON.parse(await readFile(path, 'utf8')) as { files?: unknown };
+      const parsed = CachedSchema.safeParse({ ...raw, files: [] });
+      if (!parsed.success || parsed.data.key !== id || !Array.isArray(raw.files)) return undefined;
       const now = new Date();
       await utimes(path, now, now).catch(() => undefined); // recently used
-      return { files: new Map(parsed.data.files), mounts: parsed.data.mounts, packageDbs: parsed.data.packageDbs };
+      return { files: new Map(raw.files as [string, FileStat][]), mounts: parsed.data.mounts, packageDbs: parsed.data.packageDbs };
     } catch {
       return undefined;
     }

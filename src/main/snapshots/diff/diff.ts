@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { FILE_HEADERS_ONLY, formatPatch, structuredPatch } from 'diff';
+import type * as JsDiff from 'diff';
 import {
   DIFF_DEFAULT_EXCLUDES,
   DIFF_TEXT_LIMIT_BYTES,
@@ -173,7 +173,7 @@ export async function diffFile(deps: DiffDeps, input: Parameters<typeof DiffFile
     return { stat: file?.stat ?? null, content: file?.content };
   };
   const [before, after] = await Promise.all([snapshotSide(ctx, sides.from, path), sides.to ? snapshotSide(ctx, sides.to, path) : current()]);
-  const content = compareContent(path, before, after, [sides.from.name, sides.to?.name ?? 'current']);
+  const content = compareContent(await import('diff'), path, before, after, [sides.from.name, sides.to?.name ?? 'current']);
   return { host: deps.host, container: request.container, path, from: sideOf(sides.from, startedAt), to: sideOf(sides.to, startedAt), before: before.stat, after: after.stat, content };
 }
 
@@ -187,14 +187,15 @@ async function snapshotSide(ctx: DiffContext, snapshot: InstanceSnapshot, path: 
   return { stat, content };
 }
 
-/** Text when both sides are (a missing side counts as empty), else binary, too large or not a file. */
-export function compareContent(path: string, before: FileSide, after: FileSide, labels: [string, string]): FileContentDiff {
+/** Text when both sides are (a missing side counts as empty), else binary, too large or not a file; `jsdiff` is the diff library, loaded by the caller. */
+export function compareContent(jsdiff: Pick<typeof JsDiff, 'structuredPatch' | 'formatPatch' | 'FILE_HEADERS_ONLY'>, path: string, before: FileSide, after: FileSide, labels: [string, string]): FileContentDiff {
   const files = [before.stat, after.stat].filter((stat) => stat?.kind === 'file') as FileStat[];
   if (files.length === 0) return { type: 'not-a-file' };
   const same = before.stat?.kind === 'file' && after.stat?.kind === 'file' && before.stat.sha256 === after.stat.sha256;
   if (files.some((stat) => stat.size > DIFF_TEXT_LIMIT_BYTES)) return { type: 'too-large', same, limit: DIFF_TEXT_LIMIT_BYTES };
   const texts = [before, after].map((side) => (side.stat?.kind === 'file' ? asText(side.content) : ''));
   if (texts.some((text) => text === undefined)) return { type: 'binary', same };
+  const { structuredPatch, formatPatch, FILE_HEADERS_ONLY } = jsdiff;
   const patch = structuredPatch(`${labels[0]}:${path}`, `${labels[1]}:${path}`, texts[0]!, texts[1]!, undefined, undefined, { context: 3 });
   return { type: 'text', same, unified: patch.hunks.length === 0 ? '' : formatPatch(patch, FILE_HEADERS_ONLY), hunks: patch.hunks };
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { extract, type Header } from 'tar-stream';
+import type { Header } from 'tar-stream';
 import { DIFF_TEXT_LIMIT_BYTES, type FileKind, type FileStat } from '../../../shared/diff';
 import { octalMode, PACKAGE_DB_PATHS, type Manifest } from './manifest';
 
@@ -47,6 +47,7 @@ export async function readTarManifest(input: Readable, options: TarReadOptions):
   const kept = new Map<string, Buffer>();
   const packageDbs: Manifest['packageDbs'] = {};
   const hardLinks: { path: string; target: string; stat: FileStat }[] = [];
+  const { extract } = await import('tar-stream'); // loaded by the first archive read: a cached diff never needs it
   const archive = extract();
   input.on('error', (error) => archive.destroy(error));
   input.pipe(archive);
