@@ -12,6 +12,9 @@ if (!existsSync(cli)) {
 // A one-shot command: V8's background tier-up of undici's WebAssembly HTTP parser would only delay
 // the exit (by ~100 ms, measured with scripts/bench.mjs); the baseline compiler is plenty here.
 require('node:v8').setFlagsFromString('--liftoff-only');
-// V8's compile cache where the runtime has it (Node >= 22.1): later runs skip compiling the bundle.
-require('node:module').enableCompileCache?.();
+// V8's compile cache: Node's own where the runtime has it (>= 22.1), else compile-cache.cjs; later
+// runs skip compiling the bundle.
+const { enableCompileCache } = require('node:module');
+if (enableCompileCache) enableCompileCache();
+else require('./compile-cache.cjs').enableCodeCache(join(__dirname, '..', 'out', 'main'));
 require(cli);
