@@ -167,7 +167,7 @@ describe('the "⋯" menu and the dialogs it opens', () => {
     await page.keyboard.press('Enter');
     const menu = page.getByRole('menu');
     await menu.waitFor();
-    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Branch…', 'Rename…', 'Expiry…', 'Description…', 'Copy name', 'Copy JSON', 'Delete…']);
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Changes since this snapshot', 'Branch…', 'Rename…', 'Expiry…', 'Description…', 'Copy name', 'Copy JSON', 'Delete…']);
     // Positioned by bits-ui (floating-ui, through the CSSOM, which the CSP allows): under its trigger, inside the window.
     const [box, anchor] = [await menu.boundingBox(), await more.boundingBox()];
     expect(box!.y).toBeGreaterThanOrEqual(anchor!.y + anchor!.height - 1);
@@ -176,7 +176,8 @@ describe('the "⋯" menu and the dialogs it opens', () => {
     await shot(page, 'snapshot-menu');
     expect(await menu.getByRole('menuitem', { name: 'Delete…' }).evaluate((item) => item.className)).toMatch(/destructive/);
 
-    await page.keyboard.press('ArrowDown'); // Rename… (the first item has focus on open)
+    await page.keyboard.press('ArrowDown'); // Branch… (the first item has focus on open)
+    await page.keyboard.press('ArrowDown'); // Rename…
     await page.keyboard.press('Enter');
     const rename = page.getByRole('dialog', { name: 'Rename keep' });
     await rename.waitFor();

@@ -177,7 +177,8 @@ class AppState {
     setTimeout(() => (this.toasts = this.toasts.filter((toast) => toast.id !== id)), tone === 'error' || action ? 10_000 : 4_000);
   }
 
-  private addHistory(label: string, ok: boolean, detail: string): void {
+  /** Adds a result to the operations drawer's history, without a toast (the page that asked shows it). */
+  addHistory(label: string, ok: boolean, detail: string): void {
     const id = this.nextId++;
     this.history = [{ id, at: Date.now(), label, ok, detail }, ...this.history].slice(0, 200);
   }

@@ -7,6 +7,8 @@ class UiState {
   addHost = $state(false);
   /** Bumped by `N` and the palette: the container page opens its "Create snapshot" dialog. */
   createRequests = $state(0);
+  /** How a file's text diff is shown: one column of removed and added lines, or the two versions side by side. */
+  diffLayout = $state<'unified' | 'split'>('unified');
   /** True while any dialog or menu is open, so single-key shortcuts do not fire under it. */
   get overlay(): boolean {
     return this.palette || this.addHost || document.querySelector('[role="dialog"], [role="alertdialog"], [role="menu"]') !== null;
