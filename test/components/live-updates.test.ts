@@ -68,4 +68,16 @@ describe('live updates in the renderer', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     expect(reads).toEqual(['get coi-c1', 'list local']);
   });
+
+  it('keeps an ended operation ended when Incus delivers a late Running event for it (the drawer does not count it as running)', async () => {
+    vi.useFakeTimers();
+    vi.resetModules();
+    const local = { config: { name: 'local', kind: 'local' }, status: { state: 'online', latencyMs: 1 } };
+    const answers: Partial<Record<CallName, unknown>> = { 'hosts.list': [local], 'containers.overview': [], 'containers.list': [] };
+    const send = await startApp((name) => answers[name]);
+    const { app } = await import('../../src/renderer/src/lib/app-state.svelte');
+    const exec = { id: '6e78ad43-0000-4000-8000-000000000001', description: 'Executing command', createdAt: '2026-11-27T04:00:00Z', mayCancel: false, progress: null, percent: null, error: '', instances: ['c1'] };
+    for (const status of ['Pending', 'Running', 'Success', 'Running']) send({ type: 'operation', host: 'local', operation: { ...exec, status } });
+    expect(app.operations.local?.map((operation) => operation.status)).toEqual(['Success']);
+  });
 });

@@ -36,6 +36,8 @@ export interface PassphraseRequest {
 }
 
 const POLL_MS = 5_000;
+/** The statuses an Incus operation (or an app job) ends in. */
+const ENDED = new Set(['Success', 'Failure', 'Cancelled']);
 const LIVE_DEBOUNCE_MS = 150;
 /** Lifecycle actions that add, remove or rename an instance: the host's list is read again, not one container. */
 const LIST_CHANGING_ACTIONS = new Set(['instance-created', 'instance-deleted', 'instance-renamed']);
@@ -254,7 +256,13 @@ class AppState {
     }
   }
 
+  /**
+   * Takes an operation's news. Incus may deliver a late `Running` event after the one that ended the
+   * operation (seen with exec): an ended operation stays ended, so the drawer never counts it as running.
+   */
   private onOperation(host: string, operation: OperationSummary): void {
+    const known = this.operations[host]?.find((candidate) => candidate.id === operation.id);
+    if (known && ENDED.has(known.status) && !ENDED.has(operation.status)) return;
     const others = (this.operations[host] ?? []).filter((candidate) => candidate.id !== operation.id);
     this.operations[host] = [operation, ...others].slice(0, 100);
   }
