@@ -1,0 +1,130 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoiCore } from '../../src/main/app/core';
+import type { WebServer } from '../../src/main/web/server';
+import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
+import { Fixtures, requireDaemon, testName } from '../helpers/incus';
+import { openCore } from '../helpers/transports';
+
+let own: Fixtures;
+let core: CoiCore;
+let server: WebServer;
+let browser: Browser;
+let ui: WebUi | undefined;
+/** A running container with snapshot `before-ai`, then /root/notes.txt edited and `after-edit` taken, then edited again. */
+let name: string;
+
+beforeAll(async () => {
+  requireDaemon();
+  own = await Fixtures.inProject('diffui');
+  ({ core } = await openCore(own.project));
+  ui = await openWebUi(core);
+  ({ server, browser } = ui);
+  name = await own.launch(testName('diff'));
+  const write = (content: string) => own.incus('exec', name, '--', 'sh', '-c', `printf '${content}' > /root/notes.txt`);
+  await write('one\\ntwo\\nthree\\n');
+  await own.incus('snapshot', 'create', name, 'before-ai');
+  await write('one\\nTWO by the agent\\nthree\\n');
+  await own.incus('snapshot', 'create', name, 'after-edit');
+  await write('one\\nTWO by the agent\\nthree\\nfour\\n');
+});
+afterAll(async () => {
+  await ui?.close();
+  await core?.close();
+  await own?.cleanup();
+});
+
+/** A page of the web UI at 1280×800 that records Content-Security-Policy violations. */
+async function open(path: string): Promise<Page & { violations: string[] }> {
+  const page = Object.assign(await browser.newPage({ viewport: { width: 1280, height: 800 } }), { violations: [] as string[] });
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) page.violations.push(message.text());
+  });
+  await page.goto(`${server.url}#token=${server.token}&${path}`);
+  return page;
+}
+
+const focused = (page: Page) => page.evaluate(() => {
+  const active = (globalThis as unknown as { document: { activeElement: { getAttribute(name: string): string | null; textContent: string | null } | null } }).document.activeElement;
+  return active?.getAttribute('aria-label') ?? active?.textContent?.trim() ?? '';
+});
+
+describe('Changes since this snapshot', () => {
+  it('shows the file edited after the snapshot, and its text diff', async () => {
+    const page = await open(`/host/local/container/${name}`);
+    await page.getByRole('button', { name: 'More actions for before-ai' }).click();
+    await page.getByRole('menuitem', { name: 'Changes since this snapshot' }).click();
+    await page.getByRole('heading', { name: 'Changes since before-ai', level: 1 }).waitFor();
+    expect(await page.title()).toBe(`Changes since before-ai · ${name} · COI Desktop`);
+
+    const notes = page.getByRole('button', { name: /^modified: notes\.txt/ });
+    await notes.waitFor({ timeout: 60_000 });
+    await page.getByText(/Not compared, as they change all the time: .*\/proc/).waitFor();
+    await notes.click();
+    const diff = page.getByRole('table', { name: 'Changes in /root/notes.txt, unified' });
+    await diff.waitFor();
+    const lines = await diff.getByRole('row').allTextContents();
+    expect(lines.some((line) => /removed line\s*two$/.test(line))).toBe(true);
+    expect(lines.some((line) => /added line\s*TWO by the agent$/.test(line))).toBe(true);
+    expect(lines.some((line) => /added line\s*four$/.test(line))).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, 'diff-since-snapshot.png') });
+
+    // The comparison ran as a job: nothing is left running, and its result is in the Operations drawer.
+    const operations = page.getByRole('button', { name: /^Operations/ });
+    await expect.poll(() => operations.textContent(), { timeout: 10_000 }).toBe('Operations');
+    await operations.click();
+    await page.getByRole('list', { name: 'Results' }).getByText(`✓ Compare before-ai of ${name} with now`).waitFor();
+    expect(page.violations).toEqual([]);
+    await page.close();
+  });
+
+  it('works from the keyboard alone: the menu, the path filter, the file list, the side-by-side layout', async () => {
+    const page = await open(`/host/local/container/${name}`);
+    await page.getByRole('button', { name: 'More actions for before-ai' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('menu').waitFor();
+    await page.keyboard.press('Enter'); // the first item: Changes since this snapshot
+    await page.getByRole('heading', { name: 'Changes since before-ai', level: 1 }).waitFor();
+    expect(await focused(page)).toBe('Changes since before-ai');
+
+    const filter = page.getByRole('searchbox', { name: 'Filter paths' });
+    await filter.waitFor({ timeout: 60_000 });
+    while ((await focused(page)) !== 'Filter paths') await page.keyboard.press('Tab');
+    await page.keyboard.type('notes');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toMatch(/modified: notes\.txt/);
+    await page.keyboard.press('Enter');
+    await page.getByRole('table', { name: 'Changes in /root/notes.txt, unified' }).waitFor();
+
+    await page.keyboard.press('Tab'); // the layout choice
+    expect(await focused(page)).toBe('Unified');
+    await page.keyboard.press('ArrowRight');
+    const split = page.getByRole('table', { name: 'Changes in /root/notes.txt, side by side' });
+    await split.waitFor();
+    expect(await split.getByRole('row').allTextContents()).toContainEqual(expect.stringMatching(/removed:\s*two\s*2\s*added:\s*TWO by the agent/));
+    expect(page.violations).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('Compare two selected snapshots', () => {
+  it('selects two snapshots with Space and compares them, older first', async () => {
+    const page = await open(`/host/local/container/${name}`);
+    const compare = page.getByRole('button', { name: 'Compare selected' });
+    expect(await compare.isDisabled()).toBe(true);
+    await page.getByRole('checkbox', { name: 'Select after-edit' }).focus();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Space');
+    await compare.click();
+    await page.getByRole('heading', { name: 'Changes from before-ai to after-edit', level: 1 }).waitFor();
+    await page.getByRole('button', { name: /^modified: notes\.txt/ }).click({ timeout: 60_000 });
+    const diff = page.getByRole('table', { name: 'Changes in /root/notes.txt, unified' });
+    await diff.waitFor();
+    const lines = await diff.getByRole('row').allTextContents();
+    expect(lines.some((line) => /added line\s*TWO by the agent$/.test(line))).toBe(true);
+    expect(lines.some((line) => /four$/.test(line))).toBe(false);
+    await page.close();
+  });
+});
