@@ -75,20 +75,26 @@ function leftAlone(snapshot: RetentionInput, policy: RetentionPolicy): string | 
   return undefined;
 }
 
+/** A snapshot with its creation time read once. */
+interface Timed {
+  snapshot: RetentionInput;
+  at: number;
+}
+
 /** Newest first; equal times by name, so the order never depends on the input's. */
-const newestFirst = (a: RetentionInput, b: RetentionInput) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0);
+const newestFirst = (a: Timed, b: Timed) => b.at - a.at || (a.snapshot.name < b.snapshot.name ? 1 : a.snapshot.name > b.snapshot.name ? -1 : 0);
 
 /** For each covered snapshot, what keeps it: the newest N, and each kept bucket whose representative it is. */
-function keepReasons(covered: RetentionInput[], policy: RetentionPolicy, now: number): Map<string, KeptBy[]> {
-  const reasons = new Map<string, KeptBy[]>(covered.map((snapshot) => [snapshot.name, []]));
-  covered.slice(0, policy.keepLast).forEach((snapshot, index) => reasons.get(snapshot.name)!.push({ rule: 'last', bucket: `#${index + 1}`, until: null }));
+function keepReasons(covered: Timed[], policy: RetentionPolicy, now: number): Map<string, KeptBy[]> {
+  const reasons = new Map<string, KeptBy[]>(covered.map(({ snapshot }) => [snapshot.name, []]));
+  covered.slice(0, policy.keepLast).forEach(({ snapshot }, index) => reasons.get(snapshot.name)!.push({ rule: 'last', bucket: `#${index + 1}`, until: null }));
   for (const rule of RETENTION_RULES) {
     const count = policy[rule];
     if (count === 0) continue;
     // Newest first, so the last snapshot seen in a bucket is its oldest: its representative.
     const representatives = new Map<number, { snapshot: RetentionInput; bucket: Bucket }>();
-    for (const snapshot of covered) {
-      const bucket = bucketOf(rule, Date.parse(snapshot.createdAt));
+    for (const { snapshot, at } of covered) {
+      const bucket = bucketOf(rule, at);
       representatives.set(bucket.start, { snapshot, bucket });
     }
     for (const { snapshot, bucket } of representatives.values()) {
@@ -148,10 +154,10 @@ function untouchedEntry(snapshot: RetentionInput, reason: string): RetentionEntr
  * an expiry at or before `now`.
  */
 export function planRetention(container: string, policy: RetentionPolicy, snapshots: readonly RetentionInput[], now: number): RetentionPlan {
-  const sorted = [...snapshots].sort(newestFirst);
-  const covered = sorted.filter((snapshot) => leftAlone(snapshot, policy) === undefined);
+  const sorted = snapshots.map((snapshot) => ({ snapshot, at: Date.parse(snapshot.createdAt) })).sort(newestFirst);
+  const covered = sorted.filter(({ snapshot }) => leftAlone(snapshot, policy) === undefined);
   const reasons = keepReasons(covered, policy, now);
-  const entries = sorted.map((snapshot) => {
+  const entries = sorted.map(({ snapshot }) => {
     const reason = leftAlone(snapshot, policy);
     return reason === undefined ? coveredEntry(snapshot, reasons.get(snapshot.name)!, now) : untouchedEntry(snapshot, reason);
   });
