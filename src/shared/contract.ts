@@ -210,6 +210,12 @@ export const CoiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('events-unavailable'), host: z.string(), reason: z.string() }),
   /** The host's event stream is open again after `events-unavailable`: polling can stop. */
   z.object({ type: z.literal('events-restored'), host: z.string() }),
+  /**
+   * The core re-applied a container's retention policy (after a new snapshot, and hourly): `applied`
+   * expiries written, `going` snapshots Incus deletes within a minute; `error` when it could not
+   * (a stored policy that is not valid, a failed write).
+   */
+  z.object({ type: z.literal('retention-applied'), host: z.string(), container: z.string(), applied: z.number().int(), going: z.number().int(), error: z.string().optional() }),
   z.object({ type: z.literal('passphrase-request'), requestId: z.uuid(), host: z.string(), keyFile: z.string(), attempt: z.number().int() }),
 ]);
 export type CoiEvent = z.infer<typeof CoiEventSchema>;

@@ -104,7 +104,8 @@ export async function status(container: string): Promise<string> {
   return (await incus('list', `^${container}$`, '--format', 'csv', '-c', 's')).trim();
 }
 
-export function localClient(): IncusClient {
+/** A client of the local daemon, in `project` when given. */
+export function localClient(project?: string): IncusClient {
   const socket = findLocalSocket();
-  return new IncusClient({ dispatcher: createLocalDispatcher(socket), endpoint: socket });
+  return new IncusClient({ dispatcher: createLocalDispatcher(socket), endpoint: socket, ...(project ? { project } : {}) });
 }

@@ -21,6 +21,7 @@ import type { Handlers } from './dispatch';
 import type { HostEventStreams } from './host-events';
 import { AppJobs } from './jobs';
 import { PassphraseBroker } from './passphrases';
+import { RetentionKeeper } from './retention-keeper';
 
 export interface CoreOptions {
   /** The app's config directory (Electron's userData, or the CLI's `configDir()`). */
@@ -61,6 +62,7 @@ export class CoiCore {
   /** Backup exports and imports, with progress and cancel. */
   readonly transfers: Transfers;
   private readonly streams: HostEventStreams | undefined;
+  private readonly keeper: RetentionKeeper | undefined;
   private readonly stopWatching: (() => void) | undefined;
 
   private constructor(
@@ -75,6 +77,11 @@ export class CoiCore {
     this.pool.on('status', (host, status) => this.emit({ type: 'host-status', host, status }));
     this.streams = Streams && new Streams(this.pool, (event) => this.emit(event));
     this.transfers = new Transfers((host) => this.pool.client(host), this.jobs, (transfer) => this.emit({ type: 'transfer', transfer }));
+    // Only a face that stays (the app, web mode) keeps retention policies applied; a one-shot command does not.
+    if (Streams) {
+      this.keeper = new RetentionKeeper(this.pool, () => registry.list().map((host) => host.name), (event) => this.emit(event));
+      this.events.on('event', this.keeper.hear);
+    }
     this.followRegistry();
     this.stopWatching = options.liveEvents === false ? undefined : registry.watch();
     this.handlers = createHandlers(this);
@@ -218,6 +225,7 @@ export class CoiCore {
   async close(): Promise<void> {
     this.stopWatching?.();
     this.passphrases.cancelAll();
+    await this.keeper?.close();
     await this.streams?.close();
     await this.pool.close();
   }

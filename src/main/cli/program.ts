@@ -14,6 +14,7 @@ export const VERSION = '0.1.0';
 const COMMANDS = {
   snapshot: async () => (await import('./snapshot-commands')).snapshotCommand,
   container: async () => (await import('./container-commands')).containerCommand,
+  retention: async () => (await import('./retention-commands')).retentionCommand,
   host: async () => (await import('./host-commands')).hostCommand,
   overview: async () => (await import('./host-commands')).overviewCommand,
   backup: async () => (await import('./backup-commands')).backupCommand,

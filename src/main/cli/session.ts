@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { LOCAL_HOST } from '../../shared/hosts';
 import { CoiCore } from '../app/core';
 import { configDir } from '../config/paths';
-import type { WaitOptions } from '../incus/client';
+import type { IncusClient, WaitOptions } from '../incus/client';
 import { progressText } from '../incus/progress';
 import { coiPrefix } from '../snapshots/coi-naming';
 import { resolveContainer } from '../snapshots/resolve-container';
@@ -58,6 +58,11 @@ export class CliSession {
 
   async service(choice: HostChoice): Promise<SnapshotService> {
     return (await this.core(choice)).pool.service(choice.host ?? LOCAL_HOST.name);
+  }
+
+  /** The Incus client of the chosen host (`--host`, default local). */
+  async client(choice: HostChoice): Promise<IncusClient> {
+    return (await this.core(choice)).pool.client(choice.host ?? LOCAL_HOST.name);
   }
 
   /** `-c/--container`, else `COI_CONTAINER`, else the current workspace's one COI container. */

@@ -8,6 +8,7 @@ import { snapshotDetailJson, snapshotJson } from '../../shared/snapshot-json';
 import { allSnapshotsText, deleteOutcomeText, heldMountsText, notCapturedText, snapshotInfoText, snapshotListText, toJson } from './format';
 import { confirm, UsageError } from './io';
 import { printable } from './printable';
+import { scheduleCommand } from './schedule-commands';
 import { formatOption, withHostOptions } from './options';
 import type { CliSession, HostChoice } from './session';
 import type { DiffOptions } from './diff-command';
@@ -188,6 +189,7 @@ export function snapshotCommand(session: CliSession): Command {
     });
 
   for (const command of snapshot.commands) withHostOptions(command);
+  snapshot.addCommand(scheduleCommand(session));
   return snapshot;
 }
 
