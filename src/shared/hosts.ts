@@ -60,6 +60,31 @@ export const IncusHostSchema = z.object({
   clientCert: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
 }).strict();
 
+/**
+ * What `incus config trust add NAME` prints: base64 of JSON naming the client, the server's
+ * certificate fingerprint and addresses, and the one-time secret.
+ */
+export const TrustTokenSchema = z.object({
+  client_name: z.string(),
+  fingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/),
+  addresses: z.array(z.string()).nullish(),
+  secret: z.string().min(1),
+  expires_at: z.string().nullish(),
+});
+export type TrustToken = z.infer<typeof TrustTokenSchema>;
+
+/** A trust token's content (its fingerprint in lowercase), or undefined when the text is not a token. */
+export function readTrustToken(token: string): TrustToken | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(atob(token.trim()));
+  } catch {
+    return undefined;
+  }
+  const parsed = TrustTokenSchema.safeParse(json);
+  return parsed.success ? { ...parsed.data, fingerprint: parsed.data.fingerprint.toLowerCase() } : undefined;
+}
+
 export const HostConfigSchema = z.discriminatedUnion('kind', [LocalHostSchema, SshHostSchema, IncusHostSchema]);
 export type HostConfig = z.infer<typeof HostConfigSchema>;
 export type SshHostConfig = z.infer<typeof SshHostSchema>;

@@ -116,6 +116,16 @@ describe('an Incus server over HTTPS (the project daemon on loopback)', () => {
     expect(ok(await api['hosts.test']({ host: 'remote' })).status.state).toBe('online');
   });
 
+  it('trusts an unknown certificate on first use through the contract, as the Add host dialog does', async () => {
+    const again: IncusHostConfig = { ...remote(), name: 'again' };
+    const first = ok(await api['hosts.add']({ host: again }));
+    expect(first.status).toEqual({ state: 'host-key-unknown', fingerprint, keyType: 'TLS certificate' });
+    expect(() => core.registry.get('again')).toThrow(/no host named 'again'/);
+    ok(await api['hosts.trustFingerprint']({ host: 'again', fingerprint }));
+    expect(ok(await api['hosts.add']({ host: again })).status.state).toBe('online');
+    expect(core.registry.get('again')).toMatchObject({ serverCertFingerprint: fingerprint });
+  });
+
   it('refuses a wrong token with the daemon\'s reason, and saves nothing', async () => {
     const run = await cli(['host', 'add', 'wrong', '--url', HTTPS_URL, '--token', bogusToken(fingerprint)], asCli);
     expect(run.code).toBe(1);

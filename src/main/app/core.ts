@@ -13,7 +13,7 @@ import { coiPrefix } from '../snapshots/coi-naming';
 import type { AskPassphrase } from '../ssh/auth';
 import { HostKeyPolicy, type AskTrust, type ForgottenKey } from '../ssh/host-key-check';
 import { KnownHosts } from '../ssh/known-hosts';
-import { certPins, ServerCertPolicy } from '../https/server-certs';
+import { certPins, ServerCertPolicy, type CertPins } from '../https/server-certs';
 import { decodeTrustToken, joinWithToken } from '../https/join';
 import type { IncusRemote } from '../https/incus-remotes';
 import { createHandlers } from './handlers';
@@ -72,7 +72,8 @@ export class CoiCore {
     Streams: typeof HostEventStreams | undefined,
   ) {
     this.passphrases = new PassphraseBroker((event) => this.emit(event));
-    this.certs = new ServerCertPolicy(certPins(registry, this.candidates), options.prompts?.askTrust, (host) => registry.list().some((known) => known.name === host));
+    this.pins = certPins(registry, this.candidates);
+    this.certs = new ServerCertPolicy(this.pins, options.prompts?.askTrust, (host) => registry.list().some((known) => known.name === host));
     this.pool = this.makePool(withCandidates(registry, this.candidates));
     this.pool.on('status', (host, status) => this.emit({ type: 'host-status', host, status }));
     this.streams = Streams && new Streams(this.pool, (event) => this.emit(event));
@@ -90,6 +91,7 @@ export class CoiCore {
   readonly pool: HostPool;
   /** The pinned certificates of Incus servers over HTTPS (trust on first use, changes refused). */
   readonly certs: ServerCertPolicy;
+  private readonly pins: CertPins;
   /** Hosts being tested before they are saved (the "Add host" flow). */
   private readonly candidates = new Map<string, HostConfig>();
 
@@ -136,14 +138,22 @@ export class CoiCore {
     const candidate = host.kind === 'incus' && token !== undefined ? { ...host, serverCertFingerprint: host.serverCertFingerprint ?? decodeTrustToken(token).fingerprint } : host;
     const result = token !== undefined ? await this.joinCandidate(candidate, token) : test ? await this.testCandidate(candidate) : { host: host.name, status: { state: 'idle' as const }, incusVersion: null };
     if (result.error) return result;
-    await this.registry.add(this.candidates.get(host.name) ?? candidate);
+    await this.registry.add(this.pinned(this.candidates.get(host.name) ?? candidate));
     this.candidates.delete(host.name);
     return result;
   }
 
+  /** An HTTPS host with the certificate pinned for it meanwhile (trusted after its first test), ready to save. */
+  private pinned(host: HostConfig): HostConfig {
+    if (host.kind !== 'incus' || host.serverCertFingerprint) return host;
+    const pin = this.pins.current(host.name);
+    return pin ? { ...host, serverCertFingerprint: pin } : host;
+  }
+
   /** Pins, forgets or trusts by fingerprint: the certificate of an HTTPS host, the SSH key of any other. */
   async trustFingerprint(host: string, fingerprint: string): Promise<void> {
-    if (this.pool.configOf(host).kind === 'incus') await this.certs.trustOffered(host, fingerprint);
+    // By what the host offered: a host being added is no longer a candidate once its test failed.
+    if (this.certs.hasOffered(host)) await this.certs.trustOffered(host, fingerprint);
     else await this.policy.trustOffered(host, fingerprint);
   }
 

@@ -1,32 +1,14 @@
 import { z } from 'zod';
+import { readTrustToken, type TrustToken } from '../../shared/hosts';
 import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
 import { IncusError } from '../incus/errors';
 
-/**
- * What `incus config trust add NAME` prints: base64 of JSON naming the client, the server's
- * certificate fingerprint and addresses, and the one-time secret.
- */
-export const TrustTokenSchema = z.object({
-  client_name: z.string(),
-  fingerprint: z.string().regex(/^[0-9a-fA-F]{64}$/),
-  addresses: z.array(z.string()).nullish(),
-  secret: z.string().min(1),
-  expires_at: z.string().nullish(),
-});
-export type TrustToken = z.infer<typeof TrustTokenSchema>;
-
 /** Reads a trust token; one that is not a token is refused before anything is sent anywhere. */
 export function decodeTrustToken(token: string): TrustToken {
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(token.trim(), 'base64').toString('utf8'));
-  } catch {
-    json = undefined;
-  }
-  const parsed = TrustTokenSchema.safeParse(json);
-  if (!parsed.success) throw new AppError('invalid-input', 'that is not an Incus trust token: make one on the server with `incus config trust add NAME` and paste all of it');
-  return { ...parsed.data, fingerprint: parsed.data.fingerprint.toLowerCase() };
+  const read = readTrustToken(token);
+  if (!read) throw new AppError('invalid-input', 'that is not an Incus trust token: make one on the server with `incus config trust add NAME` and paste all of it');
+  return read;
 }
 
 const AuthSchema = z.object({ auth: z.string().optional() });

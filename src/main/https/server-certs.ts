@@ -106,17 +106,21 @@ export class ServerCertPolicy {
 /** The pinned server certificates: a saved host's in `hosts.json`, a host being added's with it in memory. */
 export function certPins(registry: Pick<HostRegistry, 'path' | 'list' | 'modify'>, candidates = new Map<string, HostConfig>()): CertPins {
   const find = (host: string) => candidates.get(host) ?? registry.list().find((known) => known.name === host);
+  /** Trusted for a host being added whose test had already ended: pinned when it is saved. */
+  const pending = new Map<string, string>();
   return {
     file: registry.path,
     current: (host) => {
       const config = find(host);
-      return config?.kind === 'incus' ? config.serverCertFingerprint : undefined;
+      return (config?.kind === 'incus' ? config.serverCertFingerprint : undefined) ?? pending.get(host);
     },
     set: async (host, fingerprint) => {
       const pin = (config: HostConfig): HostConfig => (config.kind === 'incus' ? { ...config, serverCertFingerprint: fingerprint } : config);
       const candidate = candidates.get(host);
       if (candidate) candidates.set(host, pin(candidate));
-      else await registry.modify(host, pin);
+      else if (registry.list().some((known) => known.name === host)) await registry.modify(host, pin);
+      else if (fingerprint) pending.set(host, fingerprint);
+      else pending.delete(host);
     },
   };
 }

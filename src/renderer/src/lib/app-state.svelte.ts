@@ -102,7 +102,7 @@ class AppState {
   async refreshHost(host: string): Promise<void> {
     try {
       const containers = await call('containers.list', { host });
-      this.setHost({ host, status: this.statusOf(host), containers });
+      this.setHost({ host, status: this.statusOf(host), containers, ...this.membersOf(host) });
     } catch (error) {
       this.setHost({ host, status: this.statusOf(host), containers: [], error: { code: 'incus', message: errorText(error) } });
     }
@@ -118,7 +118,13 @@ class AppState {
   showContainer(host: string, container: Container): void {
     const previous = this.overview[host];
     const others = (previous?.containers ?? []).filter((candidate) => candidate.name !== container.name);
-    this.setOverview(host, { host, status: previous?.status ?? this.statusOf(host), ...(previous?.error ? { error: previous.error } : {}), containers: [...others, container] });
+    this.setOverview(host, { host, status: previous?.status ?? this.statusOf(host), ...(previous?.error ? { error: previous.error } : {}), ...this.membersOf(host), containers: [...others, container] });
+  }
+
+  /** A cluster's members as last read with the whole host (a single container's read does not bring them). */
+  private membersOf(host: string): Pick<HostOverview, 'members'> {
+    const members = this.overview[host]?.members;
+    return members ? { members } : {};
   }
 
   /** Whether `host` has answered at least once (with its containers or with a failure): until then its numbers are unknown. */
@@ -209,7 +215,7 @@ class AppState {
   private setHost(host: HostOverview): void {
     const previous = this.overview[host.host];
     if (host.error) {
-      this.setOverview(host.host, { ...host, containers: previous?.containers ?? host.containers });
+      this.setOverview(host.host, { ...this.membersOf(host.host), ...host, containers: previous?.containers ?? host.containers });
       this.stale[host.host] = previous !== undefined && previous.containers.length > 0;
     } else {
       this.setOverview(host.host, host);

@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoiCore } from '../../src/main/app/core';
+import type { WebServer } from '../../src/main/web/server';
+import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
+import { CLUSTER_SOCKET, CLUSTER_URL, clusterIncus, HTTPS_URL, requireHttps, serverFingerprint, trustToken, untrust } from '../helpers/https';
+import { Fixtures, requireDaemon, TEST_IMAGE, testName } from '../helpers/incus';
+import { openCore } from '../helpers/transports';
+
+let own: Fixtures;
+let core: CoiCore;
+let home: Awaited<ReturnType<typeof openCore>>['home'];
+let server: WebServer;
+let browser: Browser;
+let ui: WebUi | undefined;
+const onCluster: string[] = [];
+
+beforeAll(async () => {
+  requireDaemon();
+  await requireHttps();
+  own = await Fixtures.inProject('uitls');
+  ({ core, home } = await openCore(own.project));
+  ui = await openWebUi(core);
+  ({ server, browser } = ui);
+});
+afterAll(async () => {
+  await ui?.close();
+  await core?.close();
+  if (home) {
+    await untrust(home.configDir);
+    await untrust(home.configDir, CLUSTER_SOCKET);
+  }
+  await Promise.all(onCluster.map((name) => clusterIncus('delete', '-f', name).catch(() => undefined)));
+  await own?.cleanup();
+});
+
+async function open(path = '#/'): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${server.url}#token=${server.token}`);
+  await page.evaluate((hash) => {
+    (globalThis as unknown as { location: { hash: string } }).location.hash = hash;
+  }, path);
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+
+/** Fills the Incus (HTTPS) form of the Add host dialog. */
+async function addIncusHost(page: Page, name: string, url: string, token: string, project?: string) {
+  await page.getByRole('button', { name: 'Add host' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add host' });
+  await dialog.getByRole('tab', { name: 'Incus (HTTPS)' }).click();
+  await dialog.getByLabel('Name', { exact: true }).fill(name);
+  await dialog.getByLabel('Address').fill(url);
+  await dialog.getByLabel(/Trust token/).fill(token);
+  if (project) await dialog.getByLabel(/Project/).fill(project);
+  return dialog;
+}
+
+describe('Incus servers over HTTPS in the UI', () => {
+  it('adds a server with a trust token, showing the certificate fingerprint to compare first', async () => {
+    const container = await own.launch(testName('uitls'), { stopped: true });
+    const page = await open('#/');
+    const dialog = await addIncusHost(page, 'tls', HTTPS_URL, await trustToken('ui'), own.project);
+    const fingerprint = await serverFingerprint();
+    await expect(dialog.getByRole('note', { name: 'Server certificate' }).textContent()).resolves.toContain(fingerprint);
+    await shot(page, 'add-host-https');
+    await dialog.getByRole('button', { name: 'Join and add' }).click();
+
+    await page.getByRole('heading', { name: 'tls' }).waitFor();
+    await page.getByRole('main').getByText(/^Online · \d+ ms$/).waitFor({ timeout: 10_000 });
+    await page.getByRole('main').getByText(`${HTTPS_URL} (HTTPS)`).waitFor();
+    await page.getByRole('table', { name: 'Containers on tls' }).getByRole('button', { name: container, exact: true }).waitFor({ timeout: 10_000 });
+    expect(core.registry.get('tls')).toMatchObject({ kind: 'incus', serverCertFingerprint: fingerprint });
+    await page.close();
+  });
+
+  it('shows a cluster: its members, and where each container is', async () => {
+    const container = testName('uicl');
+    onCluster.push(container);
+    await clusterIncus('init', TEST_IMAGE, container, '-q');
+    const page = await open('#/');
+    const dialog = await addIncusHost(page, 'cluster', CLUSTER_URL, await trustToken('uicl', CLUSTER_SOCKET));
+    await dialog.getByRole('button', { name: 'Join and add' }).click();
+    await page.getByRole('heading', { name: 'cluster', exact: true }).waitFor();
+    const members = page.getByRole('list', { name: 'Cluster members of cluster' });
+    await members.getByText('member1').waitFor({ timeout: 10_000 });
+    await expect(members.textContent()).resolves.toMatch(/member1\s*Online\s*database-leader, database\s*Fully operational/);
+    const row = page.getByRole('row').filter({ has: page.getByRole('button', { name: container, exact: true }) });
+    await expect(row.getByRole('cell').nth(2).textContent()).resolves.toBe('member1');
+    await shot(page, 'host-page-cluster');
+    await page.getByRole('button', { name: 'Overview', exact: true }).click();
+    await expect(page.getByLabel('Cluster members of cluster').textContent()).resolves.toMatch(/Cluster · 1 member online/);
+    await shot(page, 'overview-cluster');
+    await page.getByRole('table', { name: 'Containers' }).getByText('cluster · member1').waitFor();
+    await page.close();
+  });
+});
