@@ -17,6 +17,8 @@ import { parseArgs, promisify } from 'node:util';
 import type { HostPool } from '../src/main/hosts/pool';
 import { knowHost, makePool, sshHost, tempHome } from '../test/helpers/hosts';
 import { sshdWithKey } from '../test/helpers/sshd';
+import { HTTPS_URL, requireHttps, serverFingerprint, trustToken, untrust } from '../test/helpers/https';
+import { joinWithToken } from '../src/main/https/join';
 import { backupRows, backupTable } from './bench-backup';
 import { diffBench, diffGoals } from './bench-diff';
 
@@ -170,25 +172,45 @@ function goals(startup: Row[], local: Row[], memory: Memory): string {
   ].join('\n');
 }
 
+/**
+ * Listing over the remote transports against the local socket, in one pool: a real sshd on
+ * 127.0.0.1, and the project daemon over HTTPS on its loopback address (joined with a trust token,
+ * its certificate pinned; the benchmark's client certificate is removed from the trust store after).
+ */
 async function remoteRows(): Promise<Row[]> {
   const { sshd, key } = await sshdWithKey('bench');
   const home = tempHome();
   knowHost(home.sshDir, sshd);
   let hosts: HostPool | undefined;
   try {
-    hosts = (await makePool({ home, hosts: [sshHost('bench', sshd, { identityFiles: [key.file] })] })).pool;
+    await requireHttps();
+    const https = { kind: 'incus' as const, name: 'bench-tls', url: HTTPS_URL, serverCertFingerprint: await serverFingerprint() };
+    hosts = (await makePool({ home, hosts: [sshHost('bench', sshd, { identityFiles: [key.file] }), https] })).pool;
+    await joinWithToken(hosts.client('bench-tls'), await trustToken('bench'));
     const remote = hosts.service('bench');
+    const tls = hosts.service('bench-tls');
     const local = hosts.service('local');
     const sshArgs = ['-i', key.file, '-p', String(sshd.port), '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${join(home.sshDir, 'known_hosts')}`, `root@${sshd.host}`, 'incus', 'list', '--format', 'json'];
     return [
-      await timed('in-process list over a warm SSH tunnel', async () => expectAll(await remote.listContainers())),
       await timed('in-process list over the local socket', async () => expectAll(await local.listContainers())),
+      await timed('in-process list over a warm HTTPS connection (TLS, pinned)', async () => expectAll(await tls.listContainers())),
+      await timed('in-process list over a warm SSH tunnel', async () => expectAll(await remote.listContainers())),
       await timed('ssh HOST incus list --format json (new SSH process per call)', () => run('ssh', sshArgs, { maxBuffer: 1 << 28 })),
     ];
   } finally {
     await hosts?.close();
+    await untrust(home.configDir);
     await sshd.stop();
   }
+}
+
+/** The goal of issue 14: a warm HTTPS listing within 1.2× of the local socket. */
+function httpsGoal(remote: Row[]): string {
+  const local = remote.find((row) => row.label.includes('local socket'));
+  const tls = remote.find((row) => row.label.includes('HTTPS'));
+  if (!local || !tls) return '';
+  const ratio = tls.median / local.median;
+  return `Goal (issue 14): warm HTTPS listing ÷ local socket = ${ratio.toFixed(2)}× (target ≤ 1.20×: ${ratio <= 1.2 ? 'met' : 'not met'})\n`;
 }
 
 /** `count` small files (about 200 bytes each) in folders of 100, as a source tree looks. */
@@ -273,13 +295,14 @@ async function main(): Promise<void> {
     const local = await localRows();
     process.stderr.write('Measuring the core\'s memory…\n');
     const memory = await coreMemory();
-    process.stderr.write('Measuring over SSH (a real sshd on 127.0.0.1)…\n');
+    process.stderr.write('Measuring over SSH (a real sshd on 127.0.0.1) and HTTPS (the daemon on its loopback address)…\n');
     const remote = await remoteRows();
     const header = `${N} containers × ${M} snapshots, median of ${RUNS} runs after a warm-up, Incus ${version}`;
     process.stdout.write(goals(startup, local, memory));
     process.stdout.write('\n' + table(`Start-up, median of ${RUNS} runs after a warm-up:`, startup, 'vs --version'));
     process.stdout.write('\n' + table(`Snapshot listing, ${header}:`, local, 'vs coi-desktop'));
-    process.stdout.write('\n' + table(`Listing over SSH, ${header}:`, remote, 'vs warm tunnel'));
+    process.stdout.write('\n' + table(`Listing over the local socket, HTTPS and SSH, ${header}:`, remote, 'vs local socket'));
+    process.stdout.write(httpsGoal(remote));
   } finally {
     process.stderr.write('Removing the benchmark containers…\n');
     await tearDown();
