@@ -1,8 +1,10 @@
 // `npm run screenshots`: pictures of the app for the docs, taken in Debian's Chromium through web mode
 // against the real daemon. A few demo containers and snapshots are made in an Incus project of the
-// script's own (removed at the end), then the overview and a container page are shot at 1280×800,
-// 800×600 and 200% zoom (a 1280×800 window at 200% lays out as 640×400 CSS pixels), light and dark:
-//   docs/screenshots/{overview,container}-{1280x800,800x600,zoom200}-{light,dark}.png
+// script's own (removed at the end), then the overview, a container page and its Schedule and retention
+// tab are shot at 1280×800, 800×600 and 200% zoom (a 1280×800 window at 200% lays out as 640×400 CSS
+// pixels), light and dark, and the retention confirmation at 1280×800:
+//   docs/screenshots/{overview,container,schedule}-{1280x800,800x600,zoom200}-{light,dark}.png
+//   docs/screenshots/retention-apply-1280x800-{light,dark}.png
 //   npx tsx scripts/screenshots.ts [--out docs/screenshots]
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -27,7 +29,7 @@ const SCHEMES = ['light', 'dark'] as const;
 /** The demo inventory: COI containers of two workspaces (one running) and one plain instance. */
 const WORKSPACE = 'coi-5f2a91c3-1';
 const DEMO: { name: string; running?: boolean; snapshots: string[] }[] = [
-  { name: WORKSPACE, running: true, snapshots: ['before-refactor', 'tests-green', 'snap-20261127-0915'] },
+  { name: WORKSPACE, running: true, snapshots: ['snap-20261126-090000', 'snap-20261126-100000', 'before-refactor', 'snap-20261126-110000', 'tests-green', 'snap-20261127-091500', 'snap-20261127-093000'] },
   { name: 'coi-5f2a91c3-2', snapshots: ['baseline'] },
   { name: 'coi-0b7e44d1-1', snapshots: ['fresh-clone', 'deps-installed'] },
   { name: 'webapp-staging', snapshots: [] },
@@ -41,6 +43,9 @@ async function makeDemo(own: Fixtures, core: CoiCore): Promise<void> {
   // `incus snapshot create` of Incus 6.0 takes no expiry: the app's own call sets one.
   const week = new Date(Date.now() + 7 * 86_400_000).toISOString();
   await core.handlers['snapshots.create']({ host: 'local', container: WORKSPACE, name: 'nightly', stateful: false, includeMounts: false, expiresAt: week });
+  // Incus snapshots the workspace every 30 minutes, and a policy keeps the newest three and one an hour for a day.
+  await core.handlers['schedule.set']({ host: 'local', container: WORKSPACE, every: '30m', stopped: false, expiry: null });
+  await core.handlers['retention.set']({ host: 'local', container: WORKSPACE, policy: { keepLast: 3, hourly: 24, daily: 7, weekly: 0, monthly: 0, includeNamed: false } });
 }
 
 /** Opens `hash` at one size and scheme and waits until `ready` is on screen. */
@@ -64,6 +69,18 @@ async function shoot(browser: Browser, server: WebServer): Promise<string[]> {
       await container.getByText('nightly', { exact: true }).first().waitFor();
       written.push(await save(container, `container-${size.name}-${scheme}.png`));
       await container.close();
+
+      const schedule = await openAt(browser, server, size, scheme, `/host/local/container/${WORKSPACE}/schedule`);
+      await schedule.getByText(/^Incus takes a snapshot every 30 minutes/).waitFor();
+      await schedule.getByText(/^Stored policy:/).waitFor();
+      written.push(await save(schedule, `schedule-${size.name}-${scheme}.png`));
+      if (size.name === '1280x800') {
+        await schedule.getByLabel('Keep the last', { exact: true }).fill('2');
+        await schedule.getByRole('button', { name: /^(Save and apply|Apply again)…$/ }).click();
+        await schedule.getByRole('dialog').getByText(/will be deleted|No snapshot goes now/).waitFor();
+        written.push(await save(schedule, `retention-apply-${size.name}-${scheme}.png`));
+      }
+      await schedule.close();
     }
   }
   return written;

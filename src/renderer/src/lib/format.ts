@@ -12,9 +12,9 @@ export function hostKeyFile(keyType: string): string {
   return `/etc/ssh/ssh_host_${kind}_key.pub`;
 }
 
-/** "1 container", "3 containers". */
-export function count(value: number, noun: string): string {
-  return `${value} ${noun}${value === 1 ? '' : 's'}`;
+/** "1 container", "3 containers" ("2 expiries" with `plural`). */
+export function count(value: number, noun: string, plural = `${noun}s`): string {
+  return `${value} ${value === 1 ? noun : plural}`;
 }
 
 /** The value of an `<input type="datetime-local">` as an ISO time with this machine's offset. */
@@ -93,11 +93,11 @@ export function goneMessage(snapshot: string, container: string): string {
   return `Snapshot ${snapshot} of ${container} no longer exists: it was deleted or renamed elsewhere. Close this dialog and pick another.`;
 }
 
-/** Failed deletions in a few words: the first few names with their reasons, then how many more. */
-export function failureSummary(failed: readonly { name: string; error?: string }[], total: number, shownNames = NAMES_SHOWN): string {
+/** Failed deletions (or other writes: `what`) in a few words: the first few names with their reasons, then how many more. */
+export function failureSummary(failed: readonly { name: string; error?: string }[], total: number, shownNames = NAMES_SHOWN, what = 'could not be deleted'): string {
   const named = failed.slice(0, shownNames).map((result) => `${result.name}: ${result.error ?? 'failed'}`).join('; ');
   const more = failed.length > shownNames ? `; and ${failed.length - shownNames} more` : '';
-  return `${failed.length} of ${total} could not be deleted: ${named}${more}`;
+  return `${failed.length} of ${total} ${what}: ${named}${more}`;
 }
 
 /** An expiry typed in a dialog, checked as the user types with the service's own rule (src/shared/expiry.ts). */
