@@ -9,7 +9,7 @@ import { fateText, presetFor, previewRows, readDraft, scheduleBadge, toDraft } f
 import { COI_SNAPSHOT_PATTERN } from '../../src/shared/schedule';
 import { planRetention } from '../../src/shared/retention-engine';
 import { pageTitle, parseRoute, routeHash } from '../../src/renderer/src/lib/router.svelte';
-import { installFakeCoi } from './fake-coi';
+import { Failure, installFakeCoi } from './fake-coi';
 
 const HOUR = 3_600_000;
 const container = (snapshots: Snapshot[] = [], extra: Partial<Container> = {}): Container => ({ name: 'coi-ab12cd34-1', status: 'Running', type: 'container', createdAt: '', coi: true, statefulCapable: false, snapshots, ...extra });
@@ -111,6 +111,22 @@ describe('the Retention panel', () => {
     expect(counts?.slice(1).map(Number).reduce((sum, value) => sum + value, 0)).toBe(9);
   });
 
+  it('says what to do about a stored policy that is not one, or a host that does not answer', async () => {
+    const stored = "the retention policy stored in user.coi-desktop.retention is not JSON ('keep 3'): set it again with 'coi-desktop retention set' or remove it with 'retention off'";
+    installFakeCoi({ 'retention.get': new Failure({ code: 'invalid-input', message: stored }), 'retention.preview': emptyPlan, 'containers.list': [] });
+    const bad = render(RetentionPanel, { host: 'local', container: container(hourly(2)) });
+    expect((await screen.findByRole('alert')).textContent).toBe(`The stored policy cannot be used: ${stored}. Save a new policy below, or turn it off.`);
+    expect(screen.getByRole('button', { name: 'Turn off' }).hasAttribute('disabled')).toBe(false);
+    expect(screen.getByRole('button', { name: 'Save and apply…' }).hasAttribute('disabled')).toBe(false);
+    bad.unmount();
+
+    installFakeCoi({ 'retention.get': new Failure({ code: 'host-unreachable', message: 'lab: connection refused' }), 'retention.preview': emptyPlan, 'containers.list': [] });
+    render(RetentionPanel, { host: 'lab', container: container(hourly(2)) });
+    expect((await screen.findByRole('alert')).textContent).toBe('Could not read the retention policy of coi-ab12cd34-1: lab: connection refused. Check that lab is reachable, then open this tab again.');
+    expect(screen.queryByRole('button', { name: 'Turn off' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Save and apply…' }).hasAttribute('disabled')).toBe(true);
+  });
+
   it('asks before applying, naming how many snapshots go, then stores and applies the policy and shows the counts', async () => {
     const snapshots = hourly(4);
     const policy = { keepLast: 1, hourly: 0, daily: 0, weekly: 0, monthly: 0, includeNamed: false };
@@ -131,6 +147,23 @@ describe('the Retention panel', () => {
     const names = calls.map((entry) => entry.name).filter((name) => name.startsWith('retention.'));
     expect(names.slice(-2)).toEqual(['retention.set', 'retention.apply']);
     expect(calls.find((entry) => entry.name === 'retention.set')?.input).toEqual({ host: 'local', container: 'coi-ab12cd34-1', policy });
+  });
+});
+
+describe('applying a policy that partly fails', () => {
+  it('says which writes failed and that applying again retries them, with the policy already stored', async () => {
+    const snapshots = hourly(3);
+    const policy = { keepLast: 1, hourly: 0, daily: 0, weekly: 0, monthly: 0, includeNamed: false };
+    const plan = planRetention('coi-ab12cd34-1', policy, snapshots, Date.now());
+    installFakeCoi({ 'retention.get': policy, 'retention.preview': plan, 'retention.set': policy, 'retention.apply': { plan, applied: 1, failed: [{ name: snapshots[2]!.name, error: 'Instance is busy running a "snapshot" operation' }] }, 'containers.list': [] });
+    render(RetentionPanel, { host: 'local', container: container(snapshots) });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Apply again…' }));
+    const dialog = await screen.findByRole('dialog');
+    await fireEvent.click(await within(dialog).findByRole('button', { name: 'Apply and delete 2 snapshots' }));
+    expect((await within(dialog).findByText(/^The policy is stored, but applying it failed/)).textContent).toBe(
+      `The policy is stored, but applying it failed: 1 of 2 kept their old expiry: ${snapshots[2]!.name}: Instance is busy running a "snapshot" operation. No snapshot goes earlier than the policy says. Apply again to retry; it writes only what still differs.`,
+    );
+    expect(within(dialog).getByRole('button', { name: 'Apply again' }).hasAttribute('disabled')).toBe(false);
   });
 });
 

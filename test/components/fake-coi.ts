@@ -1,4 +1,10 @@
 import { createCoiApi, type CallName } from '../../src/shared/contract';
+import type { ErrorInfo } from '../../src/shared/errors';
+
+/** An answer that is a failure of the call, with the core's error code and message. */
+export class Failure {
+  constructor(readonly error: ErrorInfo) {}
+}
 
 /**
  * A recording `window.coi` for component tests: it answers from `answers` and notes every call.
@@ -9,7 +15,9 @@ export function installFakeCoi(answers: Partial<Record<CallName, unknown>> = {})
   const api = createCoiApi(
     async (name, input) => {
       calls.push({ name, input });
-      return name in answers ? { ok: true, value: answers[name] } : { ok: false, error: { code: 'internal', message: `no answer for ${name}` } };
+      const answer = answers[name];
+      if (answer instanceof Failure) return { ok: false, error: answer.error };
+      return name in answers ? { ok: true, value: answer } : { ok: false, error: { code: 'internal', message: `no answer for ${name}` } };
     },
     () => () => undefined,
   );
