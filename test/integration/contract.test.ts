@@ -173,6 +173,9 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     expect(ok(await api['retention.set']({ ...ref, policy }))).toEqual(policy);
     expect(ok(await api['retention.get'](ref))).toEqual(policy);
     ok(await api['retention.pin']({ ...ref, snapshot: 'snap-20200101-000000', pinned: true }));
+    // A pin follows its snapshot through a rename.
+    ok(await api['snapshots.rename']({ ...ref, snapshot: 'snap-20200101-000000', newName: 'snap-20200101-000001' }));
+    ok(await api['snapshots.rename']({ ...ref, snapshot: 'snap-20200101-000001', newName: 'snap-20200101-000000' }));
     // Created in this order within a second or two: the newest is the last one created.
     const plan = ok(await api['retention.preview'](ref));
     expect(plan.counts).toMatchObject({ kept: 1, going: 1, untouched: 2 });

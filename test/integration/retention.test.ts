@@ -210,6 +210,24 @@ describe('retention', () => {
 
 });
 
+describe('restore', () => {
+  it('keeps the schedule and the retention policy set since the snapshot, and drops none it did not have', async () => {
+    const { name } = await withSnapshots('restore', 1);
+    expect((await run(['snapshot', 'schedule', 'set', '-c', name, '--every', '1h'])).code).toBe(0);
+    expect((await run(['retention', 'set', '-c', name, '--keep-last', '5'])).code).toBe(0);
+    const restored = await run(['snapshot', 'restore', 'before-refactor', '-c', name, '-f', '--no-safety-snapshot']);
+    expect(restored.code).toBe(0);
+    expect((await run(['snapshot', 'schedule', 'show', '-c', name])).stdout).toMatch(/hourly \(0 \* \* \* \*\)/);
+    expect((await run(['retention', 'show', '-c', name])).stdout).toBe(`${name}: last 5\n`);
+
+    // A snapshot taken with a schedule, restored after the schedule was turned off: it stays off.
+    await fixtures.incus('snapshot', 'create', name, 'scheduled');
+    expect((await run(['snapshot', 'schedule', 'off', '-c', name])).code).toBe(0);
+    expect((await run(['snapshot', 'restore', 'scheduled', '-c', name, '-f', '--no-safety-snapshot'])).code).toBe(0);
+    expect((await run(['snapshot', 'schedule', 'show', '-c', name])).stdout).toMatch(/no automatic snapshots/);
+  });
+});
+
 describe('the running app', () => {
   let core: CoiCore;
   beforeAll(async () => {

@@ -119,6 +119,12 @@ export function listPoolVolumes(client: IncusClient, pool: string): Promise<Stor
 export async function setVolumeSnapshotDescription(client: IncusClient, at: SnapshotVolumes, snapshot: string, description: string): Promise<void> {
   await client.query('PATCH', `${volumeSnapshotsPath(at)}/${enc(snapshot)}`, z.unknown(), { description });
 }
+/** The instance's own configuration (without what its profiles add). */
+export async function getInstanceConfig(client: IncusClient, instance: string): Promise<Record<string, string>> {
+  const answer = await client.query('GET', instancePath(instance), z.object({ config: z.record(z.string(), z.string()).nullish() }));
+  return answer.config ?? {};
+}
+
 /** Replaces the given keys of an instance's configuration; an empty value removes the key. */
 export async function patchInstanceConfig(client: IncusClient, instance: string, config: Record<string, string>): Promise<void> {
   await client.query('PATCH', instancePath(instance), z.unknown(), { config });

@@ -1,5 +1,5 @@
 import { expiryProblem } from '../../shared/expiry';
-import { parseStoredPolicy, policySummary, RETENTION_KEY } from '../../shared/retention';
+import { parseStoredPins, parseStoredPolicy, PINNED_KEY, policySummary, RETENTION_KEY } from '../../shared/retention';
 import { scheduleSummary } from '../../shared/schedule';
 import { instanceNameProblem, snapshotNameProblem, someNames, timestampedName } from '../../shared/names';
 import { DESCRIPTION_MAX, type ClusterMember, type Container, type DeleteOutcome, type HeldMount, type RestoreResult, type Snapshot, type SnapshotDetail } from '../../shared/model';
@@ -197,14 +197,22 @@ export class SnapshotService {
     const safety = options.safetySnapshot !== false;
     if (mounts.length > 0 && !safety) await checkMountTools(this.client, instance, mountOptions(options));
     const safetySnapshot = safety ? await this.takeSafetySnapshot(instance, options.wait, mounts.length > 0 ? mountOptions(options) : null) : null;
+    const settings = settingsOf(await api.getInstanceConfig(this.client, container));
     if (plan.stops) await this.stopForRestore(container, safetySnapshot, options.wait);
     try {
       await api.restoreSnapshot(this.client, container, snapshot, stateful, options.wait);
     } catch (error) {
       throw await this.restoreFailed(container, snapshot, error, { stopped: plan.stops, safetySnapshot }, options.wait);
     }
+    const settingsLost = await api.patchInstanceConfig(this.client, container, settings).then(
+      () => undefined,
+      (error: unknown) => toErrorInfo(error).message,
+    );
     const mountsRestored = await afterRestore(this.client, instance, target, mounts, { ...mountOptions(options), leaveRunning: plan.startsAgain });
     const startedAgain = plan.startsAgain ? await this.startAfterRestore(container, snapshot, safetySnapshot, options.wait) : false;
+    if (settingsLost !== undefined) {
+      throw new AppError('incus', `container '${container}' was restored to snapshot '${snapshot}', but its schedule, retention policy and mount excludes could not be put back as they were (${settingsLost}); check them with 'coi-desktop snapshot schedule show' and 'coi-desktop retention show'`);
+    }
     return { container, snapshot, stateful, safetySnapshot, stopped: plan.stops, startedAgain, mountsRestored };
   }
 
@@ -270,7 +278,16 @@ export class SnapshotService {
       throw new AppError('already-exists', `snapshot '${newName}' already exists for container '${container}'`);
     }
     await api.renameSnapshot(this.client, container, snapshot, newName, wait);
+    await this.carryPin(instance, snapshot, newName);
     return this.readSnapshot(instance, newName);
+  }
+
+  /** A pinned snapshot stays pinned under its new name (the retention policy must not take it). */
+  private async carryPin(instance: InstanceFull, from: string, to: string): Promise<void> {
+    const stored = parseStoredPins(instance.expanded_config[PINNED_KEY]);
+    if ('problem' in stored || !stored.pinned.includes(from)) return;
+    const pinned = stored.pinned.map((name) => (name === from ? to : name)).sort();
+    await api.patchInstanceConfig(this.client, instance.name, { [PINNED_KEY]: JSON.stringify(pinned) });
   }
 
   /**
@@ -480,6 +497,18 @@ export function markUnreachable(containers: Container[], members: readonly Clust
     const state = member.status === 'Evacuated' ? 'evacuated' : member.status.toLowerCase();
     return { ...container, unreachable: `its cluster member ${member.name} is ${state}${member.message ? ` (${member.message})` : ''}` };
   });
+}
+
+/**
+ * The settings the app keeps on the instance. A restore gives the instance the configuration the
+ * snapshot was taken with, which would turn off a schedule or a retention policy set since (or bring
+ * back one removed since); they are put back as they were before the restore.
+ */
+const SETTINGS_KEYS = ['snapshots.schedule', 'snapshots.schedule.stopped', 'snapshots.expiry', 'snapshots.pattern', RETENTION_KEY, PINNED_KEY, EXCLUDES_KEY];
+
+/** Each setting's value before a restore ('' removes one that was not set). */
+function settingsOf(config: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(SETTINGS_KEYS.map((key) => [key, config[key] ?? '']));
 }
 
 /** The schedule and retention policy in words, for a container's row (absent when it has none). */
