@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, globalShortcut, ipcMain, Menu, nativeImage, Notification, screen, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, globalShortcut, ipcMain, Menu, nativeImage, Notification, screen, session, shell, Tray } from 'electron';
 import { CoiCore } from './app/core';
 import { readSettings, writeSettings, type Settings } from './config/settings';
+import { fileDialogs } from './shell/file-dialogs';
 import { guardAllWebContents, hardenSession, rendererUrl } from './shell/hardening';
 import { forwardEvents, isAppUrl, registerIpc } from './shell/ipc';
 import { TrayController } from './shell/tray-controller';
@@ -81,7 +82,8 @@ function registerShortcut(tray: TrayController): void {
 }
 
 async function start(): Promise<void> {
-  const core = await CoiCore.open({ configDir: app.getPath('userData'), home: app.getPath('home'), env: process.env, platform: process.platform });
+  const files = fileDialogs(dialog, () => window, app.getPath('downloads'));
+  const core = await CoiCore.open({ configDir: app.getPath('userData'), home: app.getPath('home'), env: process.env, platform: process.platform, files });
   settings = await readSettings(core.configDir);
   hardenSession(session.defaultSession, appUrl);
   registerIpc(ipcMain, core.handlers, (event) => event.sender === window?.webContents && isAppUrl(event.senderFrame?.url, appUrl));

@@ -1,7 +1,8 @@
 import type { CoiEvent, HostSummary } from '../../../shared/contract';
 import type { HostStatus } from '../../../shared/hosts';
-import type { Container, HostOverview, OperationSummary } from '../../../shared/model';
+import type { Container, HostOverview, OperationSummary, Transfer } from '../../../shared/model';
 import { call, errorText } from './api';
+import { transferOutcome } from './backups.svelte';
 
 export interface Toast {
   id: number;
@@ -256,10 +257,20 @@ class AppState {
       case 'events-restored':
         this.polled.delete(event.host);
         return this.soon(event.host); // what changed while it was down
+      case 'transfer':
+        return this.onTransfer(event.transfer);
       case 'passphrase-request':
         this.passphrases = [...this.passphrases, { requestId: event.requestId, host: event.host, keyFile: event.keyFile, attempt: event.attempt }];
         return;
     }
+  }
+
+  /** A backup export or import that ended goes to the history (with the file's SHA-256) and a toast. */
+  private onTransfer(transfer: Transfer): void {
+    if (transfer.state === 'running') return;
+    const outcome = transferOutcome(transfer);
+    this.record(outcome.label, outcome.ok, outcome.detail);
+    if (transfer.container) this.soon(transfer.host);
   }
 
   /**
