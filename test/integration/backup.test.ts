@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { listServerBackups } from '../../src/main/backups/export';
 import { exportToFile, importFromFile } from '../../src/main/backups/files';
 import type { IncusClient } from '../../src/main/incus/client';
 import type { SshHostConfig } from '../../src/shared/hosts';
-import { cli } from '../helpers/cli';
+import { cli, exited, spawnCli } from '../helpers/cli';
 import { Fixtures, incus, localClient, readFile, requireDaemon, testName, writeFile } from '../helpers/incus';
 import { FaultyListener, forwardTo, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
 import { openCore, webFace } from '../helpers/transports';
@@ -126,6 +126,27 @@ describe('backup export and import', () => {
     expect(readdirSync(dir)).toEqual([]);
     expect(await listServerBackups(local, container)).toEqual([]);
     expect(await temporaryCopies(container)).toEqual([]);
+  }, 30_000);
+
+  it('Ctrl-C during the download ends the command with 130 and leaves no file, no server-side backup', async () => {
+    const dir = freshDir();
+    // The download has begun once its hidden .partial file exists.
+    const downloading = new Promise<void>((resolve) => {
+      const watcher = watch(dir, () => {
+        if (!readdirSync(dir).some((file) => file.endsWith('.partial'))) return;
+        watcher.close();
+        resolve();
+      });
+    });
+    const child = spawnCli(['backup', 'export', '-c', big, '-o', join(dir, 'big.tar.gz')], { COI_CONTAINER: '' });
+    const ended = exited(child);
+    await downloading;
+    child.kill('SIGINT');
+    const { code, stderr } = await ended;
+    expect(stderr).toContain('Interrupted: the export was stopped; no file was written and nothing was left on the server');
+    expect(code).toBe(130);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(await listServerBackups(local, big)).toEqual([]);
   }, 30_000);
 
   it('a file the daemon cannot read fails with its reason and creates nothing', async () => {
