@@ -39,12 +39,16 @@ const hostAnswer = (recorded, host) => {
 const serve = (rawFile, socket) => {
   const recorded = JSON.parse(readFileSync(rawFile, 'utf8'));
   let host = 0;
-  createServer((req, res) => {
+  const server = createServer((req, res) => {
     const body = req.url.startsWith('/1.0/instances?recursion=2')
       ? hostAnswer(recorded, host++ % HOSTS)
       : JSON.stringify({ type: 'sync', status: 'Success', status_code: 200, metadata: [] });
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
-  }).listen(socket, () => process.send('ready'));
+  });
+  // Keep idle connections longer than the core's client does (10 s): a busy machine may leave one idle
+  // past Node's default 5 s, and the core's next request on it would meet a closing connection.
+  server.keepAliveTimeout = 60_000;
+  server.listen(socket, () => process.send('ready'));
 };
 
 const rss = () => process.memoryUsage().rss;
