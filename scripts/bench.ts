@@ -254,6 +254,15 @@ async function mountRows(): Promise<{ create: Row[]; restore: Row[]; title: stri
   }
 }
 
+/** Says which of the benchmark's containers are still there after the clean-up (a delete that failed), and how to remove them. */
+async function leftBehind(): Promise<void> {
+  const { stdout } = await run('incus', ['list', '--format', 'csv', '--columns', 'n', `^${PREFIX}`]);
+  const left = stdout.split('\n').filter((name) => name.startsWith(PREFIX));
+  if (left.length === 0) return;
+  process.stderr.write(`${left.length} benchmark container(s) could not be removed: remove them with 'incus delete -f ${left.slice(0, 3).join(' ')}${left.length > 3 ? ' …' : ''}'\n`);
+  process.exitCode = 1;
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(root, 'out', 'main', 'cli.js'))) throw new Error('the CLI is not built: run `npm run bench` (it builds first)');
   const version = /Server version: (\S+)/.exec((await run('incus', ['version'])).stdout)?.[1] ?? '?';
@@ -282,7 +291,7 @@ async function main(): Promise<void> {
     process.stdout.write('\n');
   }
   process.stderr.write(`Creating ${N} containers × ${M} snapshots (prefix ${PREFIX})…\n`);
-  const tearDown = () => pool(Array.from({ length: Math.ceil(N / 25) }, (_, i) => names.slice(i * 25, i * 25 + 25)), 1, (batch) => quiet('incus', ['delete', '-f', ...batch]).catch(() => undefined));
+  const tearDown = () => pool(Array.from({ length: Math.ceil(N / 25) }, (_, i) => names.slice(i * 25, i * 25 + 25)), 4, (batch) => quiet('incus', ['delete', '-f', ...batch]).catch(() => undefined)).then(leftBehind);
   process.on('SIGINT', () => void tearDown().finally(() => process.exit(130)));
   try {
     await pool(names, 4, async (name) => {
