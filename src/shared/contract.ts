@@ -58,7 +58,8 @@ export const contract = {
    * store), its certificate pinned to the token's fingerprint unless the host names one.
    */
   'hosts.add': {
-    input: z.object({ host: z.discriminatedUnion('kind', [SshHostSchema, IncusHostSchema]), test: z.boolean().default(true), token: z.string().min(1).max(8192).optional() }).strict(),
+    // A page never names key files for an HTTPS host: it uses the app's own certificate (imports name the incus client's, in main).
+    input: z.object({ host: z.discriminatedUnion('kind', [SshHostSchema, IncusHostSchema.omit({ clientCert: true })]), test: z.boolean().default(true), token: z.string().min(1).max(8192).optional() }).strict(),
     output: HostTestResultSchema,
   },
   'hosts.importCandidates': { input: none, output: z.array(SshConfigCandidateSchema) },

@@ -117,6 +117,10 @@ describe('an Incus server over HTTPS (the project daemon on loopback)', () => {
   });
 
   it('trusts an unknown certificate on first use through the contract, as the Add host dialog does', async () => {
+    // A page cannot make the app use other key files (an import can, in main).
+    const withKeys = { ...remote(), name: 'keys', clientCert: { cert: '/etc/hostname', key: '/etc/hostname' } };
+    expect(await api['hosts.add']({ host: withKeys as IncusHostConfig })).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+
     const again: IncusHostConfig = { ...remote(), name: 'again' };
     const first = ok(await api['hosts.add']({ host: again }));
     expect(first.status).toEqual({ state: 'host-key-unknown', fingerprint, keyType: 'TLS certificate' });
