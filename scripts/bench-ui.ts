@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import type { Handlers } from '../src/main/app/dispatch';
 import { AppError } from '../src/main/errors';
-import type { HostOverview } from '../src/shared/model';
+import { containerRow, hostRows, type HostOverview } from '../src/shared/model';
 import { startWebServer } from '../src/main/web/server';
 import { scale } from './bench-inventory';
 import { BUILT_RENDERER as rendererDir, launchChromium } from '../test/helpers/browser';
@@ -170,7 +170,8 @@ function inventoryHandlers(inventory: HostOverview[]): Handlers {
   };
   const handlers: Partial<Handlers> = {
     'hosts.list': async () => inventory.map((entry) => ({ config: { kind: 'ssh' as const, name: entry.host, user: 'ada', host: `${entry.host}.lan`, port: 22, identityFiles: [] }, status: entry.status })),
-    'containers.overview': async () => inventory,
+    // As the core answers it: every container read with its snapshots, tallied per call.
+    'containers.overview': async ({ snapshots }) => inventory.map((entry) => (snapshots ? hostRows(entry) : { ...entry, containers: entry.containers.map((container) => ({ ...containerRow(container), snapshots: null })) })),
     'containers.list': async ({ host: name }) => host(name).containers,
     'containers.get': async ({ host: name, container }) => host(name).containers.find((candidate) => candidate.name === container) ?? (() => { throw new AppError('not-found', `no container ${container}`); })(),
     'operations.list': async () => [],

@@ -61,6 +61,7 @@ async function shoot(browser: Browser, server: WebServer): Promise<string[]> {
     for (const scheme of SCHEMES) {
       const overview = await openAt(browser, server, size, scheme, '/');
       await overview.getByRole('button', { name: WORKSPACE, exact: true }).waitFor();
+      await overview.locator('[role="cell"][aria-busy="true"]').first().waitFor({ state: 'detached' }); // the snapshot counts are in
       written.push(await save(overview, `overview-${size.name}-${scheme}.png`));
       await overview.close();
 

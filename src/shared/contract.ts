@@ -6,7 +6,7 @@ import {
   ContainerSchema,
   DeleteOutcomeSchema,
   DESCRIPTION_MAX,
-  HostOverviewSchema,
+  HostRowsSchema,
   HostTestResultSchema,
   OperationSummarySchema,
   RestoreResultSchema,
@@ -84,8 +84,13 @@ export const contract = {
   'containers.list': { input: HostRef, output: z.array(ContainerSchema) },
   /** One container with its snapshots: one light request, for a container page opened directly. */
   'containers.get': { input: ContainerRef, output: ContainerSchema },
-  /** Every host at once; each host also arrives as an `overview-host` event as soon as it answers. */
-  'containers.overview': { input: none, output: z.array(HostOverviewSchema) },
+  /**
+   * Every host's containers as list rows, in two phases; each host also arrives as an `overview-host`
+   * event as soon as it answers. `snapshots: false` is the fast phase (names, states and config: the
+   * daemon's `recursion=1`, tens of milliseconds), every row's `snapshots` null (not read yet);
+   * `snapshots: true` (the default) tallies each container's snapshots (the daemon's slow `recursion=2`).
+   */
+  'containers.overview': { input: z.object({ snapshots: z.boolean().default(true) }).strict(), output: z.array(HostRowsSchema) },
   'containers.start': { input: ContainerRef, output: done },
   /** The names left out when the container's mounted folders are archived into a snapshot. */
   'containers.setMountExcludes': { input: ContainerRef.extend({ excludes: z.array(z.string().max(255)).max(100) }).strict(), output: ContainerSchema },
@@ -198,7 +203,7 @@ export const CoiEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hosts-changed') }),
   /** `hosts.json` could not be read; the message says what happened to it (also in `hosts.warnings`). */
   z.object({ type: z.literal('hosts-warning'), message: z.string() }),
-  z.object({ type: z.literal('overview-host'), overview: HostOverviewSchema }),
+  z.object({ type: z.literal('overview-host'), overview: HostRowsSchema }),
   /** An Incus lifecycle event: `instance-snapshot-created`, `instance-started`, … */
   z.object({ type: z.literal('lifecycle'), host: z.string(), action: z.string(), source: z.string(), container: z.string().nullable() }),
   z.object({ type: z.literal('operation'), host: z.string(), operation: OperationSummarySchema }),

@@ -131,6 +131,36 @@ export const HostOverviewSchema = z.object({
 });
 export type HostOverview = z.infer<typeof HostOverviewSchema>;
 
+/** What a list shows of a container's snapshots: how many, and the newest (null: it has none). */
+export const SnapshotTallySchema = z.object({
+  count: z.number().int().nonnegative(),
+  newest: z.object({ name: z.string(), createdAt: z.string() }).nullable(),
+});
+export type SnapshotTally = z.infer<typeof SnapshotTallySchema>;
+
+/**
+ * A container as the overview and the host page list it: everything but its snapshots, which are
+ * tallied. `snapshots` is null while they have not been read: the daemon's fast answer has names,
+ * states and config only, and a list says "loading" there, never a count that is not one.
+ */
+export const ContainerRowSchema = ContainerSchema.omit({ snapshots: true }).extend({ snapshots: SnapshotTallySchema.nullable() });
+export type ContainerRow = z.infer<typeof ContainerRowSchema>;
+
+/** One host's part of the overview list: its status and, when it answered, its containers as rows. */
+export const HostRowsSchema = HostOverviewSchema.extend({ containers: z.array(ContainerRowSchema) });
+export type HostRows = z.infer<typeof HostRowsSchema>;
+
+/** A container read with its snapshots (newest first), as a list row. */
+export function containerRow({ snapshots, ...container }: Container): ContainerRow {
+  const newest = snapshots[0];
+  return { ...container, snapshots: { count: snapshots.length, newest: newest ? { name: newest.name, createdAt: newest.createdAt } : null } };
+}
+
+/** A host's containers read with their snapshots, as list rows. */
+export function hostRows(host: HostOverview): HostRows {
+  return { ...host, containers: host.containers.map(containerRow) };
+}
+
 /** What `host test` finds: the status, and the daemon's version when it answered. */
 export const HostTestResultSchema = z.object({
   host: z.string(),

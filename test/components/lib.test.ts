@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { HostOverview } from '../../src/shared/model';
+import { hostRows, type HostOverview } from '../../src/shared/model';
 import { age, count, failureSummary, fromLocalInput, retryIn, statusLabel, toLocalInput } from '../../src/renderer/src/lib/format';
-import { anyCoi, filterRows, hostCounts, nextSort, rows } from '../../src/renderer/src/lib/inventory';
+import { anyCoi, filterRows, hostCounts, nextSort, repeatedNames, rows } from '../../src/renderer/src/lib/inventory';
 import { matchCommands } from '../../src/renderer/src/lib/palette';
 import { pageTitle, parseRoute, routeHash } from '../../src/renderer/src/lib/router.svelte';
 import { clockTime, exactTime, sortAndFilter, timelineRows } from '../../src/renderer/src/lib/timeline';
@@ -9,10 +9,10 @@ import { visibleRange } from '../../src/renderer/src/lib/virtual';
 
 const snapshot = (name: string, createdAt: string) => ({ name, createdAt, expiresAt: null, stateful: false, sizeBytes: null, description: '' });
 const container = (name: string, coi: boolean, snapshots = [snapshot('s', '2026-11-25T10:00:00Z')], status = 'Running') => ({ name, status, type: 'container', createdAt: '', coi, statefulCapable: false, snapshots });
-const overview: HostOverview[] = [
+const overview = ([
   { host: 'local', status: { state: 'online', latencyMs: 2 }, containers: [container('webapp', false), container('coi-bb-1', true, [], 'Stopped')] },
   { host: 'buildbox', status: { state: 'online', latencyMs: 9 }, containers: [container('coi-aa-1', true, [snapshot('n', '2026-11-25T12:00:00Z'), snapshot('o', '2026-11-24T12:00:00Z')])] },
-];
+] satisfies HostOverview[]).map(hostRows);
 
 describe('the inventory list', () => {
   it('shows COI containers first, across hosts, and every instance only when asked', () => {
@@ -42,14 +42,26 @@ describe('the inventory list', () => {
     expect(nextSort({ key: 'name', direction: 'descending' }, 'host')).toEqual({ key: 'host', direction: 'ascending' });
   });
 
+  it('names the containers listed on more than one host', () => {
+    const twice = rows([...overview, hostRows({ host: 'spare', status: { state: 'online', latencyMs: 1 }, containers: [container('webapp', false)] })]);
+    expect([...repeatedNames(twice)]).toEqual(['webapp']);
+  });
+
   it('knows when no host holds a COI container', () => {
     expect(anyCoi(rows(overview))).toBe(true);
-    expect(anyCoi(rows([{ host: 'h', status: { state: 'online', latencyMs: 1 }, containers: [container('webapp', false)] }]))).toBe(false);
+    expect(anyCoi(rows([hostRows({ host: 'h', status: { state: 'online', latencyMs: 1 }, containers: [container('webapp', false)] })]))).toBe(false);
   });
 
   it("counts a host's containers, running ones, snapshots and the newest", () => {
     expect(hostCounts(overview[1])).toEqual({ containers: 1, running: 1, snapshots: 2, newest: '2026-11-25T12:00:00Z' });
     expect(hostCounts(undefined)).toEqual({ containers: 0, running: 0, snapshots: 0, newest: null });
+  });
+
+  it('says snapshots are unknown while any container has not been read, and sorts those rows together', () => {
+    const first = { ...overview[0]!, containers: overview[0]!.containers.map((row, index) => (index === 0 ? { ...row, snapshots: null } : row)) };
+    expect(hostCounts(first)).toEqual({ containers: 2, running: 1, snapshots: null, newest: null });
+    const names = filterRows(rows([first, overview[1]!]), '', { all: true, sort: { key: 'snapshots', direction: 'ascending' } }).map((row) => row.container.name);
+    expect(names).toEqual(['webapp', 'coi-bb-1', 'coi-aa-1']);
   });
 });
 

@@ -34,6 +34,8 @@ describe('the renderer in Chromium through web mode', () => {
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     await page.goto(`${server.url}#token=${server.token}`);
     await page.getByRole('checkbox', { name: 'All instances' }).check();
+    // The default project may hold many other instances: the list is virtualised, so search for this one.
+    await page.getByRole('searchbox', { name: 'Search containers' }).fill(name);
     await page.getByRole('button', { name, exact: true }).waitFor({ timeout: 10_000 });
     expect(new URL(page.url()).hash).toBe('');
     expect(await page.evaluate(() => Object.keys((globalThis as unknown as { coi: object }).coi).length)).toBeGreaterThan(20);

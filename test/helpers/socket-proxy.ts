@@ -6,7 +6,7 @@ import { join } from 'node:path';
 /**
  * A unix socket in front of the real daemon's, which a test can cut: `cut()` drops every connection
  * and stops accepting (the daemon went away), `resume()` accepts again (it is back). `holdAnswersAfter`
- * keeps the client waiting for the answer to a chosen request, whatever the daemon's speed.
+ * keeps the client waiting for the answer to a chosen request, whatever the daemon's speed, until `release()`.
  */
 export class SocketProxy {
   readonly path = join(mkdtempSync(join(tmpdir(), 'coi-proxy-')), 'unix.socket');
@@ -15,6 +15,8 @@ export class SocketProxy {
   /** Daemon-side sockets with the client-side one they answer, and what the client sent last. */
   private readonly pairs = new Map<Socket, { client: Socket; sent: string }>();
   private watches: { text: string; then?: string; seen: () => void }[] = [];
+  /** Daemon-side sockets whose answers are withheld. */
+  private readonly held = new Set<Socket>();
 
   constructor(private readonly target: string) {}
 
@@ -64,8 +66,19 @@ export class SocketProxy {
       this.watches.splice(this.watches.indexOf(watch), 1);
       daemon.unpipe(this.pairs.get(daemon)!.client);
       daemon.pause();
+      this.held.add(daemon);
       watch.seen();
     }
+  }
+
+  /** Lets every withheld answer through (the slow answer arrives when the test says). */
+  release(): void {
+    for (const daemon of this.held) {
+      const pair = this.pairs.get(daemon);
+      if (pair) daemon.pipe(pair.client);
+      daemon.resume();
+    }
+    this.held.clear();
   }
 
   async cut(): Promise<void> {

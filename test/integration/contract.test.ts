@@ -97,8 +97,13 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     expect(ok(await api['containers.setMountExcludes']({ host: 'local', container: name, excludes: [] })).mountExcludes).toEqual([]);
     expect(failed(await api['containers.setMountExcludes']({ host: 'local', container: name, excludes: ['a/b'] })).message).toMatch(/is a path/);
     const arrived = nextEvent(api, (event) => event.type === 'overview-host' && event.overview.host === 'local');
-    expect(ok(await api['containers.overview']({}))[0]?.host).toBe('local');
+    const full = ok(await api['containers.overview']({}))[0];
+    expect(full?.host).toBe('local');
+    expect(full?.containers.find((c) => c.name === name)?.snapshots).toEqual({ count: 0, newest: null });
     await arrived;
+    // The fast phase: names and states, the snapshots not read (null, never a count of 0).
+    const first = ok(await api['containers.overview']({ snapshots: false }))[0];
+    expect(first?.containers.find((c) => c.name === name)).toMatchObject({ name, status: 'Running', snapshots: null });
     ok(await api['containers.stop']({ host: 'local', container: name, force: true }));
     expect(await status(name)).toBe('STOPPED');
     ok(await api['containers.start']({ host: 'local', container: name }));

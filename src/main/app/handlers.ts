@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { containerRow } from '../../shared/model';
 import { defaultBackupFileName } from '../backups/export';
 import { AppError } from '../errors';
+import type { SnapshotService } from '../snapshots/service';
 import type * as SshConfigImport from '../hosts/ssh-config-import';
 import type * as SnapshotDiff from '../snapshots/diff/diff';
 import type { CoiCore } from './core';
@@ -43,7 +45,10 @@ export function createHandlers(core: CoiCore): Handlers {
 
     'containers.list': async ({ host }) => service(host).listContainers(),
     'containers.get': async ({ host, container }) => service(host).getContainer(container),
-    'containers.overview': async () => core.pool.overview((overview) => core.emit({ type: 'overview-host', overview })),
+    'containers.overview': async ({ snapshots }) => {
+      const read = snapshots ? async (service: SnapshotService) => (await service.listContainers()).map(containerRow) : (service: SnapshotService) => service.listContainerHeads();
+      return core.pool.eachHost(read, (overview) => core.emit({ type: 'overview-host', overview }));
+    },
     'containers.setMountExcludes': async ({ host, container, excludes }) => service(host).setMountExcludes(container, excludes),
     'containers.start': async ({ host, container }) => {
       await service(host).start(container);

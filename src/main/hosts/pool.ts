@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import type { HostConfig, HostStatus, IncusHostConfig } from '../../shared/hosts';
-import type { HostOverview, HostTestResult } from '../../shared/model';
+import type { Container, HostOverview, HostTestResult } from '../../shared/model';
 import type { ErrorInfo } from '../../shared/errors';
 import { AppError, toErrorInfo } from '../errors';
 import type { IncusClient } from '../incus/client';
@@ -28,7 +28,15 @@ interface Handle extends HostClient {
   status: HostStatus;
   /** Why the host is not online, as the overview reports it without asking again. */
   lastError?: ErrorInfo;
+  /** The test under way, which another caller joins instead of sending its own. */
+  testing?: Promise<HostTestResult>;
 }
+
+/** What the pool needs of a listed container: where it lives, to mark it when its cluster member is down. */
+type Listed = Pick<Container, 'location' | 'unreachable'>;
+
+/** One host's answer: its status and, when it answered, its containers (HostOverview's shape, whatever a container is). */
+export type HostContainers<C> = Omit<HostOverview, 'containers'> & { containers: C[] };
 
 const ServerSchema = z.object({
   /** `trusted`, or `untrusted` for an HTTPS client whose certificate the server does not trust. */
@@ -69,9 +77,18 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     return this.handles.get(host)?.status ?? { state: 'idle' };
   }
 
-  /** Connects (if needed) and asks the daemon who it is; the status says how that went. */
-  async test(host: string): Promise<HostTestResult> {
+  /**
+   * Connects (if needed) and asks the daemon who it is; the status says how that went. Tests that
+   * overlap (the overview's two phases on a host not contacted yet) share one request.
+   */
+  test(host: string): Promise<HostTestResult> {
     const handle = this.handle(host);
+    handle.testing ??= this.runTest(handle).finally(() => (handle.testing = undefined));
+    return handle.testing;
+  }
+
+  private async runTest(handle: Handle): Promise<HostTestResult> {
+    const host = handle.config.name;
     this.setStatus(handle, { state: 'connecting' });
     const started = performance.now();
     try {
@@ -86,10 +103,18 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
   }
 
   /** Every host's containers and snapshots; `onHost` hears each host as soon as it has answered. */
-  async overview(onHost?: (result: HostOverview) => void): Promise<HostOverview[]> {
-    const results: HostOverview[] = [];
+  overview(onHost?: (result: HostOverview) => void): Promise<HostOverview[]> {
+    return this.eachHost((service) => service.listContainers(), onHost);
+  }
+
+  /**
+   * Every host's containers as `read` gives them (the overview's two phases: rows without snapshots,
+   * then with them), in the registry's order; `onHost` hears each host as soon as it has answered.
+   */
+  async eachHost<C extends Listed>(read: (service: SnapshotService) => Promise<C[]>, onHost?: (result: HostContainers<C>) => void): Promise<HostContainers<C>[]> {
+    const results: HostContainers<C>[] = [];
     await bounded(this.hosts(), this.options.concurrency ?? 4, async (config) => {
-      const result = await this.withTimeout(config.name, this.hostOverview(config.name));
+      const result = await this.withTimeout(config.name, this.hostContainers(config.name, read));
       results.push(result);
       onHost?.(result);
     });
@@ -118,7 +143,7 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
    * is, never dialled again from here (its connection reconnects on its own schedule); only a host
    * never contacted yet is tested, and the local socket, which costs no dial, is asked again.
    */
-  private async hostOverview(host: string): Promise<HostOverview> {
+  private async hostContainers<C extends Listed>(host: string, read: (service: SnapshotService) => Promise<C[]>): Promise<HostContainers<C>> {
     const handle = this.handle(host);
     const state = handle.status.state;
     if (state === 'idle' || (state !== 'online' && state !== 'connecting' && !handle.connection)) {
@@ -128,8 +153,8 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
       return { host, status: handle.status, containers: [], error: handle.lastError ?? { code: 'host-unreachable', message: `${host} is ${state}`, host } };
     }
     try {
-      if (!handle.clustered) return { host, status: handle.status, containers: await handle.service.listContainers() };
-      const [containers, members] = await Promise.all([handle.service.listContainers(), handle.service.clusterMembers()]);
+      if (!handle.clustered) return { host, status: handle.status, containers: await read(handle.service) };
+      const [containers, members] = await Promise.all([read(handle.service), handle.service.clusterMembers()]);
       return { host, status: handle.status, containers: markUnreachable(containers, members), members };
     } catch (error) {
       return { host, status: this.failed(handle, error), containers: [], error: handle.lastError };
@@ -145,10 +170,10 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     return handle.status;
   }
 
-  private withTimeout(host: string, work: Promise<HostOverview>): Promise<HostOverview> {
+  private withTimeout<C>(host: string, work: Promise<HostContainers<C>>): Promise<HostContainers<C>> {
     const limit = this.options.hostTimeoutMs ?? 20_000;
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<HostOverview>((resolve) => {
+    const late = new Promise<HostContainers<C>>((resolve) => {
       timer = setTimeout(() => {
         const reason = `${host} did not answer within ${limit / 1000} s`;
         const handle = this.handles.get(host);

@@ -69,6 +69,8 @@ export const InstanceFullSchema = z.object({
   snapshots: z.array(InstanceSnapshotSchema).nullish().transform((value) => value ?? []),
 });
 export type InstanceFull = z.infer<typeof InstanceFullSchema>;
+/** An instance as `GET /1.0/instances?recursion=1` returns it: no state, no snapshots. */
+export type InstanceHead = Omit<InstanceFull, 'snapshots'>;
 
 /** A storage volume, or a volume snapshot (named `instance/snapshot`), as far as the app reads it. */
 export const StorageVolumeSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClusterMemberApiSchema, InstanceFullSchema, InstanceSnapshotSchema, StorageVolumeSchema, type ClusterMemberApi, type InstanceFull, type InstanceSnapshot, type Operation, type StorageVolume } from './api-schemas';
+import { ClusterMemberApiSchema, InstanceFullSchema, InstanceSnapshotSchema, StorageVolumeSchema, type ClusterMemberApi, type InstanceFull, type InstanceHead, type InstanceSnapshot, type Operation, type StorageVolume } from './api-schemas';
 import type { IncusClient, WaitOptions } from './client';
 import { isNotFound } from './errors';
 import { readInstanceList, type ListedInstance } from './instance-list';
@@ -12,6 +12,11 @@ const snapshotPath = (instance: string, snapshot: string) => `${instancePath(ins
 /** Every instance with its state and snapshots, in one request; only what a listing reads is kept. */
 export function listInstances(client: IncusClient): Promise<ListedInstance[]> {
   return client.read('GET', '/1.0/instances?recursion=2', readInstanceList);
+}
+
+/** Every instance without its state and snapshots: the daemon's fast answer (it computes no instance's state). */
+export function listInstanceHeads(client: IncusClient): Promise<InstanceHead[]> {
+  return client.query('GET', '/1.0/instances?recursion=1', z.array(InstanceFullSchema.omit({ snapshots: true })));
 }
 
 export function getInstance(client: IncusClient, name: string): Promise<InstanceFull> {

@@ -1,6 +1,6 @@
 import type { CoiEvent, HostSummary } from '../../../shared/contract';
 import type { HostStatus } from '../../../shared/hosts';
-import type { Container, HostOverview, OperationSummary, Transfer } from '../../../shared/model';
+import { containerRow, hostRows, type Container, type HostOverview, type HostRows, type OperationSummary, type Transfer } from '../../../shared/model';
 import { call, errorText } from './api';
 import { transferOutcome } from './backups.svelte';
 
@@ -50,7 +50,15 @@ const LIST_CHANGING_ACTIONS = new Set(['instance-created', 'instance-deleted', '
  */
 class AppState {
   hosts = $state<HostSummary[]>([]);
-  /** Each host's inventory, replaced whole on every read: raw state, no deep proxies over thousands of snapshots. */
+  /**
+   * Each host's containers as the lists show them (snapshots tallied; null while not read yet),
+   * replaced whole on every read: raw state, no deep proxies over thousands of rows.
+   */
+  rows = $state.raw<Record<string, HostRows>>({});
+  /**
+   * The containers read with every snapshot, for the pages that show them (a container page, its
+   * dialogs): a host's whole list after `containers.list`, or the containers read one by one.
+   */
   overview = $state.raw<Record<string, HostOverview>>({});
   /**
    * When each host's containers were last read successfully (ms). A host that stops answering keeps
@@ -66,6 +74,8 @@ class AppState {
   loaded = $state(false);
   loadError = $state<string | null>(null);
   private polled = new Set<string>();
+  /** Hosts whose rows have tallied snapshots: the fast phase of the overview no longer replaces them. */
+  private tallied = new Set<string>();
   private pending = new Map<string, ReturnType<typeof setTimeout>>();
   private pendingContainers = new Map<string, ReturnType<typeof setTimeout>>();
   private nextId = 1;
@@ -86,11 +96,16 @@ class AppState {
       // A removed host leaves nothing behind: no inventory, no polling.
       const known = new Set(this.hosts.map((host) => host.config.name));
       this.overview = Object.fromEntries(Object.entries(this.overview).filter(([host]) => known.has(host)));
+      this.rows = Object.fromEntries(Object.entries(this.rows).filter(([host]) => known.has(host)));
+      for (const host of this.tallied) if (!known.has(host)) this.tallied.delete(host);
       for (const host of Object.keys(this.knownAt)) if (!known.has(host)) delete this.knownAt[host];
       for (const host of Object.keys(this.stale)) if (!known.has(host)) delete this.stale[host];
       for (const host of this.polled) if (!known.has(host)) this.polled.delete(host);
-      const all = await call('containers.overview', {});
-      for (const host of all) this.setHost(host);
+      // Two phases at once: names and states in tens of milliseconds, then the snapshots' tallies.
+      const first = call('containers.overview', { snapshots: false }).then((all) => all.forEach((host) => this.setRows(host)));
+      const all = await call('containers.overview', { snapshots: true });
+      for (const host of all) this.setRows(host);
+      await first.catch(() => undefined);
       this.loadError = null;
     } catch (error) {
       this.loadError = errorText(error);
@@ -109,17 +124,29 @@ class AppState {
     }
   }
 
-  /** Reads one container (a light request): a container page does not wait for its whole host. */
-  async refreshContainer(host: string, name: string): Promise<void> {
-    const container = await call('containers.get', { host, container: name }).catch(() => undefined);
-    if (container) this.showContainer(host, container);
+  /**
+   * Reads one container with its snapshots (a light request): a container page does not wait for its
+   * whole host. Resolves with the reason it could not be read, or null.
+   */
+  async refreshContainer(host: string, name: string): Promise<string | null> {
+    try {
+      this.showContainer(host, await call('containers.get', { host, container: name }));
+      return null;
+    } catch (error) {
+      return errorText(error);
+    }
   }
 
-  /** Puts a container just read (or just made, by Branch) into its host's list, so its page shows it at once. */
+  /** Puts a container just read (or just made, by Branch) into its host's lists, so its page shows it at once. */
   showContainer(host: string, container: Container): void {
     const previous = this.overview[host];
     const others = (previous?.containers ?? []).filter((candidate) => candidate.name !== container.name);
     this.setOverview(host, { host, status: previous?.status ?? this.statusOf(host), ...(previous?.error ? { error: previous.error } : {}), ...this.membersOf(host), containers: [...others, container] });
+    const listed = this.rows[host];
+    if (listed) {
+      const rest = listed.containers.filter((candidate) => candidate.name !== container.name);
+      this.rows = { ...this.rows, [host]: { ...listed, containers: [...rest, containerRow(container)] } };
+    }
   }
 
   /** A cluster's members as last read with the whole host (a single container's read does not bring them). */
@@ -130,7 +157,7 @@ class AppState {
 
   /** Whether `host` has answered at least once (with its containers or with a failure): until then its numbers are unknown. */
   isLoaded(host: string): boolean {
-    return host in this.overview;
+    return host in this.rows;
   }
 
   async refreshOperations(host: string): Promise<void> {
@@ -209,28 +236,42 @@ class AppState {
     return this.hosts.find((summary) => summary.config.name === host)?.status ?? this.overview[host]?.status ?? { state: 'online', latencyMs: 0 };
   }
 
-  /**
-   * Takes a host's answer. A failed read keeps the containers of the last good one, marked stale
-   * (the renderer's "last known" data), rather than replacing them with an empty list.
-   */
+  /** Takes a host's containers read with every snapshot: for its pages, and tallied for its lists. */
   private setHost(host: HostOverview): void {
     const previous = this.overview[host.host];
+    this.setOverview(host.host, host.error ? { ...this.membersOf(host.host), ...host, containers: previous?.containers ?? host.containers } : host);
+    this.setRows(hostRows(host));
+  }
+
+  /**
+   * Takes a host's rows. A failed read keeps the containers of the last good one, marked stale (the
+   * renderer's "last known" data), rather than replacing them with an empty list. The fast phase
+   * (rows without snapshots) never replaces rows whose snapshots are tallied: it would show less.
+   */
+  private setRows(host: HostRows): void {
+    const name = host.host;
+    const previous = this.rows[name];
     if (host.error) {
-      this.setOverview(host.host, { ...this.membersOf(host.host), ...host, containers: previous?.containers ?? host.containers });
-      this.stale[host.host] = previous !== undefined && previous.containers.length > 0;
+      this.rows = { ...this.rows, [name]: { ...(previous?.members ? { members: previous.members } : {}), ...host, containers: previous?.containers ?? host.containers } };
+      this.stale[name] = previous !== undefined && previous.containers.length > 0;
     } else {
-      this.setOverview(host.host, host);
-      this.knownAt[host.host] = Date.now();
-      this.stale[host.host] = false;
+      const tallied = host.containers.every((container) => container.snapshots !== null);
+      if (!tallied && this.tallied.has(name)) return;
+      if (tallied) this.tallied.add(name);
+      this.rows = { ...this.rows, [name]: host };
+      this.knownAt[name] = Date.now();
+      this.stale[name] = false;
     }
-    this.hosts = this.hosts.map((summary) => (summary.config.name === host.host ? { ...summary, status: host.status } : summary));
+    this.hosts = this.hosts.map((summary) => (summary.config.name === name ? { ...summary, status: host.status } : summary));
   }
 
   /** A host that cannot be reached (or refuses us) makes what is shown of it the last known data. */
   private onStatus(host: string, status: HostStatus): void {
     this.hosts = this.hosts.map((summary) => (summary.config.name === host ? { ...summary, status } : summary));
-    const known = this.overview[host];
-    if (known) this.setOverview(host, { ...known, status });
+    const full = this.overview[host];
+    if (full) this.setOverview(host, { ...full, status });
+    const known = this.rows[host];
+    if (known) this.rows = { ...this.rows, [host]: { ...known, status } };
     if (status.state === 'online') {
       if (!known || known.error || this.stale[host]) this.soon(host);
     } else if (known && known.containers.length > 0 && !['idle', 'connecting'].includes(status.state)) {
@@ -241,7 +282,7 @@ class AppState {
   private onEvent(event: CoiEvent): void {
     switch (event.type) {
       case 'overview-host':
-        return this.setHost(event.overview);
+        return this.setRows(event.overview);
       case 'host-status':
         return this.onStatus(event.host, event.status);
       case 'hosts-changed':

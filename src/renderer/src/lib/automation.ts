@@ -56,7 +56,7 @@ export const EXPIRY_PRESETS: readonly { value: string; label: string }[] = [
  * "daily at 00:00") and `full` for its title and screen readers ("snapshots every 30 minutes"); null
  * without one.
  */
-export function scheduleBadge(container: Container): { short: string; full: string } | null {
+export function scheduleBadge(container: Pick<Container, 'schedule'>): { short: string; full: string } | null {
   const { schedule } = container;
   if (!schedule) return null;
   const short = schedule.replace(/^every /, '').replace(/ minutes?$/, ' min').replace(/ hours?$/, ' h');

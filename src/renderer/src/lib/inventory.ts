@@ -1,14 +1,27 @@
-import type { Container, HostOverview, Snapshot } from '../../../shared/model';
+import type { ContainerRow, HostRows } from '../../../shared/model';
 
 /** One container with the host it lives on, as the overview's single list shows it. */
-export interface ContainerRow {
+export interface ListRow {
   host: string;
-  container: Container;
-  newest: Snapshot | undefined;
+  container: ContainerRow;
+  /** What searching and sorting compare, computed once per read rather than in every comparison. */
+  search: string;
+  /** The newest snapshot's time (ms); -Infinity without one or while not read. */
+  newest: number;
+  /** The snapshot count; -1 while not read, so those rows sort together. */
+  count: number;
 }
 
-export function rows(overview: readonly HostOverview[]): ContainerRow[] {
-  return overview.flatMap((host) => host.containers.map((container) => ({ host: host.host, container, newest: container.snapshots[0] })));
+export function rows(hosts: readonly HostRows[]): ListRow[] {
+  return hosts.flatMap((host) =>
+    host.containers.map((container) => ({
+      host: host.host,
+      container,
+      search: `${container.name} ${host.host} ${container.status}`.toLowerCase(),
+      newest: container.snapshots?.newest ? Date.parse(container.snapshots.newest.createdAt) : -Infinity,
+      count: container.snapshots?.count ?? -1,
+    })),
+  );
 }
 
 /** The overview list's columns a user can sort by; `default` is COI containers first, then by name. */
@@ -18,32 +31,30 @@ export interface SortOrder {
   direction: 'ascending' | 'descending';
 }
 
-const byName = (a: ContainerRow, b: ContainerRow) => a.container.name.localeCompare(b.container.name) || a.host.localeCompare(b.host);
-const newestTime = (row: ContainerRow) => (row.newest ? Date.parse(row.newest.createdAt) : -Infinity);
-const COMPARE: Record<SortKey, (a: ContainerRow, b: ContainerRow) => number> = {
+// One collator for every comparison: the same order as localeCompare, without its per-call set-up.
+const { compare } = new Intl.Collator();
+const byName = (a: ListRow, b: ListRow) => compare(a.container.name, b.container.name) || compare(a.host, b.host);
+const COMPARE: Record<SortKey, (a: ListRow, b: ListRow) => number> = {
   default: (a, b) => Number(b.container.coi) - Number(a.container.coi) || byName(a, b),
   name: byName,
-  host: (a, b) => a.host.localeCompare(b.host) || byName(a, b),
-  state: (a, b) => a.container.status.localeCompare(b.container.status) || byName(a, b),
-  snapshots: (a, b) => a.container.snapshots.length - b.container.snapshots.length || byName(a, b),
-  newest: (a, b) => newestTime(a) - newestTime(b) || byName(a, b),
+  host: (a, b) => compare(a.host, b.host) || byName(a, b),
+  state: (a, b) => compare(a.container.status, b.container.status) || byName(a, b),
+  snapshots: (a, b) => a.count - b.count || byName(a, b),
+  newest: (a, b) => (a.newest === b.newest ? 0 : a.newest < b.newest ? -1 : 1) || byName(a, b),
 };
 
 /**
  * The searchable list across hosts: only COI containers unless `all`; `query` matches container, host
  * or status, every word somewhere; sorted as `sort` says (COI containers first, then by name, by default).
  */
-export function filterRows(all: readonly ContainerRow[], query: string, options: { all: boolean; sort?: SortOrder }): ContainerRow[] {
+export function filterRows(all: readonly ListRow[], query: string, options: { all: boolean; sort?: SortOrder }): ListRow[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   const sort = options.sort ?? { key: 'default', direction: 'ascending' };
   const sign = sort.direction === 'descending' ? -1 : 1;
+  const compareRows = COMPARE[sort.key];
   return all
-    .filter((row) => options.all || row.container.coi)
-    .filter((row) => {
-      const text = `${row.container.name} ${row.host} ${row.container.status}`.toLowerCase();
-      return words.every((word) => text.includes(word));
-    })
-    .sort((a, b) => sign * COMPARE[sort.key](a, b));
+    .filter((row) => (options.all || row.container.coi) && words.every((word) => row.search.includes(word)))
+    .sort((a, b) => sign * compareRows(a, b));
 }
 
 /** The order after a click on a column's header: that column ascending, or the other way round if it already sorts. */
@@ -52,21 +63,39 @@ export function nextSort(current: SortOrder, key: Exclude<SortKey, 'default'>): 
   return { key, direction: current.direction === 'ascending' ? 'descending' : 'ascending' };
 }
 
+/** The container names listed more than once (on several hosts), in one pass: thousands of rows stay linear. */
+export function repeatedNames(list: readonly ListRow[]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const { container } of list) (seen.has(container.name) ? repeated : seen).add(container.name);
+  return repeated;
+}
+
 /** True when some host holds a COI container: without one, the overview shows every instance instead. */
-export function anyCoi(all: readonly ContainerRow[]): boolean {
+export function anyCoi(all: readonly ListRow[]): boolean {
   return all.some((row) => row.container.coi);
 }
 
 export interface HostCounts {
   containers: number;
   running: number;
-  snapshots: number;
+  /** Null while some container's snapshots have not been read: no partial sum is shown as the total. */
+  snapshots: number | null;
   newest: string | null;
 }
 
-export function hostCounts(host: HostOverview | undefined): HostCounts {
+export function hostCounts(host: HostRows | undefined): HostCounts {
   const containers = host?.containers ?? [];
-  const snapshots = containers.flatMap((container) => container.snapshots);
-  const newest = snapshots.reduce<string | null>((latest, snapshot) => (!latest || Date.parse(snapshot.createdAt) > Date.parse(latest) ? snapshot.createdAt : latest), null);
-  return { containers: containers.length, running: containers.filter((container) => container.status === 'Running').length, snapshots: snapshots.length, newest };
+  let snapshots: number | null = 0;
+  let newest: { at: number; createdAt: string } | null = null;
+  for (const { snapshots: tally } of containers) {
+    if (!tally) {
+      snapshots = null;
+      continue;
+    }
+    if (snapshots !== null) snapshots += tally.count;
+    const at = tally.newest ? Date.parse(tally.newest.createdAt) : -Infinity;
+    if (tally.newest && (!newest || at > newest.at)) newest = { at, createdAt: tally.newest.createdAt };
+  }
+  return { containers: containers.length, running: containers.filter((container) => container.status === 'Running').length, snapshots, newest: snapshots === null ? null : (newest?.createdAt ?? null) };
 }
