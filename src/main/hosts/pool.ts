@@ -81,7 +81,7 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
    * Connects (if needed) and asks the daemon who it is; the status says how that went. Tests that
    * overlap (the overview's two phases on a host not contacted yet) share one request.
    */
-  test(host: string): Promise<HostTestResult> {
+  async test(host: string): Promise<HostTestResult> {
     const handle = this.handle(host);
     handle.testing ??= this.runTest(handle).finally(() => (handle.testing = undefined));
     return handle.testing;

@@ -74,6 +74,8 @@ class AppState {
   loaded = $state(false);
   loadError = $state<string | null>(null);
   private polled = new Set<string>();
+  /** Overview reads under way: a host coming online meanwhile is in their answer, not read a second time. */
+  private overviewReads = 0;
   /** Hosts whose rows have tallied snapshots: the fast phase of the overview no longer replaces them. */
   private tallied = new Set<string>();
   private pending = new Map<string, ReturnType<typeof setTimeout>>();
@@ -91,6 +93,7 @@ class AppState {
   }
 
   async refreshAll(): Promise<void> {
+    this.overviewReads += 1;
     try {
       this.hosts = await call('hosts.list', {});
       // A removed host leaves nothing behind: no inventory, no polling.
@@ -110,7 +113,13 @@ class AppState {
     } catch (error) {
       this.loadError = errorText(error);
     } finally {
+      this.overviewReads -= 1;
       this.loaded = true;
+    }
+    // A host that came online while the overview was read, after its own read had failed: read it now.
+    for (const summary of this.hosts) {
+      const name = summary.config.name;
+      if (summary.status.state === 'online' && (this.rows[name]?.error || this.stale[name])) this.soon(name);
     }
   }
 
@@ -273,7 +282,7 @@ class AppState {
     const known = this.rows[host];
     if (known) this.rows = { ...this.rows, [host]: { ...known, status } };
     if (status.state === 'online') {
-      if (!known || known.error || this.stale[host]) this.soon(host);
+      if ((!known || known.error || this.stale[host]) && this.overviewReads === 0) this.soon(host);
     } else if (known && known.containers.length > 0 && !['idle', 'connecting'].includes(status.state)) {
       this.stale[host] = true;
     }
