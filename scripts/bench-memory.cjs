@@ -9,7 +9,7 @@
 // after a full garbage collection. Prints `{"before", "after", "peak", "snapshots"}` in bytes: before
 // is the code alone, peak the most the process held while reading.
 const { fork } = require('node:child_process');
-const { mkdtempSync, readdirSync, readFileSync } = require('node:fs');
+const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
 const { createServer } = require('node:http');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -85,6 +85,7 @@ const measure = async (rawFile) => {
   } finally {
     await core.close();
     daemon.kill();
+    rmSync(home, { recursive: true, force: true });
   }
 };
 

@@ -137,10 +137,14 @@ interface Memory {
 async function coreMemory(): Promise<Memory> {
   const { stdout: answer } = await run('incus', ['query', '/1.0/instances?recursion=2'], { maxBuffer: 1 << 28 });
   const mine = (JSON.parse(answer) as { name: string }[]).filter((instance) => instance.name.startsWith(PREFIX));
-  const file = join(mkdtempSync(join(tmpdir(), 'coi-bench-')), 'instances.json');
-  writeFileSync(file, JSON.stringify(mine));
-  const { stdout } = await run(process.execPath, ['--expose-gc', join(__dirname, 'bench-memory.cjs'), file]);
-  return JSON.parse(stdout) as Memory;
+  const dir = mkdtempSync(join(tmpdir(), 'coi-bench-'));
+  try {
+    writeFileSync(join(dir, 'instances.json'), JSON.stringify(mine));
+    const { stdout } = await run(process.execPath, ['--expose-gc', join(__dirname, 'bench-memory.cjs'), join(dir, 'instances.json')]);
+    return JSON.parse(stdout) as Memory;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface Goal {
