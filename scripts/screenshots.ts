@@ -1,9 +1,10 @@
 // `npm run screenshots`: pictures of the app for the docs, taken in Debian's Chromium through web mode
 // against the real daemon. A few demo containers and snapshots are made in an Incus project of the
-// script's own (removed at the end), then the overview, a container page and its Schedule and retention
-// tab are shot at 1280×800, 800×600 and 200% zoom (a 1280×800 window at 200% lays out as 640×400 CSS
-// pixels), light and dark, and the retention confirmation at 1280×800:
-//   docs/screenshots/{overview,container,schedule}-{1280x800,800x600,zoom200}-{light,dark}.png
+// script's own (removed at the end), then the overview, a container page, its Schedule and retention
+// tab and the changes since one of its snapshots (with one file's diff) are shot at 1280×800, 800×600
+// and 200% zoom (a 1280×800 window at 200% lays out as 640×400 CSS pixels), light and dark, and the
+// retention confirmation at 1280×800:
+//   docs/screenshots/{overview,container,schedule,diff}-{1280x800,800x600,zoom200}-{light,dark}.png
 //   docs/screenshots/retention-apply-1280x800-{light,dark}.png
 //   npx tsx scripts/screenshots.ts [--out docs/screenshots]
 import { mkdirSync } from 'node:fs';
@@ -35,10 +36,28 @@ const DEMO: { name: string; running?: boolean; snapshots: string[] }[] = [
   { name: 'webapp-staging', snapshots: [] },
 ];
 
+/** What an agent's work looks like in the workspace's container: files before its first snapshot, and the edits after it. */
+const PROJECT_BEFORE = [
+  'mkdir -p /root/project/lib /root/project/docs',
+  "printf '#!/bin/sh\\nset -e\\n. ./lib/util.sh\\nlog starting\\nrun_tests\\n' > /root/project/app.sh",
+  "printf 'log() { echo \"[app] $*\"; }\\nrun_tests() { log tests; }\\n' > /root/project/lib/util.sh",
+  "printf '# Project\\n\\nRun ./app.sh to start.\\nTests run with ./app.sh too.\\n' > /root/project/README.md",
+  "printf 'old design notes\\n' > /root/project/docs/notes.txt",
+].join(' && ');
+const PROJECT_AFTER = [
+  "printf '# Project\\n\\nRun ./app.sh to start.\\nRun ./lib/check.sh for the linters.\\nTests run with ./app.sh too.\\n' > /root/project/README.md",
+  "printf 'log() { echo \"[app] $*\" >&2; }\\nrun_tests() { log tests; ./lib/check.sh; }\\n' > /root/project/lib/util.sh",
+  "printf '#!/bin/sh\\necho lint ok\\n' > /root/project/lib/check.sh",
+  'chmod 755 /root/project/app.sh /root/project/lib/check.sh',
+  'rm /root/project/docs/notes.txt',
+].join(' && ');
+
 async function makeDemo(own: Fixtures, core: CoiCore): Promise<void> {
   for (const demo of DEMO) {
     await own.launch(demo.name, { stopped: !demo.running });
+    if (demo.name === WORKSPACE) await own.incus('exec', demo.name, '--', 'sh', '-c', PROJECT_BEFORE);
     for (const snapshot of demo.snapshots) await own.incus('snapshot', 'create', demo.name, snapshot);
+    if (demo.name === WORKSPACE) await own.incus('exec', demo.name, '--', 'sh', '-c', PROJECT_AFTER);
   }
   // `incus snapshot create` of Incus 6.0 takes no expiry: the app's own call sets one.
   const week = new Date(Date.now() + 7 * 86_400_000).toISOString();
@@ -82,6 +101,12 @@ async function shoot(browser: Browser, server: WebServer): Promise<string[]> {
         written.push(await save(schedule, `retention-apply-${size.name}-${scheme}.png`));
       }
       await schedule.close();
+
+      const diff = await openAt(browser, server, size, scheme, `/host/local/container/${WORKSPACE}/changes/before-refactor`);
+      await diff.getByRole('button', { name: /^modified: README\.md/ }).click({ timeout: 120_000 });
+      await diff.getByRole('table', { name: /^Changes in \/root\/project\/README\.md/ }).waitFor();
+      written.push(await save(diff, `diff-${size.name}-${scheme}.png`));
+      await diff.close();
     }
   }
   return written;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import type { WebServer } from '../../src/main/web/server';
@@ -36,8 +36,8 @@ afterAll(async () => {
 });
 
 /** A page of the web UI at 1280×800 that records Content-Security-Policy violations. */
-async function open(path: string): Promise<Page & { violations: string[] }> {
-  const page = Object.assign(await browser.newPage({ viewport: { width: 1280, height: 800 } }), { violations: [] as string[] });
+async function open(path: string, options: BrowserContextOptions = {}): Promise<Page & { violations: string[] }> {
+  const page = Object.assign(await browser.newPage({ viewport: { width: 1280, height: 800 }, ...options }), { violations: [] as string[] });
   page.on('console', (message) => {
     if (/Content Security Policy|Refused to/i.test(message.text())) page.violations.push(message.text());
   });
@@ -126,5 +126,32 @@ describe('Compare two selected snapshots', () => {
     expect(lines.some((line) => /added line\s*TWO by the agent$/.test(line))).toBe(true);
     expect(lines.some((line) => /four$/.test(line))).toBe(false);
     await page.close();
+  });
+});
+
+describe('the diff page at any size', () => {
+  it('holds at 800×600 and 200% zoom, light and dark: nothing scrolls sideways, the list and the diff stay inside the window', async () => {
+    const sizes: { label: string; options: BrowserContextOptions }[] = [
+      { label: '800x600', options: { viewport: { width: 800, height: 600 } } },
+      { label: '200-percent', options: { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 } },
+    ];
+    for (const { label, options } of sizes) {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        const page = await open(`/host/local/container/${name}/changes/before-ai`, { ...options, colorScheme });
+        await page.getByRole('button', { name: /^modified: notes\.txt/ }).click({ timeout: 60_000 });
+        const diff = page.getByRole('table', { name: 'Changes in /root/notes.txt, unified' });
+        await diff.scrollIntoViewIfNeeded();
+        const [box, viewport] = [(await diff.boundingBox())!, page.viewportSize()!];
+        const sideways = await page.evaluate(() => {
+          const root = (globalThis as unknown as { document: { scrollingElement: { scrollWidth: number; clientWidth: number; scrollTop: number } } }).document.scrollingElement;
+          return { overflow: root.scrollWidth - root.clientWidth, scrolled: root.scrollTop };
+        });
+        expect(sideways, `${label} ${colorScheme}`).toEqual({ overflow: 0, scrolled: 0 });
+        expect(box.x >= 0 && box.x + box.width <= viewport.width + 0.5 && box.y < viewport.height, `${label} ${colorScheme}: ${JSON.stringify(box)}`).toBe(true);
+        await page.screenshot({ path: join(SCREENSHOTS, `diff-${label}-${colorScheme}.png`) });
+        expect(page.violations).toEqual([]);
+        await page.close();
+      }
+    }
   });
 });

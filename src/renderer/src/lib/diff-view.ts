@@ -118,8 +118,9 @@ export function sizesText(change: Change): string {
   return [size(change.sizeBefore), size(change.sizeAfter)].filter(Boolean).join(' → ');
 }
 
-/** What the list shows beside a path: its sizes, then any metadata change. */
+/** What the list shows beside a path: what changed in its metadata for a metadata-only change, else its sizes (and any metadata change). */
 export function changeText(change: Change): string {
+  if (change.change === 'metadata') return change.detail;
   return [sizesText(change), change.detail].filter(Boolean).join(' · ');
 }
 
