@@ -167,7 +167,7 @@ describe('the "⋯" menu and the dialogs it opens', () => {
     await page.keyboard.press('Enter');
     const menu = page.getByRole('menu');
     await menu.waitFor();
-    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Changes since this snapshot', 'Branch…', 'Rename…', 'Expiry…', 'Description…', 'Copy name', 'Copy JSON', 'Delete…']);
+    expect(await menu.getByRole('menuitem').allTextContents()).toEqual(['Changes since this snapshot', 'Branch…', 'Rename…', 'Expiry…', 'Description…', 'Export…', 'Copy name', 'Copy JSON', 'Delete…']);
     // Positioned by bits-ui (floating-ui, through the CSSOM, which the CSP allows): under its trigger, inside the window.
     const [box, anchor] = [await menu.boundingBox(), await more.boundingBox()];
     expect(box!.y).toBeGreaterThanOrEqual(anchor!.y + anchor!.height - 1);
