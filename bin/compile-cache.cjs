@@ -35,12 +35,16 @@ const requireFor = (module) => {
   return require;
 };
 
+const DYNAMIC_PACKAGE_IMPORT = /\bawait import\("[^".][^"]*"\)/;
+
 /** Compiles the .js files under `root` with the cache in `folder`; writes what it did not have at exit. */
 const useCodeCache = (root, folder) => {
   const made = [];
   const compile = Module.prototype._compile;
   Module.prototype._compile = function (content, filename) {
-    if (!filename.startsWith(root + sep)) return compile.call(this, content, filename);
+    // A chunk that imports a package dynamically (ssh2, yaml…) is compiled as usual: on Node 20, a script
+    // compiled from cached data loses its dynamic-import loader ("A dynamic import callback was not specified").
+    if (!filename.startsWith(root + sep) || DYNAMIC_PACKAGE_IMPORT.test(content)) return compile.call(this, content, filename);
     const stats = statSync(filename);
     const file = join(folder, `${basename(filename)}-${stats.size}-${Math.trunc(stats.mtimeMs)}`);
     let cachedData;
