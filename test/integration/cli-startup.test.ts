@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliProcess } from '../helpers/cli';
@@ -32,5 +33,15 @@ describe('what the built CLI loads', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('{}\n');
     expect(run.packages).toEqual([]);
+  });
+
+  it('reaches an SSH host on every run, the code cache warm or cold (ssh2 is imported dynamically)', async () => {
+    // A host whose SSH port refuses: the command must get as far as dialling it, after loading ssh2.
+    const env = { XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'coi-cache-')), COI_DESKTOP_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'coi-config-')) };
+    expect((await cliProcess(['host', 'add', 'refusing', '--ssh', 'root@127.0.0.1:1', '--no-test'], env)).code).toBe(0);
+    for (const run of ['cold', 'warm']) {
+      const listed = await cliProcess(['snapshot', 'list', '--host', 'refusing', '-c', 'any'], env);
+      expect({ run, stderr: listed.stderr }).toEqual({ run, stderr: expect.stringContaining('cannot reach SSH on 127.0.0.1:1: connection refused') });
+    }
   });
 });
