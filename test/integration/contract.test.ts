@@ -208,6 +208,25 @@ describe.each(['preload', 'web'] as const)('every call through the %s face, agai
     expect(failed(await api['backups.import']({ host: 'local' })).message).toContain('choose the backup file to upload first');
   });
 
+  it('diffs a snapshot against the (stopped) container now, and one file of it', async () => {
+    const api = coi();
+    const name = await fixtures.launch(testName(`cdiff-${faceName}`), { stopped: true });
+    const text = join(home.home, `notes-${faceName}.txt`);
+    const push = async (content: string) => {
+      writeFileSync(text, content);
+      await incus('file', 'push', text, `${name}/root/notes.txt`);
+    };
+    await push('one\n');
+    await incus('snapshot', 'create', name, 'before');
+    await push('two\n');
+    const diff = ok(await api['snapshots.diff']({ host: 'local', container: name, from: 'before' }));
+    expect(diff.modified.map((entry) => entry.path)).toEqual(['/root/notes.txt']);
+    expect([diff.added, diff.deleted, diff.metadata]).toEqual([[], [], []]);
+    const file = ok(await api['snapshots.diffFile']({ host: 'local', container: name, from: 'before', path: '/root/notes.txt' }));
+    expect(file.content).toMatchObject({ type: 'text', same: false, unified: expect.stringContaining('-one\n+two\n') });
+    expect(failed(await api['snapshots.diff']({ host: 'local', container: name, from: 'gone' })).code).toBe('not-found');
+  });
+
   it('left no call of the contract untested', () => {
     expect([...exercised].filter((name) => CALL_NAMES.includes(name)).sort()).toEqual([...CALL_NAMES].sort());
   });
