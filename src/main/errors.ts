@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ErrorCode, ErrorInfo } from '../shared/errors';
 import { IncusError, IncusOperationError, IncusProtocolError, IncusUnreachableError } from './incus/errors';
 
@@ -26,4 +27,13 @@ export function toErrorInfo(error: unknown): ErrorInfo {
   if (error instanceof IncusError) return { code: error.status === 404 ? 'not-found' : 'incus', message: error.message };
   if (error instanceof IncusProtocolError) return { code: 'incus', message: error.message };
   return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** `input` checked against `schema`; an AppError 'invalid-input' naming the first problem and where it is when it does not fit. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  throw new AppError('invalid-input', `invalid ${what}: ${where}${issue?.message ?? 'invalid'}`);
 }

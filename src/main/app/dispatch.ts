@@ -1,5 +1,5 @@
 import { contract, type CallName, type CallOutput, type CallResult, type ParsedInput } from '../../shared/contract';
-import { AppError, toErrorInfo } from '../errors';
+import { AppError, parseInput, toErrorInfo } from '../errors';
 
 export type Handlers = { [N in CallName]: (input: ParsedInput<N>) => Promise<CallOutput<N>> };
 
@@ -14,15 +14,10 @@ export async function dispatch(handlers: Handlers, name: string, payload: unknow
   let host: string | undefined;
   try {
     if (!isCallName(name)) throw new AppError('invalid-input', `there is no call named '${name.slice(0, 80)}'`);
-    const input = contract[name].input.safeParse(payload);
-    if (!input.success) {
-      const issue = input.error.issues[0];
-      const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-      throw new AppError('invalid-input', `invalid ${name} request: ${where}${issue?.message ?? 'invalid'}`);
-    }
-    if (typeof (input.data as { host?: unknown }).host === 'string') host = (input.data as { host: string }).host;
+    const input: unknown = parseInput(contract[name].input, payload, `${name} request`);
+    if (typeof (input as { host?: unknown }).host === 'string') host = (input as { host: string }).host;
     const run = handlers[name] as (input: unknown) => Promise<unknown>;
-    const value = contract[name].output.parse(await run(input.data));
+    const value = contract[name].output.parse(await run(input));
     return { ok: true, value } as CallResult<CallName>;
   } catch (error) {
     const info = toErrorInfo(error);

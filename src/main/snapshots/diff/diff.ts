@@ -13,6 +13,7 @@ import {
 } from '../../../shared/diff';
 import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
 import type { IncusClient } from '../../incus/client';
+import { parseInput } from '../../errors';
 import { readInstance, snapshotNotFound } from '../service';
 import { DiffCache } from './cache';
 import { compareManifests, PACKAGE_DB_PATHS, pathFilter, type Manifest } from './manifest';
@@ -89,7 +90,7 @@ const trimPath = (path: string) => path.replace(/\/+$/, '') || '/';
  * packages. Each snapshot's manifest is cached on this computer after its first diff.
  */
 export async function diffSnapshots(deps: DiffDeps, input: DiffInput, run: DiffRun = {}): Promise<DiffResult> {
-  const request: ParsedDiff = DiffRequestSchema.parse(input);
+  const request: ParsedDiff = parseInput(DiffRequestSchema, input, 'snapshot diff');
   const sides = await resolveSides(deps.client, request);
   const ctx = context(deps, request.container, run);
   const paths = [...new Set(request.paths.map(trimPath))];
@@ -163,7 +164,7 @@ interface FileSide {
  * temporary image of the snapshot; the current one from the file API.
  */
 export async function diffFile(deps: DiffDeps, input: Parameters<typeof DiffFileRequestSchema.parse>[0], run: DiffRun = {}): Promise<DiffFileResult> {
-  const request: ParsedDiffFile = DiffFileRequestSchema.parse(input);
+  const request: ParsedDiffFile = parseInput(DiffFileRequestSchema, input, 'snapshot diff --file');
   const path = trimPath(request.path);
   const sides = await resolveSides(deps.client, request);
   const ctx = context(deps, request.container, run);
