@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { Operation } from '../../src/main/incus/api-schemas';
 import { IncusClient } from '../../src/main/incus/client';
 import { IncusError, IncusInterruptedError, IncusOperationError, IncusUnreachableError } from '../../src/main/incus/errors';
@@ -110,6 +111,13 @@ describe('a daemon that does not answer, or a socket that is no socket', () => {
     expect((error as Error).message).toMatch(
       new RegExp(`^Incus at ${stuck.path} accepted the connection but did not answer GET /1.0/instances\\S* within 0.3 s: is the daemon stuck\\?`),
     );
+    // A change left unanswered may have been made: the message says to look before trying again.
+    const stuckAgain = await silentSocket();
+    const write = new IncusClient({ dispatcher: createLocalDispatcher(stuckAgain.path), endpoint: stuckAgain.path, requestTimeoutMs: 300 });
+    const patched = await write.query('PATCH', '/1.0/instances/x', z.unknown(), { config: {} }).catch((e: unknown) => e);
+    await write.close();
+    await stuckAgain.close();
+    expect((patched as Error).message).toContain('within 0.3 s; the change may have been made all the same, so look before trying again: is the daemon stuck?');
   });
 
   it('abandons a pending request at once when interrupted', async () => {

@@ -368,8 +368,9 @@ function silent(endpoint: string, method: HttpMethod, path: string, timeoutMs: n
   return new IncusUnreachableError(
     endpoint,
     'timeout',
-    `Incus at ${endpoint} accepted the connection but did not answer ${method} ${path} within ${timeoutMs / 1000} s: is the daemon stuck? ` +
-      `Check it with 'incus info' and restart it if that hangs too; set COI_DESKTOP_REQUEST_TIMEOUT_MS to wait longer`,
+    `Incus at ${endpoint} accepted the connection but did not answer ${method} ${path} within ${timeoutMs / 1000} s` +
+      (method === 'GET' ? '' : `; the change may have been made all the same, so look before trying again`) +
+      `: is the daemon stuck? Check it with 'incus info' and restart it if that hangs too; set COI_DESKTOP_REQUEST_TIMEOUT_MS to wait longer`,
   );
 }
 
