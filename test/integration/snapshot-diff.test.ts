@@ -4,7 +4,7 @@ import type { CoiEvent } from '../../src/shared/contract';
 import type { DiffResult } from '../../src/shared/diff';
 import { cli, interruptedAt } from '../helpers/cli';
 import { knowHost, sshHost, tempHome } from '../helpers/hosts';
-import { Fixtures, incus, requireDaemon, testName } from '../helpers/incus';
+import { Fixtures, incus, requireDaemon, snapshotNames, testName } from '../helpers/incus';
 import { requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
 import { openCore, preloadFace, type Face } from '../helpers/transports';
 
@@ -152,6 +152,18 @@ describe('snapshot diff (CLI, local daemon)', () => {
     const relative = await cli(['snapshot', 'diff', 'before', '-c', container, '--path', 'data']);
     expect(relative.code).toBe(2);
     expect(relative.stderr).toContain("--path 'data': a path inside the container starts with \"/\"");
+  });
+
+  it('reads a running container that has no sh from a temporary snapshot, and removes it', async () => {
+    const bare = await fixtures.launch(testName('diffnosh'));
+    await incus('snapshot', 'create', bare, 'with-sh');
+    await incus('exec', bare, '--', 'rm', '/bin/sh');
+    const run = await cli(['snapshot', 'diff', 'with-sh', '-c', bare, '--format', 'json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(paths((JSON.parse(run.stdout) as DiffResult).deleted)).toEqual(['/bin/sh']);
+    expect(await snapshotNames(bare)).toEqual(['with-sh']);
+    expect((await incus('image', 'list', '--format', 'csv', '-c', 'l')).split('\n').filter((alias) => alias.includes(bare))).toEqual([]);
   });
 
   it('Ctrl-C while Incus packs the snapshots exits 130 and removes the temporary images once packed', async () => {

@@ -5,7 +5,7 @@ import type { FileStat } from '../../../shared/diff';
 import { timestampedName } from '../../../shared/names';
 import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
 import type { IncusClient } from '../../incus/client';
-import { IncusInterruptedError, isNotFound } from '../../incus/errors';
+import { IncusInterruptedError, IncusOperationError, isNotFound } from '../../incus/errors';
 import { execInstanceBytes } from '../../incus/instances';
 import { AppError, toErrorInfo } from '../../errors';
 import type { DiffCache } from './cache';
@@ -114,7 +114,13 @@ async function listInside(ctx: DiffContext, instance: InstanceFull, scope: { roo
   const command = ['sh', '-c', check + LISTING_SCRIPT, 'sh', ...listingArgs(scope.roots, [...scope.prunes, ...mounts])];
   const wait = { signal: ctx.signal };
   const [result, dpkg, apk] = await Promise.all([
-    execInstanceBytes(ctx.client, ctx.container, command, wait),
+    execInstanceBytes(ctx.client, ctx.container, command, wait).catch((error: unknown) => {
+      // Without sh at all Incus fails the exec itself ("Command not found"): read an image instead.
+      if (error instanceof IncusOperationError && error.outcome === 'failed' && /command not found/i.test(error.message)) {
+        return { exitCode: TOOLS_MISSING, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+      }
+      throw error;
+    }),
     readTextFile(ctx, PACKAGE_DB_PATHS.dpkg),
     readTextFile(ctx, PACKAGE_DB_PATHS.apk),
   ]);
