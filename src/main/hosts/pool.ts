@@ -153,6 +153,9 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
       return { host, status: handle.status, containers: [], error: handle.lastError ?? { code: 'host-unreachable', message: `${host} is ${state}`, host } };
     }
     try {
+      // A first test still running says whether the host is a cluster: without it, a cluster's read
+      // would come back without its members (and the pages would drop them until the next read).
+      if (handle.clustered === undefined && handle.testing) await handle.testing;
       if (!handle.clustered) return { host, status: handle.status, containers: await read(handle.service) };
       const [containers, members] = await Promise.all([read(handle.service), handle.service.clusterMembers()]);
       return { host, status: handle.status, containers: markUnreachable(containers, members), members };

@@ -7,6 +7,7 @@ import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
 import type { IncusClient } from '../../incus/client';
 import { IncusInterruptedError, IncusOperationError, isNotFound } from '../../incus/errors';
 import { execInstanceBytes } from '../../incus/instances';
+import { listOperations } from '../../app/operations';
 import { AppError, toErrorInfo } from '../../errors';
 import type { DiffCache } from './cache';
 import { LISTING_SCRIPT, listingArgs, parseListing } from './exec-manifest';
@@ -199,6 +200,7 @@ const PublishedSchema = z.object({ fingerprint: z.string().regex(/^[0-9a-f]{64}$
  */
 async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'instance'; name: string }, what: string, keep?: () => KeepFile | undefined): Promise<Omit<SideManifest, 'cached'>> {
   const alias = `${temporaryName(ctx.now())}-${ctx.container}`.slice(0, 200);
+  /** The publish Incus may still be running after an interruption: its id, or 'unknown' when its answer never came. */
   let pending: string | undefined;
   return withCleanup(ctx, `temporary image ${alias}`, async () => {
     ctx.progress(`Packing ${what} into temporary image ${alias}`, null);
@@ -206,7 +208,7 @@ async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'ins
     const operation = await ctx.client
       .run('POST', '/1.0/images', body, { signal: ctx.signal, onProgress: (running) => ctx.progress(`Packing ${what}`, percentOf(running.metadata)) })
       .catch((error: unknown) => {
-        if (error instanceof IncusInterruptedError && !/was cancelled in Incus/.test(error.message)) pending = error.operationId;
+        if (error instanceof IncusInterruptedError && !/was cancelled in Incus/.test(error.message)) pending = error.operationId ?? 'unknown';
         throw error;
       });
     const { fingerprint } = PublishedSchema.parse(operation.metadata);
@@ -234,7 +236,12 @@ async function removeTemporaryImage(ctx: DiffContext, alias: string, pendingOper
   try {
     if (pendingOperation) {
       ctx.progress(`Waiting for Incus to finish packing, to remove temporary image ${alias}`, null);
-      await client.waitOperation(pendingOperation).catch(() => undefined);
+      // Interrupted before the answer came, the publish may have started all the same; Incus names it
+      // only "Downloading image", with no instance, so every one still running is waited for.
+      const running = pendingOperation === 'unknown'
+        ? (await listOperations(client)).filter((operation) => operation.status === 'Running' && operation.description === 'Downloading image').map((operation) => operation.id)
+        : [pendingOperation];
+      await Promise.all(running.map((id) => client.waitOperation(id).catch(() => undefined)));
     }
     const { target } = await client.query('GET', `/1.0/images/aliases/${encodeURIComponent(alias)}`, AliasSchema);
     await client.run('DELETE', `/1.0/images/${encodeURIComponent(target)}`);

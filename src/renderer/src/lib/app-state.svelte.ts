@@ -158,9 +158,9 @@ class AppState {
     }
   }
 
-  /** A cluster's members as last read with the whole host (a single container's read does not bring them). */
+  /** A cluster's members as last read with the whole host or in the overview (a single host's or container's read does not bring them). */
   private membersOf(host: string): Pick<HostOverview, 'members'> {
-    const members = this.overview[host]?.members;
+    const members = this.overview[host]?.members ?? this.rows[host]?.members;
     return members ? { members } : {};
   }
 
