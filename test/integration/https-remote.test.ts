@@ -138,6 +138,12 @@ describe('an Incus server over HTTPS (the project daemon on loopback)', () => {
     expect((await cli(['host', 'list', '--format', 'json'], asCli)).stdout).not.toContain('wrong');
   });
 
+  it('refuses a --trust-fingerprint that is not a certificate fingerprint, saving nothing', async () => {
+    const run = await cli(['host', 'add', 'badpin', '--url', HTTPS_URL, '--trust-fingerprint', 'abc'], asCli);
+    expect(run).toMatchObject({ code: 2, stderr: expect.stringContaining("--trust-fingerprint 'abc' is not a server certificate's fingerprint") });
+    expect((await cli(['host', 'list'], asCli)).stdout).not.toContain('badpin');
+  });
+
   it('stops at an unknown certificate on first use; --trust-fingerprint trusts it (any spelling)', async () => {
     const refused = await cli(['host', 'add', 'tofu', '--url', HTTPS_URL], asCli);
     expect(refused.code).toBe(1);

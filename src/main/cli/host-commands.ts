@@ -7,8 +7,8 @@ import type { HostOverview, HostTestResult } from '../../shared/model';
 import { AppError } from '../errors';
 import { importSshConfig, parseEndpoint } from '../hosts/ssh-config-import';
 import { hostListText, hostOverviewText, hostStatusText, hostTarget, toJson } from './format';
-import { certFingerprintOf } from './options';
-import { formatOption, trustOption } from './options';
+import { UsageError } from './io';
+import { certFingerprintOf, formatOption, trustOption } from './options';
 import type { CliSession } from './session';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -154,6 +154,9 @@ export function overviewCommand(session: CliSession): Command {
 /** An Incus server over HTTPS; `--trust-fingerprint` pins its certificate from the start. */
 function incusHost(name: string, options: AddOptions): IncusHostConfig {
   const pin = options.trustFingerprint ? certFingerprintOf(options.trustFingerprint) : undefined;
+  if (options.trustFingerprint && !pin) {
+    throw new UsageError(`--trust-fingerprint '${options.trustFingerprint}' is not a server certificate's fingerprint: that is 64 hex digits (SHA-256, colons allowed), as 'incus info' on the server or the Add host dialog shows it`);
+  }
   return validHost(IncusHostSchema, { kind: 'incus', name, url: options.url, ...(pin ? { serverCertFingerprint: pin } : {}), ...(options.project ? { project: options.project } : {}) });
 }
 
