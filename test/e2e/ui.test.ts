@@ -220,7 +220,8 @@ describe('remote hosts in the UI', () => {
       await page.getByRole('alert').getByText(/the connection to flaky was lost|connection refused/).waitFor();
       await shot(page, 'host-offline');
       await flaky.restart();
-      await page.getByRole('main').getByText(/^Online · \d+ ms$/).waitFor({ timeout: 45_000 }) // a loaded machine: the reconnect probe and the handshake share 2 cores with the suite;
+      // A loaded machine: the reconnect probe and the handshake share 2 cores with the suite.
+      await page.getByRole('main').getByText(/^Online · \d+ ms$/).waitFor({ timeout: 45_000 });
       await page.close();
     } finally {
       await flaky.stop();
