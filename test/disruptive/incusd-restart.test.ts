@@ -38,11 +38,14 @@ const snapshotCreated = (container: string, snapshot: string) => (heard: CoiEven
 
 /**
  * The pid of the daemon scripts/provision-incus.sh starts: not its helper processes (`incusd forkstart …`)
- * nor their zombies (a container's PID 1 here may not reap them).
+ * nor their zombies (a container's PID 1 here may not reap them), nor the clustered daemon that
+ * scripts/provision-incus-https.sh starts with an INCUS_DIR of its own.
  */
 async function incusdPid(): Promise<number> {
-  const pids = (await runProcess('pgrep', ['-f', '^/usr/libexec/incus/incusd --group root$'])).stdout.trim().split(/\s+/).filter(Boolean);
-  expect(pids, 'exactly one incusd runs').toHaveLength(1);
+  const all = (await runProcess('pgrep', ['-f', '^/usr/libexec/incus/incusd --group root$'])).stdout.trim().split(/\s+/).filter(Boolean);
+  const ownDir = (pid: string) => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((entry) => entry.startsWith('INCUS_DIR=') && entry !== 'INCUS_DIR=/var/lib/incus');
+  const pids = all.filter((pid) => !ownDir(pid));
+  expect(pids, 'exactly one incusd runs on the default INCUS_DIR').toHaveLength(1);
   return Number(pids[0]);
 }
 
