@@ -53,6 +53,17 @@ async function temporaryCopies(of: string): Promise<string[]> {
   return names.filter((name) => name.startsWith(`coi-export-${of}`));
 }
 
+/** Resolves once an export into `dir` has begun its download: its hidden .partial file exists. */
+function downloadBegins(dir: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const watcher = watch(dir, () => {
+      if (!readdirSync(dir).some((file) => file.endsWith('.partial'))) return;
+      watcher.close();
+      resolve();
+    });
+  });
+}
+
 /** An SSH host `box` (a real sshd of this file's own) reached through a relay the test can cut. */
 async function sshClient(): Promise<{ client: IncusClient; relay: FaultyListener }> {
   const { sshd, key } = await sshdWithKey('backup');
@@ -130,14 +141,7 @@ describe('backup export and import', () => {
 
   it('Ctrl-C during the download ends the command with 130 and leaves no file, no server-side backup', async () => {
     const dir = freshDir();
-    // The download has begun once its hidden .partial file exists.
-    const downloading = new Promise<void>((resolve) => {
-      const watcher = watch(dir, () => {
-        if (!readdirSync(dir).some((file) => file.endsWith('.partial'))) return;
-        watcher.close();
-        resolve();
-      });
-    });
+    const downloading = downloadBegins(dir);
     const child = spawnCli(['backup', 'export', '-c', big, '-o', join(dir, 'big.tar.gz')], { COI_CONTAINER: '' });
     const ended = exited(child);
     await downloading;
@@ -148,6 +152,25 @@ describe('backup export and import', () => {
     expect(readdirSync(dir)).toEqual([]);
     expect(await listServerBackups(local, big)).toEqual([]);
   }, 30_000);
+
+  it('a --snapshot export killed with SIGKILL mid-download leaves its temporary copy only until the next backup command, which removes it', async () => {
+    const dir = freshDir();
+    await incus('snapshot', 'create', big, 'k');
+    const downloading = downloadBegins(dir);
+    const child = spawnCli(['backup', 'export', '-c', big, '--snapshot', 'k', '-o', join(dir, 'big.tar.gz')], { COI_CONTAINER: '' });
+    const ended = exited(child);
+    await downloading;
+    child.kill('SIGKILL');
+    expect((await ended).code).toBe(137);
+    const left = await temporaryCopies(big);
+    for (const name of left) fixtures.adopt(name);
+    expect(left).toHaveLength(1); // what a killed process cannot remove
+
+    const next = await cli(['backup', 'export', '-c', container, '--instance-only', '-o', join(dir, 'next.tar.gz')]);
+    expect(next.stderr).toContain(`Removed the temporary container '${left[0]}' that an interrupted export left on local`);
+    expect(next.code).toBe(0);
+    expect(await temporaryCopies(big)).toEqual([]);
+  }, 60_000);
 
   it('a file the daemon cannot read fails with its reason and creates nothing', async () => {
     const dir = freshDir();

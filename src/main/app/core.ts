@@ -4,6 +4,7 @@ import { CoiEventSchema, type CoiEvent, type ImportOutcome } from '../../shared/
 import type { HostConfig } from '../../shared/hosts';
 import type { HostTestResult } from '../../shared/model';
 import { Transfers, type FilePicker } from '../backups/transfers';
+import { CopyJournal, EXPORT_COPIES_DIR } from '../backups/export-copies';
 import { removeStaleTemporaries } from '../config/atomic-file';
 import { AppError, toErrorInfo } from '../errors';
 import { findLocalSocket } from '../incus/local-socket';
@@ -77,7 +78,12 @@ export class CoiCore {
     this.pool = this.makePool(withCandidates(registry, this.candidates));
     this.pool.on('status', (host, status) => this.emit({ type: 'host-status', host, status }));
     this.streams = Streams && new Streams(this.pool, (event) => this.emit(event));
-    this.transfers = new Transfers((host) => this.pool.client(host), this.jobs, (transfer) => this.emit({ type: 'transfer', transfer }));
+    this.transfers = new Transfers(
+      (host) => this.pool.client(host),
+      this.jobs,
+      (transfer) => this.emit({ type: 'transfer', transfer }),
+      (host) => this.copyJournal(host),
+    );
     // Only a face that stays (the app, web mode) keeps retention policies applied; a one-shot command does not.
     if (Streams) {
       this.keeper = new RetentionKeeper(this.pool, () => registry.list().map((host) => host.name), (event) => this.emit(event));
@@ -112,6 +118,11 @@ export class CoiCore {
 
   get configDir(): string {
     return this.options.configDir;
+  }
+
+  /** This computer's record of the temporary `coi-export-…` copies on `host` (see CopyJournal). */
+  copyJournal(host: string): CopyJournal {
+    return new CopyJournal(join(this.options.configDir, EXPORT_COPIES_DIR), host);
   }
 
   /** The Incus project a host's requests go to ('default' when its entry names none). */

@@ -4,9 +4,10 @@ import { instanceNameProblem, snapshotNameProblem } from '../../shared/names';
 import { AppError } from '../errors';
 import type { Operation } from '../incus/api-schemas';
 import type { Download, IncusClient, WaitOptions } from '../incus/client';
-import { IncusInterruptedError, IncusUnreachableError, isNotFound } from '../incus/errors';
+import { IncusError, IncusInterruptedError, IncusOperationError, IncusUnreachableError, isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { progressText } from '../incus/progress';
+import type { CopyJournal } from './export-copies';
 
 /** What to export: a container as it is now, or as it was at one of its snapshots. */
 export interface ExportRequest {
@@ -24,6 +25,13 @@ export interface BackupHooks {
   signal?: AbortSignal;
   /** Steps in words: "creating the backup on the server: 40%", "removing the temporary copy". */
   onStage?: (message: string) => void;
+  /** Something the user should read whatever the output is (a leftover removed, or one that could not be). */
+  onNotice?: (message: string) => void;
+  /**
+   * Where this computer records the temporary copies of `--snapshot` exports on this host: a copy a
+   * killed process left is removed by the next export or import there.
+   */
+  copies?: CopyJournal;
   now?: () => Date;
 }
 
@@ -67,6 +75,7 @@ export function defaultBackupFileName(request: ExportRequest, at: Date): string 
  */
 export async function streamBackup<T>(client: IncusClient, request: ExportRequest, hooks: BackupHooks, consume: (download: Download) => Promise<T>): Promise<T> {
   checkRequest(request);
+  await removeLeftoverCopies(client, hooks);
   const instance = await api.getInstance(client, request.container);
   if (request.snapshot !== undefined && !instance.snapshots.some((snapshot) => snapshot.name === request.snapshot)) {
     throw new AppError('not-found', `container '${request.container}' has no snapshot '${request.snapshot}'`);
@@ -84,8 +93,17 @@ export async function streamBackup<T>(client: IncusClient, request: ExportReques
   try {
     if (copy !== undefined) {
       hooks.onStage?.(`copying snapshot '${request.snapshot}' into the temporary container '${copy}'`);
-      cleanups.unshift(() => removeInstance(client, copy, hooks));
-      await api.copyFromSnapshot(client, request.container, request.snapshot!, copy, wait('copying the snapshot'));
+      // Recorded before Incus is asked: a process killed from here on leaves an entry the next export finds.
+      await hooks.copies?.record(copy);
+      let copySettled = false;
+      cleanups.unshift(() => removeCopy(client, copy, hooks, copySettled));
+      copySettled = await api.copyFromSnapshot(client, request.container, request.snapshot!, copy, wait('copying the snapshot')).then(
+        () => true,
+        (error: unknown) => {
+          copySettled = error instanceof IncusError || (error instanceof IncusOperationError && error.outcome !== 'lost');
+          throw error;
+        },
+      );
     }
     hooks.onStage?.('creating the backup on the server');
     cleanups.unshift(() => removeBackup(client, source, backup, hooks));
@@ -135,25 +153,54 @@ async function removeBackup(client: IncusClient, instance: string, backup: strin
   });
 }
 
-async function removeInstance(client: IncusClient, name: string, hooks: BackupHooks): Promise<void> {
+/**
+ * Removes the temporary copy and its journal entry. The entry stays when the copy could not be
+ * removed, and when Incus had not said whether it made the copy (the request timed out or the
+ * connection dropped: the copy may still appear), so the next export or import removes it.
+ */
+async function removeCopy(client: IncusClient, name: string, hooks: BackupHooks, settled: boolean): Promise<void> {
   hooks.onStage?.(`removing the temporary container '${name}'`);
-  await removeResource(client, `/1.0/instances/${enc(name)}`).catch((error: unknown) => {
+  const found = await removeResource(client, `/1.0/instances/${enc(name)}`).catch((error: unknown) => {
+    hooks.copies?.release(name);
     throw new AppError('incus', `the temporary container '${name}' could not be removed (${describe(error)}): run 'incus delete ${name}'`);
   });
+  if (found || settled) await hooks.copies?.forget(name);
+  else hooks.copies?.release(name);
+}
+
+/**
+ * Removes the temporary copies that exports on this computer left on this host when their process
+ * was killed (see CopyJournal). Never fails the export or import that asked: what could not be
+ * removed is said, and tried again next time.
+ */
+export async function removeLeftoverCopies(client: IncusClient, hooks: Pick<BackupHooks, 'copies' | 'onNotice'>): Promise<void> {
+  const journal = hooks.copies;
+  if (!journal) return;
+  for (const copy of await journal.leftovers()) {
+    try {
+      const found = await removeResource(client, `/1.0/instances/${enc(copy)}`);
+      await journal.forget(copy);
+      if (found) hooks.onNotice?.(`Removed the temporary container '${copy}' that an interrupted export left on ${journal.host}`);
+    } catch (error) {
+      hooks.onNotice?.(`The temporary container '${copy}' that an interrupted export left on ${journal.host} could not be removed (${describe(error)}): run 'incus delete ${copy}'; it is tried again on the next export or import`);
+    }
+  }
 }
 
 /**
  * Deletes `path` (ignoring the client's own signal: this is the clean-up after Ctrl-C too); a delete
  * whose outcome was not seen (its operation vanished, the connection dropped) counts as done when the
- * resource is gone.
+ * resource is gone. Whether there was anything to delete.
  */
-async function removeResource(client: IncusClient, path: string): Promise<void> {
+async function removeResource(client: IncusClient, path: string): Promise<boolean> {
   try {
     await retryingWhileUnreachable(() => client.run('DELETE', path, undefined, { detached: true }));
+    return true;
   } catch (error) {
-    if (isNotFound(error)) return;
+    if (isNotFound(error)) return false;
     const gone = await retryingWhileUnreachable(() => client.run('GET', path, undefined, { detached: true })).then(() => false, (lookup: unknown) => isNotFound(lookup));
     if (!gone) throw error;
+    return true;
   }
 }
 

@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
 import { IncusError, IncusOperationError } from '../incus/errors';
 import * as api from '../incus/instances';
+import { removeLeftoverCopies } from './export';
 import { TransferMeter } from './progress';
 import type { TransferHooks } from './files';
 
@@ -26,9 +27,11 @@ export interface ImportResult {
 /**
  * Creates an instance from a backup tarball: `POST /1.0/instances` with the tarball as the body
  * (`X-Incus-name` for a new name), streamed with progress. A name already taken is refused before a
- * byte is sent; a file the daemon cannot read fails with its reason.
+ * byte is sent; a file the daemon cannot read fails with its reason. Temporary copies that killed
+ * exports left on this host are removed first.
  */
 export async function importBackup(client: IncusClient, source: ImportSource, hooks: TransferHooks = {}): Promise<ImportResult> {
+  await removeLeftoverCopies(client, hooks);
   if (source.name !== undefined) {
     const problem = instanceNameProblem(source.name);
     if (problem) throw new AppError('invalid-input', problem);
@@ -38,7 +41,7 @@ export async function importBackup(client: IncusClient, source: ImportSource, ho
       throw new AppError('already-exists', `an instance named '${source.name}' already exists: ${hint} (nothing was changed)`);
     }
   }
-  const meter = new TransferMeter(source.size, hooks.onProgress);
+  const meter = new TransferMeter(source.size, hooks.onProgress, { hash: false });
   const body = source.body();
   body.on('error', (error) => meter.destroy(error));
   body.pipe(meter);

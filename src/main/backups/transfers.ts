@@ -6,6 +6,7 @@ import type { Transfer } from '../../shared/model';
 import type { AppJobs } from '../app/jobs';
 import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
+import type { CopyJournal } from './export-copies';
 import { defaultBackupFileName, streamBackup, type ExportRequest } from './export';
 import { exportToFile, importFromFile, type TransferHooks } from './files';
 import { importBackup, type ImportResult } from './import';
@@ -47,6 +48,8 @@ export class Transfers {
     private readonly client: (host: string) => IncusClient,
     private readonly jobs: AppJobs,
     private readonly emit: (transfer: Transfer) => void,
+    /** Where the temporary copies of `--snapshot` exports on a host are recorded (leftovers removed by the next transfer). */
+    private readonly journal?: (host: string) => CopyJournal,
   ) {}
 
   /** Exports to `path` on this computer in the background; the transfer as it starts. */
@@ -140,7 +143,9 @@ export class Transfers {
       .run(host, transfer.id, label, [], ({ signal, progress }) =>
         work({
           signal,
+          copies: this.journal?.(host),
           onStage: (stage) => progress(stage, null),
+          onNotice: (notice) => progress(notice, null),
           onProgress: (measured) => {
             bytes = measured.bytes;
             progress(progressLine(measured), measured.total ? Math.floor((measured.bytes / measured.total) * 100) : null);

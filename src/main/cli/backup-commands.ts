@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { humanSize } from '../../shared/size';
 import { defaultBackupFileName } from '../backups/export';
+import type { CopyJournal } from '../backups/export-copies';
 import { exportToFile, importFromFile, type TransferHooks } from '../backups/files';
 import { progressLine } from '../backups/progress';
 import { withHostOptions } from './options';
@@ -32,8 +33,9 @@ export function backupCommand(session: CliSession): Command {
       const container = await session.container(service, options.container);
       const request = { container, snapshot: options.snapshot, instanceOnly: options.instanceOnly, optimized: options.optimized };
       const target = resolve(session.io.cwd, options.output ?? defaultBackupFileName(request, new Date()));
-      const client = (await session.core(options)).pool.client(options.host ?? 'local');
-      const result = await exportToFile(client, request, target, hooks(session));
+      const core = await session.core(options);
+      const host = options.host ?? 'local';
+      const result = await exportToFile(core.pool.client(host), request, target, hooks(session, core.copyJournal(host)));
       session.say(`Exported '${container}'${options.snapshot ? ` at snapshot '${options.snapshot}'` : ''} to ${result.path} (${humanSize(result.bytes)})`);
       session.io.stdout.write(`${result.sha256}  ${result.path}\n`);
     });
@@ -44,8 +46,9 @@ export function backupCommand(session: CliSession): Command {
     .argument('<file>')
     .option('--name <name>', 'the new instance name (default: the name in the backup; a taken name is refused)')
     .action(async (file: string, options: HostChoice & { name?: string }) => {
-      const client = (await session.core(options)).pool.client(options.host ?? 'local');
-      const result = await importFromFile(client, resolve(session.io.cwd, file), options.name, hooks(session));
+      const core = await session.core(options);
+      const host = options.host ?? 'local';
+      const result = await importFromFile(core.pool.client(host), resolve(session.io.cwd, file), options.name, hooks(session, core.copyJournal(host)));
       session.say(`Imported ${file} (${humanSize(result.bytes)}) as '${result.name ?? 'the name in the backup'}'`);
     });
 
@@ -53,12 +56,13 @@ export function backupCommand(session: CliSession): Command {
   return backup;
 }
 
-/** Ctrl-C stops the transfer; steps and progress show on a terminal's stderr only. */
-function hooks(session: CliSession): TransferHooks {
+/** Ctrl-C stops the transfer; steps and progress show on a terminal's stderr only, notices always. */
+function hooks(session: CliSession, copies: CopyJournal): TransferHooks {
   const { io } = session;
-  if (!io.stderr.isTTY) return { signal: io.signal };
+  const always: TransferHooks = { signal: io.signal, copies, onNotice: (message) => session.say(message) };
+  if (!io.stderr.isTTY) return always;
   return {
-    signal: io.signal,
+    ...always,
     onStage: (message) => io.stderr.write(`\r\x1b[K${printable(message)}`),
     onProgress: (progress) => io.stderr.write(`\r\x1b[K${progressLine(progress)}`),
   };

@@ -53,7 +53,7 @@ export async function removeStaleTemporaries(dir: string, now = Date.now()): Pro
 }
 
 /** Whether a process with this id exists (one we may not signal still exists). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
