@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import type { WebServer } from '../../src/main/web/server';
-import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
+import { SCREENSHOTS, openWebUi, staysAcrossRefreshes, type WebUi } from '../helpers/browser';
 import { CLUSTER_SOCKET, CLUSTER_URL, clusterIncus, HTTPS_URL, requireHttps, serverFingerprint, trustToken, untrust } from '../helpers/https';
 import { Fixtures, requireDaemon, TEST_IMAGE, testName } from '../helpers/incus';
 import { openCore } from '../helpers/transports';
@@ -74,6 +74,21 @@ describe('Incus servers over HTTPS in the UI', () => {
     await page.getByRole('table', { name: 'Containers on tls' }).getByRole('button', { name: container, exact: true }).waitFor({ timeout: 10_000 });
     expect(core.registry.get('tls')).toMatchObject({ kind: 'incus', serverCertFingerprint: fingerprint });
     await page.close();
+  });
+
+  it('a server whose certificate changed: its warning and "Forget the old certificate…" stay in place while the pages read every host again', async () => {
+    await core.registry.add({ kind: 'incus', name: 'swapped', url: HTTPS_URL, serverCertFingerprint: 'ab'.repeat(32) });
+    try {
+      const page = await open('#/host/swapped');
+      await page.getByRole('heading', { name: 'swapped' }).waitFor();
+      await page.getByRole('button', { name: 'Test connection' }).click();
+      const alert = page.getByRole('main').getByRole('alert');
+      await alert.getByText(/CHANGED/).waitFor({ timeout: 10_000 });
+      expect(await staysAcrossRefreshes(page, core, alert.getByRole('button', { name: 'Forget the old certificate…' }))).toBe(true);
+      await page.close();
+    } finally {
+      await core.registry.remove('swapped');
+    }
   });
 
   it('shows a cluster: its members, and where each container is', async () => {

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import type { WebServer } from '../../src/main/web/server';
-import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
+import { SCREENSHOTS, openWebUi, staysAcrossRefreshes, type WebUi } from '../helpers/browser';
 import { knowHost, sshHost } from '../helpers/hosts';
 import { Fixtures, requireDaemon, testName } from '../helpers/incus';
 import { freePort, keygenFingerprint, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
@@ -339,6 +339,8 @@ describe('a host whose key changed', () => {
       const alert = page.getByRole('main').getByRole('alert');
       await alert.getByText(/CHANGED/).waitFor({ timeout: 15_000 });
       expect(await alert.textContent()).toContain(join(home.configDir, 'known_hosts'));
+      // Reads (the overview, the host page) never test the host again: the button stays under the pointer.
+      expect(await staysAcrossRefreshes(page, core, alert.getByRole('button', { name: 'Forget the old key…' }))).toBe(true);
 
       await alert.getByRole('button', { name: 'Forget the old key…' }).click();
       const dialog = page.getByRole('dialog', { name: 'Forget the old key of rekeyed?' });

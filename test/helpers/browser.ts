@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import type { CoiCore } from '../../src/main/app/core';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
 
@@ -41,4 +41,29 @@ export async function openWebUi(core: CoiCore): Promise<WebUi> {
       await server.close();
     },
   };
+}
+
+/**
+ * Whether `element` (one element on `page`) is still the very same node after the page has read
+ * every host again `times` times (a `hosts-changed` event: the overview's reads), and never left the
+ * page meanwhile: what a user's pointer is on is not replaced under it by a read.
+ */
+export async function staysAcrossRefreshes(page: Page, core: CoiCore, element: Locator, times = 2): Promise<boolean> {
+  await element.evaluate((node) => {
+    type Observer = new (seen: () => void) => { observe(target: unknown, options: { subtree: boolean; childList: boolean }): void };
+    const window = globalThis as unknown as { __kept: { node: unknown; left: number }; MutationObserver: Observer };
+    window.__kept = { node, left: 0 };
+    new window.MutationObserver(() => {
+      if (!(node as { isConnected: boolean }).isConnected) window.__kept.left += 1;
+    }).observe(node.ownerDocument, { subtree: true, childList: true });
+  });
+  for (let refresh = 0; refresh < times; refresh += 1) {
+    const read = page.waitForResponse((response) => response.url().endsWith('/api/call/containers.overview') && response.request().postData() === '{"snapshots":true}');
+    core.emit({ type: 'hosts-changed' });
+    await read;
+  }
+  return element.evaluate((node) => {
+    const kept = (globalThis as unknown as { __kept: { node: unknown; left: number } }).__kept;
+    return kept.node === node && kept.left === 0;
+  });
 }

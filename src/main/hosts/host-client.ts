@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { HostConfig } from '../../shared/hosts';
 import { IncusClient, requestTimeoutMs } from '../incus/client';
 import { takeEarlyGet } from '../incus/early-get';
@@ -23,6 +24,11 @@ export interface HostClientDeps {
   readyTimeoutMs?: number;
   /** Aborting abandons every pending request of the host's client (Ctrl-C in the CLI). */
   signal?: AbortSignal;
+  /**
+   * Why the host is not to be asked anything now (it waits for the user: a changed host key, keys it
+   * did not accept…), or nothing: while it gives a reason, every request fails at once with it.
+   */
+  refusal?: () => Error | undefined;
 }
 
 export interface HostClient {
@@ -35,17 +41,18 @@ export interface HostClient {
 export function openHostClient(config: HostConfig, deps: HostClientDeps): HostClient {
   const project = config.project;
   const requests = { requestTimeoutMs: requestTimeoutMs(deps.env), signal: deps.signal };
+  const gate = (dispatcher: Dispatcher) => (deps.refusal ? gated(dispatcher, deps.refusal) : dispatcher);
   if (config.kind === 'local') {
     const early = (target: string) => takeEarlyGet(deps.localSocket, target);
-    return { client: new IncusClient({ dispatcher: createLocalDispatcher(deps.localSocket), endpoint: deps.localSocket, project, ...requests, early }) };
+    return { client: new IncusClient({ dispatcher: gate(createLocalDispatcher(deps.localSocket)), endpoint: deps.localSocket, project, ...requests, early }) };
   }
   if (config.kind === 'incus') {
     const files = config.clientCert;
-    const dispatcher = createHttpsDispatcher({
+    const dispatcher = gate(createHttpsDispatcher({
       url: config.url,
       identity: () => (files ? readIdentity(files) : appIdentity(deps.configDir)),
       checkServerCert: deps.checkServerCert,
-    });
+    }));
     const transportError = (error: unknown) => httpsTransportError(config.url, error);
     return { client: new IncusClient({ dispatcher, endpoint: config.url, origin: config.url, project, ...requests, transportError }) };
   }
@@ -59,6 +66,20 @@ export function openHostClient(config: HostConfig, deps: HostClientDeps): HostCl
     readyTimeoutMs: deps.readyTimeoutMs,
   });
   const remote = new IncusOverSsh(connection, { label: config.name, user: config.user, socketPath: config.socketPath });
-  const client = new IncusClient({ dispatcher: remote.dispatcher(), endpoint: `ssh ${config.name}`, project, ...requests, transportError: (error) => remote.transportError(error) });
+  const client = new IncusClient({ dispatcher: gate(remote.dispatcher()), endpoint: `ssh ${config.name}`, project, ...requests, transportError: (error) => remote.transportError(error) });
   return { client, connection };
+}
+
+/**
+ * `dispatcher`, sending nothing while `refusal` gives a reason: each request (an event stream too)
+ * fails at once with it, and no connection is opened.
+ */
+function gated(dispatcher: Dispatcher, refusal: () => Error | undefined): Dispatcher {
+  return dispatcher.compose((dispatch) => (options, handler) => {
+    const refused = refusal();
+    if (!refused) return dispatch(options, handler);
+    // undici hands an interceptor its wrapped handler, whose error callback needs no controller.
+    handler.onResponseError?.(null as never, refused);
+    return true;
+  });
 }

@@ -139,14 +139,15 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
   }
 
   /**
-   * One host's containers. Status is an output: a remote host that is not online is reported as it
-   * is, never dialled again from here (its connection reconnects on its own schedule); only a host
-   * never contacted yet is tested, and the local socket, which costs no dial, is asked again.
+   * One host's containers. Status is an output: a host is read as it is, never tested again from
+   * here. Only a host never contacted yet is tested, and an offline host that has no connection of its
+   * own to reconnect (the local socket, an HTTPS server), for which the read is the retry. A host
+   * waiting for the user (a changed key…) is reported with its last error, without a request.
    */
   private async hostContainers<C extends Listed>(host: string, read: (service: SnapshotService) => Promise<C[]>): Promise<HostContainers<C>> {
     const handle = this.handle(host);
     const state = handle.status.state;
-    if (state === 'idle' || (state !== 'online' && state !== 'connecting' && !handle.connection)) {
+    if (state === 'idle' || (state === 'offline' && !handle.connection)) {
       const tested = await this.test(host);
       if (tested.error) return { host, status: tested.status, containers: [], error: tested.error };
     } else if (state !== 'online' && state !== 'connecting') {
@@ -198,11 +199,16 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     if (existing) return existing;
     const config = this.options.registry.get(host);
     const checkServerCert = config.kind === 'incus' ? this.options.checkServerCertFor(config) : refuseCert;
-    const opened = openHostClient(config, { ...this.options, checkHostKey: this.options.checkHostKeyFor(host), checkServerCert });
+    const refusal = () => (waitsForUser(handle.status) ? refusalOf(handle) : undefined);
+    const opened = openHostClient(config, { ...this.options, checkHostKey: this.options.checkHostKeyFor(host), checkServerCert, refusal });
     const handle: Handle = { ...opened, config, service: new SnapshotService(opened.client, { coiPrefix: this.options.coiPrefix, ...(config.kind !== 'local' ? { host: config.name } : {}) }), status: { state: 'idle' } };
     opened.connection?.on('lost', (reason, nextRetryAt) => {
       handle.lastError = { code: 'host-unreachable', message: reason, host };
       this.setStatus(handle, { state: 'offline', reason, nextRetryAt: nextRetryAt.toISOString() });
+    });
+    // A dial a test did not make (its own reconnection, an event stream's) tells the status why it was refused.
+    opened.connection?.on('refused', (error) => {
+      if (!handle.testing) this.failed(handle, error);
     });
     opened.connection?.on('connected', () => {
       if (handle.status.state === 'offline') void this.test(host);
@@ -211,10 +217,27 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     return handle;
   }
 
+  /** Sets a host's status, and tells it when it differs from the one before. */
   private setStatus(handle: Handle, status: HostStatus): void {
+    const same = JSON.stringify(status) === JSON.stringify(handle.status);
     handle.status = status;
-    this.emit('status', handle.config.name, status);
+    if (!same) this.emit('status', handle.config.name, status);
   }
+}
+
+/**
+ * Whether a host waits for the user (a key to trust or forget, keys or rights to fix): nothing but
+ * the user's own action (a test, trusting or forgetting a key, editing the host) asks it again.
+ */
+export function waitsForUser(status: HostStatus): boolean {
+  return !['idle', 'connecting', 'online', 'offline'].includes(status.state);
+}
+
+/** The error a request to a host waiting for the user fails with: the one its last attempt met. */
+function refusalOf(handle: Handle): AppError {
+  const last = handle.lastError;
+  if (!last) return new AppError('host-unreachable', `${handle.config.name} is ${handle.status.state}: test its connection once the cause is fixed`);
+  return new AppError(last.code, last.message, last.details);
 }
 
 /** The error of a server that answers but does not trust this app's client certificate. */

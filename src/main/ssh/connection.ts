@@ -38,6 +38,8 @@ export interface SshConnectionEvents {
   connected: [];
   /** The connection dropped or a reconnection failed; the next attempt is at `nextRetryAt`. */
   lost: [reason: string, nextRetryAt: Date];
+  /** A dial was refused in a way that needs the user (a changed host key, keys not accepted): nothing is scheduled after it. */
+  refused: [error: unknown];
 }
 
 /**
@@ -123,7 +125,8 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
 
   /**
    * One connection attempt; a failure worth retrying schedules the next one (backoff, probes) unless
-   * one is already scheduled: a request made meanwhile may dial, but never moves the schedule.
+   * one is already scheduled: a request made meanwhile may dial, but never moves the schedule. Any
+   * other failure ends the schedule (see `refused`).
    */
   private async dial(): Promise<Client> {
     this.tcpFailed = false;
@@ -136,7 +139,8 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
       this.emit('connected');
       return client;
     } catch (error) {
-      if (isRetryable(error) && !this.retryTimer) this.scheduleReconnect(error instanceof Error ? error.message : String(error));
+      if (!isRetryable(error)) this.refused(error);
+      else if (!this.retryTimer) this.scheduleReconnect(error instanceof Error ? error.message : String(error));
       throw error;
     }
   }
@@ -213,6 +217,15 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
       });
       client.connect(config);
     });
+  }
+
+  /**
+   * A dial refused in a way that needs the user, whoever made it: the schedule ends (the next attempt
+   * would meet the same refusal) and listeners hear why, so that a status shows it.
+   */
+  private refused(error: unknown): void {
+    this.stopRetrying();
+    this.emit('refused', error);
   }
 
   private onClose(client: Client): void {

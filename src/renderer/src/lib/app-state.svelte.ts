@@ -81,6 +81,9 @@ class AppState {
   private pending = new Map<string, ReturnType<typeof setTimeout>>();
   private pendingContainers = new Map<string, ReturnType<typeof setTimeout>>();
   private nextId = 1;
+  /** How many host-status events have come, and each host's latest one with the count at it: see `statusSince`. */
+  private statusEvents = 0;
+  private latestStatus = new Map<string, { at: number; status: HostStatus }>();
   private ticks = 0;
   private started = false;
 
@@ -94,8 +97,9 @@ class AppState {
 
   async refreshAll(): Promise<void> {
     this.overviewReads += 1;
+    const since = this.statusEvents;
     try {
-      this.hosts = await call('hosts.list', {});
+      this.hosts = (await call('hosts.list', {})).map((summary) => ({ ...summary, status: this.statusSince(summary.config.name, since, summary.status) }));
       // A removed host leaves nothing behind: no inventory, no polling.
       const known = new Set(this.hosts.map((host) => host.config.name));
       this.overview = Object.fromEntries(Object.entries(this.overview).filter(([host]) => known.has(host)));
@@ -105,9 +109,9 @@ class AppState {
       for (const host of Object.keys(this.stale)) if (!known.has(host)) delete this.stale[host];
       for (const host of this.polled) if (!known.has(host)) this.polled.delete(host);
       // Two phases at once: names and states in tens of milliseconds, then the snapshots' tallies.
-      const first = call('containers.overview', { snapshots: false }).then((all) => all.forEach((host) => this.setRows(host)));
+      const first = call('containers.overview', { snapshots: false }).then((all) => all.forEach((host) => this.setRows(host, since)));
       const all = await call('containers.overview', { snapshots: true });
-      for (const host of all) this.setRows(host);
+      for (const host of all) this.setRows(host, since);
       await first.catch(() => undefined);
       this.loadError = null;
     } catch (error) {
@@ -253,11 +257,23 @@ class AppState {
   }
 
   /**
-   * Takes a host's rows. A failed read keeps the containers of the last good one, marked stale (the
+   * A host's status as a read begun when `since` status events had come reported it, unless a newer
+   * one has come since: a read's answer never takes a host back to an older status (a finished
+   * test's result replaced by the "offline" of an overview that began before it).
+   */
+  private statusSince(host: string, since: number, read: HostStatus): HostStatus {
+    const latest = this.latestStatus.get(host);
+    return latest && latest.at > since ? latest.status : read;
+  }
+
+  /**
+   * Takes a host's rows, from a read begun when `since` status events had come (by default, now: an
+   * event's rows). A failed read keeps the containers of the last good one, marked stale (the
    * renderer's "last known" data), rather than replacing them with an empty list. The fast phase
    * (rows without snapshots) never replaces rows whose snapshots are tallied: it would show less.
    */
-  private setRows(host: HostRows): void {
+  private setRows(read: HostRows, since = this.statusEvents): void {
+    const host = { ...read, status: this.statusSince(read.host, since, read.status) };
     const name = host.host;
     const previous = this.rows[name];
     if (host.error) {
@@ -276,6 +292,8 @@ class AppState {
 
   /** A host that cannot be reached (or refuses us) makes what is shown of it the last known data. */
   private onStatus(host: string, status: HostStatus): void {
+    this.statusEvents += 1;
+    this.latestStatus.set(host, { at: this.statusEvents, status });
     this.hosts = this.hosts.map((summary) => (summary.config.name === host ? { ...summary, status } : summary));
     const full = this.overview[host];
     if (full) this.setOverview(host, { ...full, status });
