@@ -15,6 +15,11 @@ export function snapshotJson(snapshot: Snapshot) {
   };
 }
 
+/** `snapshot list --all --format json`: each container's snapshots, by container name, in the listing's order. */
+export function allSnapshotsJson(containers: readonly { name: string; snapshots: readonly Snapshot[] }[]): Record<string, ReturnType<typeof snapshotJson>[]> {
+  return Object.fromEntries(containers.map((container) => [container.name, container.snapshots.map(snapshotJson)]));
+}
+
 /** `snapshot info --format json`: the list fields plus the snapshot's detail. */
 export function snapshotDetailJson(detail: SnapshotDetail) {
   return {

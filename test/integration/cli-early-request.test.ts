@@ -1,13 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { cliProcess, exited, spawnCli } from '../helpers/cli';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, cliProcess, exited, spawnCli } from '../helpers/cli';
+import { Fixtures, testName } from '../helpers/incus';
 import { silentSocket } from '../helpers/silent-socket';
 
-// `snapshot list --all` sends its request to the local daemon before the CLI loads its modules
-// (src/main/cli/early-requests.ts); the command then reads that answer, as if it had asked itself.
+// `snapshot list --all` sends its requests to the local daemon before the CLI loads its modules
+// (src/main/cli/early-requests.ts); the command then reads those answers, as if it had asked itself.
+// With `--format json` the listing is printed without the rest of the CLI (src/main/cli/local-list.ts),
+// which hands anything but the plain case to the full CLI: each fault below is checked both ways.
 
 const INSTANCE = {
   name: 'coi-box',
@@ -21,11 +24,15 @@ const INSTANCE = {
 };
 
 /** A fake daemon on a unix socket with one COI container and its snapshot's description; it records what it was asked. */
-async function fakeDaemon() {
+async function fakeDaemon(refusePools = false) {
   const requests: string[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     requests.push(`${req.method} ${req.url}`);
     const path = new URL(req.url ?? '/', 'http://incus').pathname;
+    if (refusePools && path.startsWith('/1.0/storage-pools')) {
+      res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: 'not authorized', error_code: 403, metadata: null }));
+      return;
+    }
     const metadata =
       path === '/1.0/instances' ? [INSTANCE]
       : path === '/1.0/storage-pools' ? ['/1.0/storage-pools/default']
@@ -47,6 +54,30 @@ describe('the listing request sent before the CLI loads', () => {
     await daemon.close();
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual(LISTED);
+    expect(daemon.requests.sort()).toEqual(['GET /1.0/instances?recursion=2', 'GET /1.0/storage-pools', 'GET /1.0/storage-pools/default/volumes?recursion=1']);
+  });
+
+  it.each([[[]], [['--format', 'json']]])('lists without descriptions where the pools are refused, asking nothing twice (%j)', async (format: string[]) => {
+    const daemon = await fakeDaemon(true);
+    const run = await cliProcess(['snapshot', 'list', '--all', ...format], { INCUS_SOCKET: daemon.path, COI_CONTAINER_PREFIX: 'coi-' });
+    await daemon.close();
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    if (format.length > 0) expect(JSON.parse(run.stdout)).toEqual({ 'coi-box': [{ ...LISTED['coi-box'][0], description: '' }] });
+    else expect(run.stdout).toContain('s1');
+    expect(daemon.requests.sort()).toEqual(['GET /1.0/instances?recursion=2', 'GET /1.0/storage-pools']);
+  });
+
+  it('sets a hosts.json the registry cannot read aside, with its warning, before a JSON listing', async () => {
+    const daemon = await fakeDaemon();
+    const config = mkdtempSync(join(tmpdir(), 'coi-early-config-'));
+    writeFileSync(join(config, 'hosts.json'), JSON.stringify({ version: 1, hosts: [{ name: 'local', kind: 'local', colour: 'red' }] }));
+    const run = await cliProcess(['snapshot', 'list', '--all', '--format', 'json'], { INCUS_SOCKET: daemon.path, COI_CONTAINER_PREFIX: 'coi-', COI_DESKTOP_CONFIG_DIR: config });
+    await daemon.close();
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^Warning: .*hosts\.json could not be read .*it was kept as .*hosts\.json\.corrupt-/);
+    expect(JSON.parse(run.stdout)).toEqual(LISTED);
+    expect(existsSync(join(config, 'hosts.json'))).toBe(false);
     expect(daemon.requests.filter((line) => line.startsWith('GET /1.0/instances'))).toEqual(['GET /1.0/instances?recursion=2']);
   });
 
@@ -61,17 +92,17 @@ describe('the listing request sent before the CLI loads', () => {
     expect(daemon.requests.filter((line) => line.startsWith('GET /1.0/instances'))).toEqual(['GET /1.0/instances?recursion=2&project=team-a']);
   });
 
-  it('gives up on a daemon that accepts and stays silent, with the usual message', async () => {
+  it.each([[[]], [['--format', 'json']]])('gives up on a daemon that accepts and stays silent, with the usual message (%j)', async (format: string[]) => {
     const stuck = await silentSocket();
-    const run = await cliProcess(['snapshot', 'list', '--all'], { INCUS_SOCKET: stuck.path, COI_DESKTOP_REQUEST_TIMEOUT_MS: '300' });
+    const run = await cliProcess(['snapshot', 'list', '--all', ...format], { INCUS_SOCKET: stuck.path, COI_DESKTOP_REQUEST_TIMEOUT_MS: '300' });
     await stuck.close();
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(`Error: Incus at ${stuck.path} accepted the connection but did not answer GET /1.0/instances?recursion=2 within 0.3 s: is the daemon stuck? Check it with 'incus info' and restart it if that hangs too; set COI_DESKTOP_REQUEST_TIMEOUT_MS to wait longer\n`);
   });
 
-  it('is abandoned at the first Ctrl-C, exiting 130', async () => {
+  it.each([[[]], [['--format', 'json']]])('is abandoned at the first Ctrl-C, exiting 130 (%j)', async (format: string[]) => {
     const stuck = await silentSocket();
-    const child = spawnCli(['snapshot', 'list', '--all'], { INCUS_SOCKET: stuck.path });
+    const child = spawnCli(['snapshot', 'list', '--all', ...format], { INCUS_SOCKET: stuck.path });
     const done = exited(child);
     await stuck.requested; // written as soon as the connection opened
     const started = Date.now();
@@ -93,10 +124,29 @@ describe('the listing request sent before the CLI loads', () => {
     expect(Date.now() - started).toBeLessThan(10_000); // not the 20 s the unanswered request may wait
   });
 
-  it('says there is no daemon when the socket is missing', async () => {
+  it.each([[[]], [['--format', 'json']]])('says there is no daemon when the socket is missing (%j)', async (format: string[]) => {
     const missing = join(mkdtempSync(join(tmpdir(), 'coi-nosock-')), 'unix.socket');
-    const run = await cliProcess(['snapshot', 'list', '--all'], { INCUS_SOCKET: missing });
+    const run = await cliProcess(['snapshot', 'list', '--all', ...format], { INCUS_SOCKET: missing });
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(`Error: cannot reach Incus at ${missing}: no Incus socket there: is Incus installed and its daemon running?\n`);
   });
+
+  it('prints, from the real daemon, the JSON the full CLI prints (descriptions, expiry, newest first)', async () => {
+    const prefix = `${testName('early')}-`;
+    const name = await fixtures.launch(`${prefix}1`, { stopped: true });
+    expect((await cli(['snapshot', 'create', 'first', '-c', name, '--expires-at', '2099-01-01T00:00:00Z'])).code).toBe(0);
+    expect((await cli(['snapshot', 'create', 'second', '-c', name])).code).toBe(0);
+    expect((await cli(['snapshot', 'describe', 'second', 'after the upgrade', '-c', name])).code).toBe(0);
+    const env = { COI_CONTAINER_PREFIX: prefix };
+    const early = await cliProcess(['snapshot', 'list', '--all', '--format', 'json'], env);
+    const full = await cli(['snapshot', 'list', '--all', '--format', 'json'], { env });
+    expect(early.code).toBe(0);
+    expect(early.stdout).toBe(full.stdout);
+    const listed = JSON.parse(early.stdout) as Record<string, { name: string; description: string; expires_at: string | null }[]>;
+    expect(listed[name]?.map((s) => [s.name, s.description, s.expires_at?.slice(0, 4) ?? null])).toEqual([['second', 'after the upgrade', null], ['first', '', '2099']]);
+  });
 });
+
+const fixtures = new Fixtures();
+afterAll(() => fixtures.cleanup());
+

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,8 @@ import { cliProcess } from '../helpers/cli';
 import { testName } from '../helpers/incus';
 
 const PRELOAD = join(__dirname, '..', 'fixtures', 'loaded-modules.cjs');
+/** What the bundled commander, zod, undici and the core's Incus client define: a file holding one loaded it. */
+const BUNDLED = ['CommanderError', 'ZodError', 'var Dispatcher = class', 'class IncusClient', 'class CoiCore'];
 
 /** Runs the built CLI; what it printed and every JavaScript file it loaded (besides the preload itself). */
 async function loading(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -28,11 +30,30 @@ describe('what the built CLI loads', () => {
     expect(code).not.toContain('ZodError');
   });
 
-  it('lists the local host\'s snapshots without loading ssh2 or any other package from node_modules', async () => {
+  it('lists the local host\'s snapshots as JSON without commander, zod, undici, the core or any package', async () => {
     const run = await loading(['snapshot', 'list', '--all', '--format', 'json'], { COI_CONTAINER_PREFIX: `${testName('none')}-` });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('{}\n');
     expect(run.packages).toEqual([]);
+    const code = run.files.map((file) => readFileSync(file, 'utf8')).join('\n');
+    for (const mark of BUNDLED) expect({ mark, loaded: code.includes(mark) }).toEqual({ mark, loaded: false });
+  });
+
+  it('with a hosts.json, checks it with its schema but still loads no commander, undici or core', async () => {
+    const config = mkdtempSync(join(tmpdir(), 'coi-config-'));
+    writeFileSync(join(config, 'hosts.json'), JSON.stringify({ version: 1, hosts: [{ name: 'local', kind: 'local', displayName: 'Here' }] }));
+    const run = await loading(['snapshot', 'list', '-a', '--format=json'], { COI_CONTAINER_PREFIX: `${testName('none')}-`, COI_DESKTOP_CONFIG_DIR: config });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('{}\n');
+    const code = run.files.map((file) => readFileSync(file, 'utf8')).join('\n');
+    for (const mark of BUNDLED.filter((mark) => mark !== 'ZodError')) expect({ mark, loaded: code.includes(mark) }).toEqual({ mark, loaded: false });
+  });
+
+  it('lists as text with the full CLI, which takes the early answers', async () => {
+    const run = await loading(['snapshot', 'list', '--all'], { COI_CONTAINER_PREFIX: `${testName('none')}-` });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('No COI containers found');
+    expect(run.files.map((file) => readFileSync(file, 'utf8')).join('\n')).toContain('CommanderError');
   });
 
   it('reaches an SSH host on every run (ssh2 is imported dynamically)', async () => {

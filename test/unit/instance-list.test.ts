@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { InstanceFullSchema } from '../../src/main/incus/api-schemas';
 import { IncusProtocolError } from '../../src/main/incus/errors';
-import { readInstanceList } from '../../src/main/incus/instance-list';
+import { readInstanceList, readVolumeList } from '../../src/main/incus/instance-list';
 
 const LABEL = 'GET /1.0/instances?recursion=2';
 const snapshot = { name: 's1', created_at: '2026-01-02T00:00:00Z', expires_at: '0001-01-01T00:00:00Z', stateful: false, size: 4096, description: null, config: { 'image.os': 'busybox' }, devices: {}, profiles: ['default'] };
@@ -52,5 +52,33 @@ describe("the listing's check of the daemon's instances", () => {
     expect(read).toThrow(IncusProtocolError);
     expect(read).toThrow(`unexpected answer from Incus to ${LABEL}${where}: expected ${expected}`);
     expect(() => viaZod(answer)).toThrow(); // zod refuses it too
+  });
+});
+
+describe("the listing's check of a pool's volumes", () => {
+  const LIST = 'GET /1.0/storage-pools/default/volumes?recursion=1';
+
+  it('keeps the name, type and description (none: empty)', () => {
+    const answer = [
+      { name: 'coi-box', type: 'container', description: '', config: {}, used_by: [] },
+      { name: 'coi-box/s1', type: 'container', description: 'before the upgrade' },
+      { name: 'data/s1', type: 'custom', description: null },
+      { name: 'bare' },
+    ];
+    expect(readVolumeList(answer, LIST)).toEqual([
+      { name: 'coi-box', type: 'container', description: '' },
+      { name: 'coi-box/s1', type: 'container', description: 'before the upgrade' },
+      { name: 'data/s1', type: 'custom', description: '' },
+      { name: 'bare', type: null, description: '' },
+    ]);
+  });
+
+  it.each([
+    [null, '', 'array'],
+    [[{ name: 3 }], ' at 0.name', 'string'],
+    [[{ name: 'a' }, { name: 'b', description: 5 }], ' at 1.description', 'string'],
+    [['a'], ' at 0', 'object'],
+  ])('refuses a wrong answer and names the field (%#)', (answer, where, expected) => {
+    expect(() => readVolumeList(answer, LIST)).toThrow(`unexpected answer from Incus to ${LIST}${where}: expected ${expected}`);
   });
 });

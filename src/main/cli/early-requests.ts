@@ -2,40 +2,83 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { configDir } from '../config/paths';
-import { startEarlyGet } from '../incus/early-get';
+import { startEarlyGet, syncMetadata } from '../incus/early-get';
 import { findLocalSocket } from '../incus/local-socket';
-import { incusUrl, requestTarget, requestTimeoutMs } from '../incus/request-target';
+import { incusUrl, INSTANCE_LIST_PATH, nameOf, POOL_LIST_PATH, poolVolumesPath, requestTarget, requestTimeoutMs } from '../incus/request-target';
 
 /**
- * The requests a command line is certain to make on the local host first, as the Incus client would
- * send them: `snapshot list --all` (and `-a`) without `--host` or with `--host local` reads
- * `/1.0/instances?recursion=2`. Any other command line, or one this cannot read with certainty: none.
+ * Whether the command line is `snapshot list --all` (or `-a`) without `--host` or with `--host local`:
+ * a listing of the local host, whose requests (the instances, the pools' volumes) are certain. False
+ * for any other command line, or one this cannot read with certainty.
  */
-export function earlyPaths(argv: readonly string[]): string[] {
+export function listsLocalHost(argv: readonly string[]): boolean {
   const [group, command, ...options] = argv;
-  if (group !== 'snapshot' || command !== 'list') return [];
-  if (!options.some((option) => option === '--all' || option === '-a')) return [];
-  if (options.some((option) => option === '-h' || option === '--help')) return [];
+  if (group !== 'snapshot' || command !== 'list') return false;
+  if (!options.some((option) => option === '--all' || option === '-a')) return false;
+  if (options.some((option) => option === '-h' || option === '--help')) return false;
   const hosts = options.flatMap((option, i) => {
     if (option === '--host' || option === '-H') return [options[i + 1]];
     if (option.startsWith('--host=')) return [option.slice('--host='.length)];
     return option.startsWith('-H') ? [option.slice(2)] : [];
   });
-  return hosts.every((host) => host === 'local') ? ['/1.0/instances?recursion=2'] : [];
+  return hosts.every((host) => host === 'local');
 }
 
 /**
- * Starts the command line's early requests (early-get.ts) before the CLI loads its modules: the
- * daemon's answer (~200 ms for 50 containers × 10 snapshots) then hides their loading. The project is
- * read from the `local` entry of hosts.json as the registry would; a guess that turns out wrong only
- * leaves the early answer unused (the client takes an answer for exactly the URL it asks).
+ * Whether the command line is exactly a local `snapshot list --all --format json`, spelt with these
+ * options only: what the local listing (local-list.ts) prints without the rest of the CLI.
+ */
+export function isLocalJsonListing(argv: readonly string[]): boolean {
+  if (!listsLocalHost(argv)) return false;
+  const options = argv.slice(2);
+  const known = new Set(['--all', '-a', '--format=json', '--host=local', '-Hlocal']);
+  let json = false;
+  for (let i = 0; i < options.length; i += 1) {
+    const option = options[i]!;
+    const spaced = (option === '--host' || option === '-H') && options[i + 1] === 'local' ? 'host' : option === '--format' && options[i + 1] === 'json' ? 'format' : null;
+    if (!spaced && !known.has(option)) return false;
+    if (spaced) i += 1;
+    if (spaced === 'format' || option === '--format=json') json = true;
+  }
+  return json;
+}
+
+/** Where the local daemon's requests go, as the Incus client of the `local` host will send them. */
+export interface LocalTarget {
+  socket: string;
+  /** The request target of `path` in the local host's project. */
+  target: (path: string) => string;
+  timeoutMs: number;
+}
+
+export function localTarget(env: NodeJS.ProcessEnv, project: string | undefined): LocalTarget {
+  return { socket: findLocalSocket(env), target: (path) => requestTarget(incusUrl(path, project)), timeoutMs: requestTimeoutMs(env) };
+}
+
+/** The config directory of this command (`COI_DESKTOP_CONFIG_DIR`, else the app's). */
+export const commandConfigDir = (env: NodeJS.ProcessEnv) => configDir({ env, platform: process.platform, home: env.HOME || homedir() });
+
+/**
+ * Starts a local listing's requests (early-get.ts) before the CLI loads its modules: the daemon's
+ * answer to the instances (~150 ms for 50 containers × 10 snapshots) then hides their loading. The
+ * pools are asked beside it, and each pool's volumes (the snapshot descriptions) as soon as the pools
+ * are known. The project is read from the `local` entry of hosts.json as the registry would; a guess
+ * that turns out wrong only leaves the early answers unused (the client takes an answer for exactly
+ * the URL it asks).
  */
 export function startEarlyRequests(argv: readonly string[], env: NodeJS.ProcessEnv): void {
-  const paths = earlyPaths(argv);
-  if (paths.length === 0) return;
-  const project = localProject(configDir({ env, platform: process.platform, home: env.HOME || homedir() }));
-  const socket = findLocalSocket(env);
-  for (const path of paths) startEarlyGet(socket, requestTarget(incusUrl(path, project)), requestTimeoutMs(env));
+  if (!listsLocalHost(argv)) return;
+  const local = localTarget(env, localProject(commandConfigDir(env)));
+  const get = (path: string) => startEarlyGet(local.socket, local.target(path), local.timeoutMs);
+  get(INSTANCE_LIST_PATH);
+  get(POOL_LIST_PATH).answer.then((answer) => {
+    for (const pool of poolNames(syncMetadata(answer)) ?? []) get(poolVolumesPath(pool));
+  }, () => undefined);
+}
+
+/** The pools' names in the metadata of `GET /1.0/storage-pools` (URLs), or undefined when it is not a list of them. */
+export function poolNames(metadata: unknown): string[] | undefined {
+  return Array.isArray(metadata) && metadata.every((url) => typeof url === 'string') ? metadata.map(nameOf) : undefined;
 }
 
 /** The project hosts.json gives the local host, if it names one; the file itself is the registry's to check. */

@@ -14,16 +14,6 @@ export interface CliIo {
   signal?: AbortSignal;
 }
 
-/**
- * A reader that has gone away (`| head -c 10`) is no error: what is written after that is dropped,
- * and the command ends as it would have, without a stack trace. Other write errors stay fatal.
- */
-export function dropOutputToClosedPipe(stream: Writable): void {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
-  });
-}
-
 /** A wrong command line: exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';

@@ -1,6 +1,16 @@
-import { startEarlyRequests } from './early-requests';
+import { isLocalJsonListing, startEarlyRequests } from './early-requests';
 
-// The `coi-desktop` command. Its first request to the local daemon goes out before the rest of the
-// CLI loads (early-requests.ts), then the command runs (run-command.ts).
-startEarlyRequests(process.argv.slice(2), process.env);
-void import('./run-command');
+// The `coi-desktop` command. Its first requests to the local daemon go out before the rest of the
+// CLI loads (early-requests.ts); a local `snapshot list --all --format json` is printed from their
+// answers without the rest (local-list.ts); any other command, or anything but that plain case, runs
+// in the full CLI (run-command.ts).
+const argv = process.argv.slice(2);
+startEarlyRequests(argv, process.env);
+if (isLocalJsonListing(argv)) {
+  void import('./local-list')
+    .then(({ listLocally }) => listLocally(process.env))
+    .catch(() => false)
+    .then((printed) => printed || import('./run-command'));
+} else {
+  void import('./run-command');
+}

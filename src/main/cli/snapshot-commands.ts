@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import type { RestoreResult } from '../../shared/model';
 import type { RestorePlan, SnapshotService } from '../snapshots/service';
 import { someNames } from '../../shared/names';
-import { snapshotDetailJson, snapshotJson } from '../../shared/snapshot-json';
+import { allSnapshotsJson, snapshotDetailJson, snapshotJson } from '../../shared/snapshot-json';
 import { allSnapshotsText, deleteOutcomeText, heldMountsText, notCapturedText, snapshotInfoText, snapshotListText, toJson } from './format';
 import { confirm, UsageError } from './io';
 import { printable } from './printable';
@@ -61,7 +61,7 @@ export function snapshotCommand(session: CliSession): Command {
       if (options.all) {
         const containers = await service.listCoiContainers();
         if (options.format === 'json') {
-          out(toJson(Object.fromEntries(containers.map((c) => [c.name, c.snapshots.map(snapshotJson)]))));
+          out(toJson(allSnapshotsJson(containers)));
         } else if (containers.length === 0) {
           session.say('No COI containers found');
         } else {

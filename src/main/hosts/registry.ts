@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostsFileSchema, LOCAL_HOST, type HostConfig } from '../../shared/hosts';
+import { parseHosts } from './hosts-file';
 import { timestampedName } from '../../shared/names';
 import { writeFileAtomic } from '../config/atomic-file';
 import { withFileLock } from '../config/file-lock';
@@ -185,21 +186,6 @@ export class HostRegistry extends EventEmitter<{ changed: [diff: HostsDiff]; war
     this.hosts = hosts;
     if (diff.added.length || diff.removed.length || diff.changed.length) this.emit('changed', diff);
   }
-}
-
-/** The hosts in `text` (none when there is no file), or what is wrong with it. */
-function parseHosts(text: string | undefined): HostConfig[] | string {
-  if (text === undefined) return [];
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    return `not JSON: ${(error as Error).message}`;
-  }
-  const parsed = HostsFileSchema.safeParse(json);
-  if (parsed.success) return parsed.data.hosts;
-  const issue = parsed.error.issues[0];
-  return `${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`;
 }
 
 /** Which hosts `after` adds, removes or changes compared with `before`. */

@@ -1,8 +1,6 @@
 import { z } from 'zod';
+import { fromIncusTime } from './instance-list';
 
-/** Incus writes "0001-01-01T00:00:00Z" for "never"; the app says null. */
-const ZERO_TIME = /^0001-01-01T00:00:00/;
-export const fromIncusTime = (value: string | null | undefined): string | null => (value && !ZERO_TIME.test(value) ? value : null);
 export const incusTime = z.string().nullish().transform(fromIncusTime);
 
 const stringMap = z.record(z.string(), z.string()).nullish().transform((value) => value ?? {});
@@ -71,14 +69,6 @@ export const InstanceFullSchema = z.object({
 export type InstanceFull = z.infer<typeof InstanceFullSchema>;
 /** An instance as `GET /1.0/instances?recursion=1` returns it: no state, no snapshots. */
 export type InstanceHead = Omit<InstanceFull, 'snapshots'>;
-
-/** A storage volume, or a volume snapshot (named `instance/snapshot`), as far as the app reads it. */
-export const StorageVolumeSchema = z.object({
-  name: z.string(),
-  type: z.string().nullish(),
-  description: z.string().nullish().transform((value) => value ?? ''),
-});
-export type StorageVolume = z.infer<typeof StorageVolumeSchema>;
 
 /** A cluster member as `GET /1.0/cluster/members?recursion=1` returns it. */
 export const ClusterMemberApiSchema = z.object({

@@ -25,8 +25,9 @@ const key = (socketPath: string, target: string) => `${socketPath}\n${target}`;
  * connection stays silent) and the connection closes after the answer. Its failures carry the codes
  * the client maps: the socket's own (ENOENT, EACCES, ECONNREFUSED…) and undici's timeout codes.
  */
-export function startEarlyGet(socketPath: string, target: string, timeoutMs: number): void {
-  if (pending.has(key(socketPath, target))) return;
+export function startEarlyGet(socketPath: string, target: string, timeoutMs: number): EarlyGet {
+  const started = pending.get(key(socketPath, target));
+  if (started) return started;
   const request = httpRequest({ socketPath, path: target, method: 'GET', agent: false, headers: { host: 'incus.local', connection: 'close' } });
   const answer = new Promise<Answer>((resolve, reject) => {
     let answered = false;
@@ -47,7 +48,9 @@ export function startEarlyGet(socketPath: string, target: string, timeoutMs: num
   });
   answer.catch(() => undefined); // read (and reported) by whoever takes it
   request.end();
-  pending.set(key(socketPath, target), { answer, abandon: () => request.destroy() });
+  const early = { answer, abandon: () => request.destroy() };
+  pending.set(key(socketPath, target), early);
+  return early;
 }
 
 /** The GET started early for `target` on `socketPath`, if there is one; each is taken once. */
@@ -55,6 +58,33 @@ export function takeEarlyGet(socketPath: string, target: string): EarlyGet | und
   const early = pending.get(key(socketPath, target));
   pending.delete(key(socketPath, target));
   return early;
+}
+
+/**
+ * The GET started early for `target` on `socketPath`, left for the client to take: the CLI's local
+ * listing (cli/local-list.ts) reads it, and hands the command to the full CLI, which takes it, when
+ * the answer is anything but a plain success.
+ */
+export function peekEarlyGet(socketPath: string, target: string): EarlyGet | undefined {
+  return pending.get(key(socketPath, target));
+}
+
+/**
+ * The metadata of a daemon's successful synchronous answer (HTTP 200, `type: sync`), parsed once;
+ * undefined for anything else (an error, something that is not JSON), which is the client's to report.
+ */
+export function syncMetadata(answer: Answer): unknown {
+  if (answer.statusCode !== 200) return undefined;
+  try {
+    const envelope = JSON.parse(answer.text) as Record<string, unknown> | null;
+    if (envelope?.type !== 'sync') return undefined;
+    // The fields the client's envelope schema checks: an answer it would refuse is left to it.
+    const typed = (field: string, type: string) => envelope[field] === undefined || typeof envelope[field] === type;
+    const valid = typed('status_code', 'number') && typed('error_code', 'number') && typed('error', 'string') && typed('operation', 'string');
+    return valid ? envelope.metadata : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Closes the early GETs nobody took (the command ended another way), so they keep the process no longer. */

@@ -1,5 +1,9 @@
-import { fromIncusTime, type InstanceFull, type InstanceSnapshot } from './api-schemas';
+import type { InstanceFull, InstanceSnapshot } from './api-schemas';
 import { IncusProtocolError } from './errors';
+
+/** Incus writes "0001-01-01T00:00:00Z" for "never"; the app says null. */
+const ZERO_TIME = /^0001-01-01T00:00:00/;
+export const fromIncusTime = (value: string | null | undefined): string | null => (value && !ZERO_TIME.test(value) ? value : null);
 
 /** What a listing reads of one snapshot in `GET /1.0/instances?recursion=2`. */
 export type ListedSnapshot = Pick<InstanceSnapshot, 'name' | 'created_at' | 'expires_at' | 'stateful' | 'size' | 'description' | 'config'>;
@@ -8,6 +12,14 @@ export type ListedSnapshot = Pick<InstanceSnapshot, 'name' | 'created_at' | 'exp
 export type ListedInstance = Pick<InstanceFull, 'name' | 'status' | 'type' | 'created_at' | 'location' | 'expanded_config' | 'expanded_devices'> & {
   snapshots: ListedSnapshot[];
 };
+
+/** A storage volume, or a volume snapshot (named `instance/snapshot`), as far as the app reads it. */
+export interface StorageVolume {
+  name: string;
+  type: string | null;
+  /** '' when the daemon gives none. */
+  description: string;
+}
 
 type Devices = InstanceFull['expanded_devices'];
 
@@ -31,6 +43,24 @@ export function readInstanceList(value: unknown, label: string): ListedInstance[
       expanded_config: at.stringMap(instance.expanded_config, `${path}.expanded_config`),
       expanded_devices: at.devices(instance.expanded_devices, `${path}.expanded_devices`),
       snapshots: instance.snapshots == null ? [] : at.array(instance.snapshots, `${path}.snapshots`, (raw, where) => snapshot(at, raw, where)),
+    };
+  });
+}
+
+/**
+ * Checks the daemon's answer to a volume listing (`GET /1.0/storage-pools/POOL/volumes?recursion=1`,
+ * a volume's snapshots), as readInstanceList does, keeping the name, type and description: what the
+ * snapshot descriptions are read from. Hand-written for the same reasons, and so that the CLI's local
+ * listing loads no zod.
+ */
+export function readVolumeList(value: unknown, label: string): StorageVolume[] {
+  const at = new Checker(label);
+  return at.array(value, '', (item, path) => {
+    const volume = at.object(item, path);
+    return {
+      name: at.string(volume.name, `${path}.name`),
+      type: at.optionalString(volume.type, `${path}.type`),
+      description: at.optionalString(volume.description, `${path}.description`) ?? '',
     };
   });
 }

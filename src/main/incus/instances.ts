@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { ClusterMemberApiSchema, InstanceFullSchema, InstanceSnapshotSchema, StorageVolumeSchema, type ClusterMemberApi, type InstanceFull, type InstanceHead, type InstanceSnapshot, type Operation, type StorageVolume } from './api-schemas';
+import { ClusterMemberApiSchema, InstanceFullSchema, InstanceSnapshotSchema, type ClusterMemberApi, type InstanceFull, type InstanceHead, type InstanceSnapshot, type Operation } from './api-schemas';
 import type { IncusClient, WaitOptions } from './client';
 import { isNotFound } from './errors';
-import { readInstanceList, type ListedInstance } from './instance-list';
+import { readInstanceList, readVolumeList, type ListedInstance, type StorageVolume } from './instance-list';
+import { INSTANCE_LIST_PATH, nameOf, POOL_LIST_PATH, poolVolumesPath } from './request-target';
 
 /** The Incus endpoints the app uses, one function each; names are encoded, never trusted raw. */
 const enc = encodeURIComponent;
@@ -11,7 +12,7 @@ const snapshotPath = (instance: string, snapshot: string) => `${instancePath(ins
 
 /** Every instance with its state and snapshots, in one request; only what a listing reads is kept. */
 export function listInstances(client: IncusClient): Promise<ListedInstance[]> {
-  return client.read('GET', '/1.0/instances?recursion=2', readInstanceList);
+  return client.read('GET', INSTANCE_LIST_PATH, readInstanceList);
 }
 
 /** Every instance without its state and snapshots: the daemon's fast answer (it computes no instance's state). */
@@ -91,11 +92,8 @@ export async function listInstanceNames(client: IncusClient): Promise<string[]> 
 
 /** The names of the storage pools. */
 export async function listPoolNames(client: IncusClient): Promise<string[]> {
-  return (await client.query('GET', '/1.0/storage-pools', z.array(z.string()))).map(nameOf);
+  return (await client.query('GET', POOL_LIST_PATH, z.array(z.string()))).map(nameOf);
 }
-
-/** The name at the end of a resource URL such as `/1.0/instances/c1?project=p`. */
-const nameOf = (url: string) => decodeURIComponent(url.slice(url.lastIndexOf('/') + 1).split('?')[0] ?? '');
 
 /**
  * Where an instance's snapshots keep their descriptions: Incus 6.0 has no description on instance
@@ -113,12 +111,12 @@ const volumeSnapshotsPath = (at: SnapshotVolumes) =>
 
 /** The volume snapshots of one instance's root volume (names `instance/snapshot`). */
 export function listVolumeSnapshots(client: IncusClient, at: SnapshotVolumes): Promise<StorageVolume[]> {
-  return client.query('GET', `${volumeSnapshotsPath(at)}?recursion=1`, z.array(StorageVolumeSchema));
+  return client.read('GET', `${volumeSnapshotsPath(at)}?recursion=1`, readVolumeList);
 }
 
 /** Every volume of a pool, volume snapshots included (named `instance/snapshot`). */
 export function listPoolVolumes(client: IncusClient, pool: string): Promise<StorageVolume[]> {
-  return client.query('GET', `/1.0/storage-pools/${enc(pool)}/volumes?recursion=1`, z.array(StorageVolumeSchema));
+  return client.read('GET', poolVolumesPath(pool), readVolumeList);
 }
 
 export async function setVolumeSnapshotDescription(client: IncusClient, at: SnapshotVolumes, snapshot: string, description: string): Promise<void> {

@@ -28,3 +28,12 @@ export function incusUrl(path: string, project: string | undefined, protocol: 'h
 
 /** The request target of `url` as it goes on the wire: path and query. */
 export const requestTarget = (url: URL) => `${url.pathname}${url.search}`;
+
+/** The listing's requests, named once for the client (instances.ts) and the CLI's early requests. */
+export const INSTANCE_LIST_PATH = '/1.0/instances?recursion=2';
+export const POOL_LIST_PATH = '/1.0/storage-pools';
+/** Every volume of a pool, volume snapshots included (named `instance/snapshot`). */
+export const poolVolumesPath = (pool: string) => `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes?recursion=1`;
+
+/** The name at the end of a resource URL such as `/1.0/instances/c1?project=p`. */
+export const nameOf = (url: string) => decodeURIComponent(url.slice(url.lastIndexOf('/') + 1).split('?')[0] ?? '');

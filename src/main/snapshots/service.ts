@@ -3,9 +3,9 @@ import { parseStoredPins, parseStoredPolicy, PINNED_KEY, policySummary, RETENTIO
 import { scheduleSummary } from '../../shared/schedule';
 import { instanceNameProblem, snapshotNameProblem, someNames, timestampedName } from '../../shared/names';
 import { DESCRIPTION_MAX, type ClusterMember, type Container, type ContainerRow, type DeleteOutcome, type HeldMount, type RestoreResult, type Snapshot, type SnapshotDetail } from '../../shared/model';
-import type { InstanceFull, InstanceSnapshot, StorageVolume } from '../incus/api-schemas';
+import type { InstanceFull, InstanceSnapshot } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
-import type { ListedInstance, ListedSnapshot } from '../incus/instance-list';
+import type { ListedInstance, ListedSnapshot, StorageVolume } from '../incus/instance-list';
 import { IncusError, IncusInterruptedError, isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
@@ -14,6 +14,7 @@ import { outcomeUnknown, runningOperationsEnded, snapshotAfterDrop } from './aft
 import { afterRestore, checkMountTools, forgetArchives, mountsToRestore, takeSnapshot, type MountOptions } from './mount-archive';
 import { assertExcludes, EXCLUDES_KEY, excludesValue, heldMounts, mountExcludes, notCaptured, notCapturedBySnapshot } from './mounts';
 import { branchName, freeName } from './naming';
+import { coiFirst, descriptionsOf, listedSnapshot, newestFirst, snapshotsOf } from './listing';
 
 export interface SnapshotServiceOptions {
   /** code-on-incus container name prefix (`COI_CONTAINER_PREFIX`, default `coi-`). */
@@ -442,7 +443,7 @@ export class SnapshotService {
       if (refused(error)) return [];
       throw error;
     });
-    return new Map(volumes.filter((volume) => volume.name.includes('/') && volume.type !== 'custom').map((volume) => [volume.name, volume.description]));
+    return descriptionsOf(volumes);
   }
 
   /** With `mounts`, the safety snapshot holds the mounted folders' current content too, so the restore can be undone whole. */
@@ -473,7 +474,7 @@ export class SnapshotService {
       createdAt: instance.created_at,
       coi: isCoiContainer(instance.name, this.options.coiPrefix),
       statefulCapable: instance.expanded_config['migration.stateful'] === 'true',
-      snapshots: instance.snapshots.map((snapshot) => toSnapshot(snapshot, descriptions.get(`${instance.name}/${snapshot.name}`))).sort(newestFirst),
+      snapshots: snapshotsOf(instance, descriptions, toSnapshot),
       notCaptured: notCaptured(instance.expanded_devices),
       mountExcludes: mountExcludes(instance.expanded_config),
       ...automation(instance.expanded_config),
@@ -561,12 +562,6 @@ function snapshotVolumes(instance: ListedInstance): api.SnapshotVolumes | null {
   return { pool: root.pool, type: instance.type === 'virtual-machine' ? 'virtual-machine' : 'container', instance: instance.name };
 }
 
-/** COI containers first, then by name. */
-const coiFirst = (a: { coi: boolean; name: string }, b: { coi: boolean; name: string }) => Number(b.coi) - Number(a.coi) || a.name.localeCompare(b.name);
-
-/** Incus trims trailing zeros of fractional seconds, so times are compared as dates, not strings. */
-const newestFirst = (a: Snapshot, b: Snapshot) =>
-  Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.name.localeCompare(a.name);
 
 const mountOptions = (options: { wait?: WaitOptions; onMountProgress?: (message: string) => void }): MountOptions => ({
   wait: options.wait,
@@ -579,15 +574,7 @@ const mountOptions = (options: { wait?: WaitOptions; onMountProgress?: (message:
  */
 function toSnapshot(snapshot: ListedSnapshot, description?: string): Snapshot {
   const mounts = heldMounts(snapshot.config);
-  return {
-    name: snapshot.name,
-    createdAt: snapshot.created_at,
-    expiresAt: snapshot.expires_at,
-    stateful: snapshot.stateful,
-    sizeBytes: typeof snapshot.size === 'number' && snapshot.size >= 0 ? snapshot.size : null,
-    description: description || snapshot.description,
-    ...(mounts.length > 0 ? { mounts } : {}),
-  };
+  return { ...listedSnapshot(snapshot, description), ...(mounts.length > 0 ? { mounts } : {}) };
 }
 
 function toSnapshotDetail(container: string, snapshot: InstanceSnapshot, description?: string): SnapshotDetail {
