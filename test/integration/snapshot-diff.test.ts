@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import type { CoiEvent } from '../../src/shared/contract';
@@ -164,6 +165,35 @@ describe('snapshot diff (CLI, local daemon)', () => {
     expect(paths((JSON.parse(run.stdout) as DiffResult).deleted)).toEqual(['/bin/sh']);
     expect(await snapshotNames(bare)).toEqual(['with-sh']);
     expect((await incus('image', 'list', '--format', 'csv', '-c', 'l')).split('\n').filter((alias) => alias.includes(bare))).toEqual([]);
+  });
+
+  it('finds a same-size edit whose mtime was set back, and files whose directories were swapped or renamed, when the previous listing is reused', async () => {
+    const box = await fixtures.launch(testName('diffctime'));
+    const SETUP = `mkdir -p /w/a /w/b /w/r && printf aaaa > /w/a/f && printf bbbb > /w/b/f && printf hello > /w/e.txt && printf r > /w/r/f
+touch -d '2020-01-01 00:00:00' /w/a/f /w/b/f /w/e.txt
+c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; done`; // the listing trusts ctimes two seconds old
+    await incus('exec', box, '--', 'sh', '-c', SETUP);
+    await incus('snapshot', 'create', box, 's');
+    const { configDir } = tempHome();
+    const diff = async () => {
+      const run = await cli(['snapshot', 'diff', 's', '-c', box, '--path', '/w', '--format', 'json'], { env: { COI_DESKTOP_CONFIG_DIR: configDir } });
+      expect(run.stderr).toBe('');
+      return JSON.parse(run.stdout) as DiffResult;
+    };
+    expect((await diff()).summary).toMatchObject({ added: 0, deleted: 0, modified: 0, metadata: 0 }); // the listing this computer keeps
+
+    // same size, mtime set back: only the ctime (and the hash) tell; swapped folders: same size, mtime and ctime, another inode
+    await incus('exec', box, '--', 'sh', '-c', "printf HELLO > /w/e.txt && touch -d '2020-01-01 00:00:00' /w/e.txt && mv /w/a /w/t && mv /w/b /w/a && mv /w/t /w/b && mv /w/r /w/r2");
+    const after = await diff();
+    expect(after.modified.map((entry) => [entry.path, entry.changes])).toEqual([
+      ['/w/a/f', ['content']],
+      ['/w/b/f', ['content']],
+      ['/w/e.txt', ['content']],
+    ]);
+    expect(after.modified[2]).toMatchObject({ before: { size: 5, mtime: '2020-01-01T00:00:00.000Z' }, after: { size: 5, mtime: '2020-01-01T00:00:00.000Z' } });
+    expect(paths(after.added)).toEqual(['/w/r2', '/w/r2/f']);
+    expect(after.added[1]!.after!.sha256).toBe(createHash('sha256').update('r').digest('hex'));
+    expect(paths(after.deleted)).toEqual(['/w/r', '/w/r/f']);
   });
 
   it('Ctrl-C while Incus packs the snapshots exits 130 and removes the temporary images once packed', async () => {

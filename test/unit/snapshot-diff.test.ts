@@ -1,11 +1,26 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import * as jsdiff from 'diff';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileStat } from '../../src/shared/diff';
 import { compareContent } from '../../src/main/snapshots/diff/diff';
-import { parseListing } from '../../src/main/snapshots/diff/exec-manifest';
+import {
+  escapedPath,
+  HASH_FILES_SCRIPT,
+  LISTING_SCRIPT,
+  LISTING_TOOLS,
+  listingArgs,
+  nameBytes,
+  parseHashedFiles,
+  parseListing,
+  reuseHashes,
+  trustedHashes,
+} from '../../src/main/snapshots/diff/exec-manifest';
 import { compareManifests, pathFilter, underPrefix, type Manifest } from '../../src/main/snapshots/diff/manifest';
 import { comparePackages, parseApkInstalled, parseDpkgStatus } from '../../src/main/snapshots/diff/packages';
 import { readTarManifest } from '../../src/main/snapshots/diff/tar-manifest';
@@ -114,52 +129,78 @@ Version: 7.88.1-10
 });
 
 describe('the listing made inside a container', () => {
-  const batch = (names: string[], stats: string[], links: string[], hashes: string[]) =>
-    Buffer.concat([
-      Buffer.from(`B${names.length}\n`),
-      ...names.map((name) => Buffer.from(`${name}\0`)),
-      Buffer.from(stats.join('')),
-      Buffer.from('L\n'),
-      Buffer.from(links.join('')),
-      Buffer.from('H\n'),
-      Buffer.from(hashes.join('')),
-      Buffer.from('E\n'),
-    ]);
+  /**
+   * The listing's scripts run here on a real tree with awkward names, with the GNU tools (dash,
+   * findutils, coreutils) and with busybox's (as in an Alpine or busybox container).
+   */
+  const ODD = ['a\nb', 'l n', 'back\\slash', 'ends\n', 'caf\u00e9'];
+  const NOT_UTF8 = Buffer.from([0x6e, 0xff, 0x2e, 0x74]); // "n\xff.t"
+  let root: string;
+  let busyboxPath: string;
 
-  it('reads names with newlines and spaces, both stat quoting styles, and GNU-escaped hashes', () => {
-    const odd = '/data/a\nb';
-    const output = Buffer.concat([
-      Buffer.from('R2049\n'),
-      batch(
-        ['/', odd, '/data/l n', '/data/g', '/proc', '/data/back\\slash'],
-        ['41ed 0 0 4096 1700000000 2049 /\n', `81a4 0 0 1 1700000000 2049 ${odd}\n`, 'a1ff 0 0 10 1700000000 2049 /data/l n\n', 'a1ff 0 0 2 1700000000 2049 /data/g\n', '416d 0 0 0 1700000000 22 /proc\n', '81a4 1000 100 1 1700000000 2049 /data/back\\slash\n'],
-        ["'/data/l n' -> '/etc/pa ss'\n", '/data/g -> ab\n'],
-        [`\\${sha('x')}  /data/a\\nb\n`, `\\${sha('y')}  /data/back\\\\slash\n`],
-      ),
-    ]);
-    const listed = parseListing(output, ['/workspace']);
-    expect(listed.files.get(odd)).toMatchObject({ kind: 'file', size: 1, mode: '0644', sha256: sha('x') });
-    expect(listed.files.get('/data/l n')).toMatchObject({ kind: 'symlink', size: 0, mode: '0777', target: '/etc/pa ss' });
-    expect(listed.files.get('/data/g')).toMatchObject({ kind: 'symlink', target: 'ab' });
-    expect(listed.files.get('/data/back\\slash')).toMatchObject({ uid: 1000, gid: 100, sha256: sha('y') });
-    expect(listed.files.get('/')).toMatchObject({ kind: 'dir', mode: '0755' });
-    expect(listed.files.has('/proc')).toBe(false); // another filesystem: a mount point
-    expect(listed.mounts.sort()).toEqual(['/proc', '/workspace']);
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'coi-listing-'));
+    mkdirSync(join(root, 'd'));
+    for (const [index, name] of ODD.entries()) writeFileSync(join(root, 'd', name), `content ${index}`);
+    writeFileSync(Buffer.concat([Buffer.from(`${root}/d/`), NOT_UTF8]), 'not utf-8');
+    symlinkSync('/etc/pa ss', join(root, 'd', 'link to'));
+    chmodSync(join(root, 'd', 'l n'), 0o750);
+    busyboxPath = mkdtempSync(join(tmpdir(), 'coi-busybox-'));
+    for (const tool of [...LISTING_TOOLS, 'sh', 'printf']) symlinkSync(execFileSync('sh', ['-c', 'command -v busybox']).toString().trim(), join(busyboxPath, tool));
   });
 
-  it('skips a path that vanished between the listing and its stat or hash', () => {
-    const output = Buffer.concat([
-      Buffer.from('R1\n'),
-      batch(['/a', '/b', '/c'], ['81a4 0 0 1 1 1 /a\n', '81a4 0 0 1 1 1 /c\n'], [], [`${sha('c')}  /c\n`]),
-    ]);
-    const listed = parseListing(output, []);
-    expect([...listed.files.keys()]).toEqual(['/a', '/c']);
-    expect(listed.files.get('/a')!.sha256).toBeUndefined(); // unreadable now: its content counts as changed
-    expect(listed.files.get('/c')!.sha256).toBe(sha('c'));
+  afterAll(() => {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(busyboxPath, { recursive: true, force: true });
+  });
+
+  const toolsets = () => [
+    { name: 'GNU', env: process.env },
+    { name: 'busybox', env: { ...process.env, PATH: busyboxPath } },
+  ];
+  const run = (env: NodeJS.ProcessEnv, script: string, args: string[]) => execFileSync('sh', ['-c', script, 'sh', ...args], { env, maxBuffer: 64 * 1024 * 1024 });
+
+  it('lists and hashes names with newlines, spaces, backslashes and bytes that are not UTF-8, with GNU and busybox tools', () => {
+    for (const { name, env } of toolsets()) {
+      const listing = parseListing(run(env, LISTING_SCRIPT, listingArgs(true, [root], [])), []);
+      for (const [index, odd] of ODD.entries()) expect(listing.files.get(`${root}/d/${odd}`)?.stat, `${name}: ${JSON.stringify(odd)}`).toMatchObject({ kind: 'file', size: 9, sha256: sha(`content ${index}`) });
+      expect(listing.files.get(`${root}/d/l n`)?.stat.mode).toBe('0750');
+      expect(listing.files.get(`${root}/d/link to`)?.stat, name).toMatchObject({ kind: 'symlink', size: 0, target: '/etc/pa ss' });
+      expect(listing.files.get(`${root}/d`)?.stat.kind).toBe('dir');
+      const odd = [...listing.files.values()].find((entry) => nameBytes(listing, entry).subarray(-NOT_UTF8.length).equals(NOT_UTF8));
+      expect(odd?.stat.sha256, name).toBe(sha('not utf-8'));
+      expect(Math.abs(listing.listedAt - Date.now() / 1000)).toBeLessThan(60);
+    }
+  });
+
+  it('lists without hashing, then hashes the files named to it one by one as the container spells them', () => {
+    for (const { name, env } of toolsets()) {
+      const listing = parseListing(run(env, LISTING_SCRIPT, listingArgs(false, [root], [])), []);
+      const files = [...listing.files.values()].filter((entry) => entry.stat.kind === 'file');
+      expect(files.every((entry) => entry.stat.sha256 === undefined)).toBe(true);
+      const gone = Buffer.from(`${root}/d/gone`);
+      const hashed = parseHashedFiles(run(env, HASH_FILES_SCRIPT, [...files.map((entry) => escapedPath(nameBytes(listing, entry))), escapedPath(gone)]));
+      expect(hashed.size, name).toBe(ODD.length + 1); // the one that is gone has none
+      for (const [index, odd] of ODD.entries()) expect(hashed.get(`${root}/d/${odd}`), `${name}: ${JSON.stringify(odd)}`).toBe(sha(`content ${index}`));
+    }
+  });
+
+  it("reuses a hash only for a file whose inode, ctime, size and mtime are the earlier listing's, and only when its ctime was two seconds before that listing", () => {
+    const stat = (sha256?: string): FileStat => ({ kind: 'file', size: 3, mode: '0644', uid: 0, gid: 0, mtime: '2026-01-01T00:00:00.000Z', ...(sha256 ? { sha256 } : {}) });
+    const entry = (ino: number, ctime: number, sha256?: string) => ({ stat: stat(sha256), nameStart: 0, nameEnd: 0, ino, ctime, mtime: 50, device: 1, linkLength: 3 });
+    const earlier = { listedAt: 1000, output: Buffer.alloc(0), mounts: [], files: new Map([['/old', entry(1, 900, sha('a'))], ['/racy', entry(2, 999, sha('b'))], ['/swapped', entry(3, 900, sha('c'))], ['/edited', entry(4, 900, sha('d'))]]) };
+    const known = trustedHashes(earlier);
+    expect([...known.keys()]).toEqual(['/old', '/swapped', '/edited']); // '/racy' changed within the second the listing began
+    const now = { listedAt: 2000, output: Buffer.alloc(0), mounts: [], files: new Map([['/old', entry(1, 900)], ['/racy', entry(2, 999)], ['/swapped', entry(9, 900)], ['/edited', entry(4, 1500)], ['/new', entry(5, 800)]]) };
+    const missing = reuseHashes(now, known);
+    expect(now.files.get('/old')!.stat.sha256).toBe(sha('a'));
+    expect(missing.map((file) => [...now.files].find(([, candidate]) => candidate === file)![0])).toEqual(['/racy', '/swapped', '/edited', '/new']);
   });
 
   it('refuses output it cannot read instead of guessing', () => {
-    expect(() => parseListing(Buffer.from('R1\nB1\n/a'), [])).toThrow(/could not be read/);
+    expect(() => parseListing(Buffer.from('R1 1700000000\nB1\n/a'), [])).toThrow(/could not be read/);
+    const badHash = `R1 1700000000\nB1\n/a\x0081a4 0 0 1 1 1 1 1 /a\nL\nH\nS1\n/a\x00X0 68\n${sha('x')}  /b\nE\n`;
+    expect(() => parseListing(Buffer.from(badHash), [])).toThrow(/does not match its name/);
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { FileStat } from '../../../shared/diff';
 import { writeFileAtomic } from '../../config/atomic-file';
+import type { KnownHash } from './exec-manifest';
 import type { Manifest } from './manifest';
 
 /** Bump when the manifest's meaning changes: older cache files are then ignored. */
@@ -22,6 +23,18 @@ const CachedSchema = z.object({
   packageDbs: z.object({ dpkg: z.string().optional(), apk: z.string().optional() }),
 });
 
+/** What is checked of a cached listing of a container's current state (each entry: path, inode, ctime, size, mtime, sha256). */
+const ListingSchema = z.object({ format: z.literal(FORMAT), key: z.string(), listedAt: z.number(), hashes: z.array(z.unknown()) });
+type HashRow = [string, number, number, number, number, string];
+
+/** A container for good: a name can be used again after a delete, with another creation time. */
+export interface ContainerKey {
+  host: string;
+  project: string;
+  container: string;
+  createdAt: string;
+}
+
 /** What identifies a snapshot for good: a snapshot never changes, but a name can be used again after a delete. */
 export interface SnapshotKey {
   host: string;
@@ -32,16 +45,47 @@ export interface SnapshotKey {
 }
 
 /**
- * Manifests of snapshots, and the content of some of their files, kept on this computer
- * (`<config dir>/cache/diff/`): a snapshot's manifest is read once; every later diff against it only
- * reads the other side. Nothing here is needed: a missing or unreadable entry is computed again.
+ * Manifests of snapshots, the content of some of their files, and the hashes of the last listing
+ * of each running container, kept on this computer (`<config dir>/cache/diff/`): a snapshot's
+ * manifest is read once; every later diff against it only reads the other side, and hashes only
+ * the files changed since. Nothing here is needed: a missing or unreadable entry is computed again.
  */
 export class DiffCache {
   constructor(private readonly dir: string) {}
 
   private manifestPath(key: SnapshotKey): { path: string; id: string } {
-    const id = JSON.stringify([key.host, key.project, key.container, key.snapshot, key.createdAt]);
-    return { path: join(this.dir, 'manifests', `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.json`), id };
+    return this.pathOf('manifests', [key.host, key.project, key.container, key.snapshot, key.createdAt]);
+  }
+
+  private pathOf(folder: string, parts: string[]): { path: string; id: string } {
+    const id = JSON.stringify(parts);
+    return { path: join(this.dir, folder, `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.json`), id };
+  }
+
+  /**
+   * The hashes the last listing of a running container found (see `trustedHashes`), with when it
+   * started by the container's clock; undefined when there is none.
+   */
+  async readHashes(key: ContainerKey): Promise<{ listedAt: number; hashes: Map<string, KnownHash> } | undefined> {
+    const { path, id } = this.pathOf('listings', [key.host, key.project, key.container, key.createdAt]);
+    try {
+      const raw = JSON.parse(await readFile(path, 'utf8')) as { hashes?: unknown };
+      const parsed = ListingSchema.safeParse({ ...raw, hashes: [] });
+      if (!parsed.success || parsed.data.key !== id || !Array.isArray(raw.hashes)) return undefined;
+      const hashes = new Map<string, KnownHash>();
+      for (const row of raw.hashes as HashRow[]) hashes.set(row[0], { ino: row[1], ctime: row[2], size: row[3], mtime: row[4], sha256: row[5] });
+      return { listedAt: parsed.data.listedAt, hashes };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeHashes(key: ContainerKey, listedAt: number, hashes: Map<string, KnownHash>): Promise<void> {
+    const { path, id } = this.pathOf('listings', [key.host, key.project, key.container, key.createdAt]);
+    const rows: HashRow[] = [];
+    for (const [file, known] of hashes) rows.push([file, known.ino, known.ctime, known.size, known.mtime, known.sha256]);
+    await writeFileAtomic(path, JSON.stringify({ format: FORMAT, key: id, listedAt, hashes: rows }));
+    await prune(join(this.dir, 'listings'), (files) => files.length > KEEP_MANIFESTS);
   }
 
   async readManifest(key: SnapshotKey): Promise<Manifest | undefined> {

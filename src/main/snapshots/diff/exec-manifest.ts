@@ -3,52 +3,104 @@ import { AppError } from '../../errors';
 import { kindOfMode, octalMode, type Manifest } from './manifest';
 
 /** What the listing needs inside the container (busybox has them all, as do Debian and Alpine). */
-export const LISTING_TOOLS = ['sh', 'find', 'xargs', 'stat', 'sha256sum'] as const;
+export const LISTING_TOOLS = ['find', 'xargs', 'stat', 'sha256sum', 'date'] as const;
+
+/**
+ * One group of regular files (its arguments) hashed by one sha256sum: the count and the paths
+ * NUL-terminated, then either `X0 LENGTH` and sha256sum's output (one line per path, in order),
+ * or, when it failed (a file vanished or became unreadable), `Y` and one line per path, the sha256
+ * or `-`, hashed one by one.
+ */
+const HASH_GROUP = `printf 'S%d\\n' $#
+printf '%s\\0' "$@"
+if h=$(sha256sum "$@" 2>/dev/null); then printf 'X0 %d\\n%s\\n' \${#h} "$h"; else
+printf 'Y\\n'
+for f; do if [ -f "$f" ] && [ ! -L "$f" ] && h=$(sha256sum < "$f" 2>/dev/null); then printf '%s\\n' "\${h%% *}"; else printf '%s\\n' -; fi; done
+fi`;
 
 /**
  * One batch of paths (its arguments): the count, the paths NUL-terminated, one `stat` line each
- * (raw mode, uid, gid, size, mtime, device, then the path), each symlink's `%N` (the target), and
- * each regular file's sha256. A path that vanished in between has no line; the parser matches lines
- * to paths by name. `QUOTING_STYLE=literal` makes GNU stat print `%N` unquoted; busybox quotes it.
+ * (raw mode, uid, gid, size, mtime, ctime, inode, device, then the path), each symlink's `%N`
+ * (the target), and, unless `$COI_DIFF_HASH` is empty, the hash groups of its regular files. A
+ * path that vanished in between has no line; the parser matches lines to paths by name.
+ * `QUOTING_STYLE=literal` makes GNU stat print `%N` unquoted; busybox quotes it.
  */
 const BATCH = `printf 'B%d\\n' $#
 printf '%s\\0' "$@"
-stat -c '%f %u %g %s %Y %d %n' "$@" 2>/dev/null
+stat -c '%f %u %g %s %Y %Z %i %d %n' "$@" 2>/dev/null
 printf 'L\\n'
-for f; do [ -L "$f" ] && printf '%s\\0' "$f"; done | xargs -0 -r stat -c '%N' 2>/dev/null
+find "$@" -maxdepth 0 -type l -print0 2>/dev/null | xargs -0 -r stat -c '%N' 2>/dev/null
 printf 'H\\n'
-for f; do [ -f "$f" ] && [ ! -L "$f" ] && printf '%s\\0' "$f"; done | xargs -0 -r sha256sum 2>/dev/null
+[ -z "$COI_DIFF_HASH" ] || find "$@" -maxdepth 0 -type f -print0 2>/dev/null | xargs -0 -r sh -c "$COI_DIFF_HASH" sh
 printf 'E\\n'`;
 
+const quoted = (script: string) => `'${script.replace(/'/g, "'\\''")}'`;
+
 /**
- * Args: the number of roots, the roots, then the patterns to prune (`find -path`). Prints the
- * device of "/" (`R…`), then batches. `-xdev`: never descends into another filesystem (/proc, /dev,
- * a mounted folder); such a mount point is listed with its own device and left out by the parser.
- * Batches of up to 500 kB of paths (busybox's default is 128 kB): fewer shells and stat processes,
- * well below any Linux ARG_MAX (2 MB with the default 8 MB stack).
+ * Args: `hash` (hash every regular file) or `stat` (none: see `reuseHashes`), the number of roots,
+ * the roots, then the patterns to prune (`find -path`). Prints the device of "/" and the
+ * container's clock when it starts (`R… …`), then batches. `-xdev`: never descends into another
+ * filesystem (/proc, /dev, a mounted folder); such a mount point is listed with its own device and
+ * left out by the parser. Batches of up to 500 kB of paths (busybox's default is 128 kB): fewer
+ * shells and stat processes, well below any Linux ARG_MAX (2 MB with the default 8 MB stack).
  */
 export const LISTING_SCRIPT = `QUOTING_STYLE=literal; LC_ALL=C; export QUOTING_STYLE LC_ALL
+now=$(date +%s)
+COI_DIFF_HASH=
+if [ "$1" = hash ]; then COI_DIFF_HASH=${quoted(HASH_GROUP)}; fi
+export COI_DIFF_HASH
+shift
 nr=$1; shift; total=$#
 i=0; for a in "$@"; do i=$((i+1)); if [ $i -le $nr ]; then set -- "$@" "$a"; fi; done
 set -- "$@" -xdev '(' -path /.coi-diff-never
 i=0; for a in "$@"; do i=$((i+1)); if [ $i -gt $nr ] && [ $i -le $total ]; then set -- "$@" -o -path "$a"; fi; done
 set -- "$@" ')' -prune -o -print0
 shift $total
-printf 'R%s\\n' "$(stat -c %d /)"
-find "$@" 2>/dev/null | xargs -0 -r -s 500000 sh -c '${BATCH.replace(/'/g, "'\\''")}' sh`;
+printf 'R%s %s\\n' "$(stat -c %d /)" "$now"
+find "$@" 2>/dev/null | xargs -0 -r -s 500000 sh -c ${quoted(BATCH)} sh`;
 
 /** The arguments of LISTING_SCRIPT: `find -path` takes `*` as any characters, "/" included. */
-export function listingArgs(roots: readonly string[], prunes: readonly string[]): string[] {
-  return [String(roots.length), ...roots, ...prunes];
+export function listingArgs(hash: boolean, roots: readonly string[], prunes: readonly string[]): string[] {
+  return [hash ? 'hash' : 'stat', String(roots.length), ...roots, ...prunes];
+}
+
+/**
+ * Hashes the regular files named by its arguments (each written with `escapedPath`), in hash
+ * groups like the listing's, then `E`.
+ */
+export const HASH_FILES_SCRIPT = `LC_ALL=C; export LC_ALL
+printf '%b\\0' "$@" | xargs -0 -r sh -c ${quoted(HASH_GROUP)} sh
+printf 'E\\n'`;
+
+/**
+ * A path as a `printf %b` argument: printable ASCII as it is, "\" and every other byte as `\0ooo`,
+ * so a name that is not UTF-8 reaches the container intact through Incus's JSON.
+ */
+export function escapedPath(name: Buffer): string {
+  let text = '';
+  for (const byte of name) text += byte > 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\0${byte.toString(8).padStart(3, '0')}`;
+  return text;
+}
+
+/** Reads the output of HASH_FILES_SCRIPT: the sha256 of each path it could read. */
+export function parseHashedFiles(output: Buffer): Map<string, string> {
+  const reader = new Reader(output);
+  const hashes = new Map<string, string>();
+  readHashGroups(reader, (path, hash) => hashes.set(path, hash));
+  if (reader.line() !== 'E' || !reader.done) throw broken('the hashes do not end');
+  return hashes;
 }
 
 const NL = 0x0a;
 const NUL = 0;
+const SPACE = 0x20;
+const BACKSLASH = 0x5c;
+const HASH = /^[0-9a-f]{64}$/;
 
 /** A cursor over the listing's bytes (names are bytes: a file name need not be UTF-8). */
 class Reader {
   constructor(
-    private readonly data: Buffer,
+    readonly data: Buffer,
     public at = 0,
   ) {}
 
@@ -65,21 +117,59 @@ class Reader {
     return part;
   }
 
+  /** Past the next `byte`; returns where that is. */
+  skipPast(byte: number): number {
+    const end = this.data.indexOf(byte, this.at);
+    if (end < 0) throw broken('a record is cut off');
+    return (this.at = end + 1);
+  }
+
   line(): string {
     return this.until(NL).toString('latin1');
   }
 
-  /** Consumes `bytes` if they come next. */
-  take(bytes: Buffer | string): boolean {
-    const want = typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : bytes;
-    if (this.at + want.length > this.data.length || !this.data.subarray(this.at, this.at + want.length).equals(want)) return false;
-    this.at += want.length;
+  /** Consumes the bytes at `start`…`end` of the same data if they come next. */
+  takeRange(start: number, end: number): boolean {
+    const { data } = this;
+    const length = end - start;
+    if (this.at + length > data.length) return false;
+    for (let offset = 0; offset < length; offset++) if (data[this.at + offset] !== data[start + offset]) return false;
+    this.at += length;
     return true;
   }
 
-  peekLine(): string {
-    const end = this.data.indexOf(NL, this.at);
-    return this.data.subarray(this.at, end < 0 ? this.data.length : end).toString('latin1');
+  /** Consumes `bytes` if they come next. */
+  take(bytes: Buffer): boolean {
+    const end = this.at + bytes.length;
+    if (end > this.data.length || bytes.compare(this.data, this.at, end) !== 0) return false;
+    this.at = end;
+    return true;
+  }
+
+  /** Consumes one byte if it comes next. */
+  takeByte(byte: number): boolean {
+    if (this.data[this.at] !== byte) return false;
+    this.at++;
+    return true;
+  }
+
+  /** A number in `radix` (10 or 16) followed by a space, and past both; NaN when there is none. */
+  field(radix: 10 | 16): number {
+    let value = 0;
+    const start = this.at;
+    for (;;) {
+      const byte = this.data[this.at];
+      const digit = byte === undefined ? -1 : byte >= 0x30 && byte <= 0x39 ? byte - 0x30 : radix === 16 && byte >= 0x61 && byte <= 0x66 ? byte - 0x57 : -1;
+      if (digit < 0) break;
+      value = value * radix + digit;
+      this.at++;
+    }
+    return this.at > start && this.takeByte(SPACE) ? value : NaN;
+  }
+
+  peekIs(text: string): boolean {
+    const end = this.at + text.length;
+    return end <= this.data.length && this.data.toString('latin1', this.at, end) === text;
   }
 
   bytes(count: number): Buffer {
@@ -96,93 +186,251 @@ function broken(what: string): AppError {
 
 /** File names are kept as JavaScript strings decoded as UTF-8, like the tar reader's. */
 const nameOf = (raw: Buffer) => raw.toString('utf8');
+const bytesOf = (text: string) => Buffer.from(text, 'latin1');
 
-/** Reads the output of LISTING_SCRIPT into a manifest. `mounts`: the container's disk mount paths (pruned there). */
-export function parseListing(output: Buffer, mounts: readonly string[]): Manifest {
-  const reader = new Reader(output);
-  const rootLine = reader.line();
-  if (!rootLine.startsWith('R')) throw broken('no root device');
-  const rootDevice = rootLine.slice(1);
-  const files = new Map<string, FileStat>();
-  const found = new Set(mounts);
-  while (!reader.done) {
-    const header = reader.line();
-    if (!/^B\d+$/.test(header)) throw broken(`unexpected "${header.slice(0, 40)}"`);
-    const names = Array.from({ length: Number(header.slice(1)) }, () => reader.until(NUL));
-    const stats = readStats(reader, names);
-    readTargets(reader, names, stats);
-    readHashes(reader, names, stats);
-    if (reader.line() !== 'E') throw broken('a batch does not end');
-    for (const [index, entry] of stats) {
-      const path = nameOf(names[index]!);
-      if (entry.device !== rootDevice) found.add(path);
-      else files.set(path, entry.stat);
-    }
-  }
-  return { files, mounts: [...found], packageDbs: {} };
-}
-
-interface Listed {
+/** One path as listed: what is compared, and what tells whether its content may have changed since an earlier listing. */
+export interface ListedFile {
   stat: FileStat;
-  device: string;
+  /** Where its name (bytes, as the container spells it) is in the listing's output. */
+  nameStart: number;
+  nameEnd: number;
+  ino: number;
+  /** Seconds since the epoch: the last change of content or metadata, which no tool can set back. */
+  ctime: number;
+  mtime: number;
+  device: number;
   /** A symlink's target length (stat's size of a link). */
   linkLength: number;
 }
 
-const STAT_LINE = /^([0-9a-f]+) (\d+) (\d+) (\d+) (\d+) (\d+) $/;
+/** The output of LISTING_SCRIPT: every path of the root filesystem, when it was listed, and the mount points met. */
+export interface Listing {
+  /** The container's clock (epoch seconds) when the listing started. */
+  listedAt: number;
+  files: Map<string, ListedFile>;
+  mounts: string[];
+  /** The output the names are in. */
+  output: Buffer;
+}
 
-/** The stat lines of a batch, matched to its names by position and name; a vanished path has none. */
-function readStats(reader: Reader, names: Buffer[]): Map<number, Listed> {
-  const stats = new Map<number, Listed>();
-  for (let index = 0; index < names.length; index++) {
+/** A file's name as the container spells it. */
+export function nameBytes(listing: Listing, file: ListedFile): Buffer {
+  return listing.output.subarray(file.nameStart, file.nameEnd);
+}
+
+/** Reads the output of LISTING_SCRIPT. `mounts`: the container's disk mount paths (pruned there). */
+export function parseListing(output: Buffer, mounts: readonly string[]): Listing {
+  const reader = new Reader(output);
+  if (!reader.takeByte(0x52 /* R */)) throw broken('no root device');
+  const rootDevice = reader.field(10);
+  const listedAt = Number(reader.line());
+  if (Number.isNaN(rootDevice) || !Number.isSafeInteger(listedAt)) throw broken('no root device');
+  const files = new Map<string, ListedFile>();
+  const found = new Set(mounts);
+  const strings = new Strings();
+  while (!reader.done) {
+    const header = reader.line();
+    if (!/^B\d+$/.test(header)) throw broken(`unexpected "${header.slice(0, 40)}"`);
+    const count = Number(header.slice(1));
+    const names = new Int32Array(count * 2);
+    for (let index = 0; index < count; index++) {
+      names[index * 2] = reader.at;
+      names[index * 2 + 1] = reader.skipPast(NUL) - 1;
+    }
+    const stats = readStats(reader, names, strings);
+    readTargets(reader, stats);
+    const batch = new Map<string, ListedFile>();
+    for (const entry of stats) {
+      const path = output.toString('utf8', entry.nameStart, entry.nameEnd);
+      if (entry.device !== rootDevice) found.add(path);
+      else batch.set(path, entry);
+    }
+    readHashGroups(reader, (path, sha256) => {
+      const entry = batch.get(path);
+      if (entry?.stat.kind === 'file') entry.stat.sha256 = sha256;
+    });
+    if (reader.line() !== 'E') throw broken('a batch does not end');
+    for (const [path, entry] of batch) files.set(path, entry);
+  }
+  return { listedAt, files, mounts: [...found], output };
+}
+
+/** The same mode and mtime strings for the many files that share them. */
+class Strings {
+  private readonly modes = new Map<number, string>();
+  private readonly times = new Map<number, string>();
+
+  mode(raw: number): string {
+    let text = this.modes.get(raw);
+    if (text === undefined) this.modes.set(raw, (text = octalMode(raw)));
+    return text;
+  }
+
+  time(seconds: number): string {
+    let text = this.times.get(seconds);
+    if (text === undefined) this.times.set(seconds, (text = new Date(seconds * 1000).toISOString()));
+    return text;
+  }
+}
+
+/** The stat lines of a batch, matched to its names (start and end offsets) by position and name; a vanished path has none. */
+function readStats(reader: Reader, names: Int32Array, strings: Strings): ListedFile[] {
+  const stats: ListedFile[] = [];
+  for (let index = 0; index < names.length; index += 2) {
     const start = reader.at;
-    const fields = reader.peekLine().match(/^[0-9a-f]+ \d+ \d+ \d+ \d+ \d+ /)?.[0];
-    if (!fields || !(reader.bytes(fields.length), reader.take(names[index]!)) || !reader.take('\n')) {
+    const rawMode = reader.field(16);
+    const uid = reader.field(10);
+    const gid = reader.field(10);
+    const size = reader.field(10);
+    const mtime = reader.field(10);
+    const ctime = reader.field(10);
+    const ino = reader.field(10);
+    const device = reader.field(10);
+    const nameStart = names[index]!;
+    const nameEnd = names[index + 1]!;
+    if (Number.isNaN(device) || !reader.takeRange(nameStart, nameEnd) || !reader.takeByte(NL)) {
       reader.at = start;
       continue;
     }
-    const [, rawMode, uid, gid, size, mtime, device] = STAT_LINE.exec(fields)!;
-    const mode = parseInt(rawMode!, 16);
-    const kind = kindOfMode(mode);
-    stats.set(index, {
-      stat: { kind, size: kind === 'file' ? Number(size) : 0, mode: octalMode(mode), uid: Number(uid), gid: Number(gid), mtime: new Date(Number(mtime) * 1000).toISOString() },
-      device: device!,
-      linkLength: Number(size),
+    const kind = kindOfMode(rawMode);
+    stats.push({
+      stat: { kind, size: kind === 'file' ? size : 0, mode: strings.mode(rawMode), uid, gid, mtime: strings.time(mtime) },
+      nameStart,
+      nameEnd,
+      ino,
+      ctime,
+      mtime,
+      device,
+      linkLength: size,
     });
   }
   if (reader.line() !== 'L') throw broken('the stat lines do not end');
   return stats;
 }
 
+const QUOTE = 0x27;
+const ARROW = bytesOf(' -> ');
+
 /** `%N` of each symlink: busybox `'NAME' -> 'TARGET'`, GNU (literal) `NAME -> TARGET`; the target's length is known. */
-function readTargets(reader: Reader, names: Buffer[], stats: Map<number, Listed>): void {
-  for (const [index, entry] of stats) {
+function readTargets(reader: Reader, stats: ListedFile[]): void {
+  for (const entry of stats) {
     if (entry.stat.kind !== 'symlink') continue;
-    if (reader.peekLine() === 'H') break; // the rest are gone
-    const name = names[index]!;
+    if (reader.peekIs('H\n')) break; // the rest are gone
     const start = reader.at;
-    const quoted = reader.take("'") && reader.take(name) && reader.take("' -> '");
-    if (!quoted) reader.at = start;
-    if (!quoted && !(reader.take(name) && reader.take(' -> '))) {
+    const isQuoted = reader.takeByte(QUOTE) && reader.takeRange(entry.nameStart, entry.nameEnd) && reader.takeByte(QUOTE) && reader.take(ARROW) && reader.takeByte(QUOTE);
+    if (!isQuoted) reader.at = start;
+    if (!isQuoted && !(reader.takeRange(entry.nameStart, entry.nameEnd) && reader.take(ARROW))) {
       reader.at = start; // gone since it was listed
       continue;
     }
     entry.stat.target = nameOf(reader.bytes(entry.linkLength));
-    if (!reader.take(quoted ? "'\n" : '\n')) throw broken(`the link ${nameOf(name)} changed while it was read`);
+    if (!(isQuoted ? reader.takeByte(QUOTE) : true) || !reader.takeByte(NL)) throw broken(`the link ${reader.data.toString('utf8', entry.nameStart, entry.nameEnd)} changed while it was read`);
   }
   if (reader.line() !== 'H') throw broken('the link targets do not end');
 }
 
-/** sha256sum's lines: `HASH  NAME`, or GNU's `\HASH  ESCAPED` for a name holding "\" or a newline. */
-function readHashes(reader: Reader, names: Buffer[], stats: Map<number, Listed>): void {
-  for (const [index, entry] of stats) {
-    if (entry.stat.kind !== 'file') continue;
-    if (reader.peekLine() === 'E') break; // the rest are gone
-    const start = reader.at;
-    const escaped = reader.take('\\');
-    const hash = reader.bytes(64).toString('latin1');
-    const name = escaped ? Buffer.from(names[index]!.toString('latin1').replace(/\\/g, '\\\\').replace(/\n/g, '\\n'), 'latin1') : names[index]!;
-    if (/^[0-9a-f]{64}$/.test(hash) && reader.take('  ') && reader.take(name) && reader.take('\n')) entry.stat.sha256 = hash;
-    else reader.at = start; // unreadable or gone: no hash, so its content counts as changed
+/** The hash groups of a batch (HASH_GROUP): `found` is told each path's sha256; one that could not be read has none. */
+function readHashGroups(reader: Reader, found: (path: string, sha256: string) => void): void {
+  const { data } = reader;
+  while (reader.peekIs('S')) {
+    const header = reader.line();
+    if (!/^S\d+$/.test(header)) throw broken(`unexpected "${header.slice(0, 40)}"`);
+    const count = Number(header.slice(1));
+    const names = new Int32Array(count * 2);
+    for (let index = 0; index < count; index++) {
+      names[index * 2] = reader.at;
+      names[index * 2 + 1] = reader.skipPast(NUL) - 1;
+    }
+    const status = reader.line();
+    const hashes = status === 'Y' ? hashesOneByOne(reader, count) : hashLines(reader, status, names);
+    for (let index = 0; index < count; index++) {
+      const hash = hashes[index];
+      if (hash !== undefined) found(data.toString('utf8', names[index * 2], names[index * 2 + 1]), hash);
+    }
   }
+}
+
+/** One line per file: its sha256, or `-` when it could not be read. */
+function hashesOneByOne(reader: Reader, count: number): (string | undefined)[] {
+  return Array.from({ length: count }, () => {
+    const line = reader.line();
+    if (line !== '-' && !HASH.test(line)) throw broken(`unexpected "${line.slice(0, 40)}"`);
+    return line === '-' ? undefined : line;
+  });
+}
+
+const TWO_SPACES = bytesOf('  ');
+
+/**
+ * After `X0 LENGTH`: sha256sum's LENGTH bytes, one line per name (start and end offsets), in order:
+ * `HASH  NAME`, or GNU's `\HASH  ESCAPED` for a name holding "\" or a newline; the shell dropped
+ * the newlines that ended the output.
+ */
+function hashLines(reader: Reader, status: string, names: Int32Array): string[] {
+  const length = /^X0 (\d+)$/.exec(status)?.[1];
+  if (length === undefined) throw broken('a hash group has no status');
+  const { data } = reader;
+  const end = reader.at + Number(length);
+  const count = names.length / 2;
+  const hashes: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const start = names[index * 2]!;
+    let stop = names[index * 2 + 1]!;
+    const last = index === count - 1;
+    const escaped = reader.takeByte(BACKSLASH);
+    const hash = data.toString('latin1', reader.at, (reader.at += 64));
+    if (last) while (stop > start && data[stop - 1] === NL) stop--;
+    const named = reader.take(TWO_SPACES) && (escaped ? reader.take(bytesOf(data.toString('latin1', start, stop).replace(/\\/g, '\\\\').replace(/\n/g, '\\n'))) : reader.takeRange(start, stop));
+    if (reader.at > end || !HASH.test(hash) || !named || !(last ? reader.at === end : reader.takeByte(NL))) throw broken(`the hash of ${data.toString('utf8', start, stop)} does not match its name`);
+    hashes.push(hash);
+  }
+  if (reader.at !== end || !reader.takeByte(NL)) throw broken('a hash group is cut off');
+  return hashes;
+}
+
+/** What a previous listing of the same container found out about one regular file, kept to skip hashing it again. */
+export interface KnownHash {
+  ino: number;
+  ctime: number;
+  size: number;
+  mtime: number;
+  sha256: string;
+}
+
+/**
+ * The hashes of an earlier listing worth keeping: only of files whose ctime is at least two
+ * seconds before that listing started. A change to a file's content or metadata sets its ctime to
+ * the kernel's clock, which user space cannot set back, so a later change leaves a later ctime
+ * second, even with the clock's tick between (the second of margin).
+ */
+export function trustedHashes(listing: Listing): Map<string, KnownHash> {
+  const known = new Map<string, KnownHash>();
+  for (const [path, file] of listing.files) {
+    if (file.stat.kind !== 'file' || file.stat.sha256 === undefined || file.ctime > listing.listedAt - 2) continue;
+    known.set(path, { ino: file.ino, ctime: file.ctime, size: file.stat.size, mtime: file.mtime, sha256: file.stat.sha256 });
+  }
+  return known;
+}
+
+/**
+ * Fills in the hash of each regular file the listing did not hash (its ctime is older than the
+ * previous listing) from that listing when inode, ctime, size and mtime are all the same; returns
+ * the files that still need one (a directory renamed since, a file restored from elsewhere).
+ */
+export function reuseHashes(listing: Listing, known: Map<string, KnownHash>): ListedFile[] {
+  const missing: ListedFile[] = [];
+  for (const [path, file] of listing.files) {
+    if (file.stat.kind !== 'file' || file.stat.sha256 !== undefined) continue;
+    const before = known.get(path);
+    if (before && before.ino === file.ino && before.ctime === file.ctime && before.size === file.stat.size && before.mtime === file.mtime) file.stat.sha256 = before.sha256;
+    else missing.push(file);
+  }
+  return missing;
+}
+
+/** The manifest of a listing. */
+export function manifestOf(listing: Listing): Manifest {
+  const files = new Map<string, FileStat>();
+  for (const [path, file] of listing.files) files.set(path, file.stat);
+  return { files, mounts: listing.mounts, packageDbs: {} };
 }

@@ -10,8 +10,23 @@ import { execInstanceBytes } from '../../incus/instances';
 import { listOperations } from '../../app/operations';
 import { AppError, toErrorInfo } from '../../errors';
 import type { DiffCache } from './cache';
-import { LISTING_SCRIPT, listingArgs, parseListing } from './exec-manifest';
-import { PACKAGE_DB_PATHS, type Manifest } from './manifest';
+import {
+  escapedPath,
+  HASH_FILES_SCRIPT,
+  LISTING_SCRIPT,
+  LISTING_TOOLS,
+  listingArgs,
+  manifestOf,
+  nameBytes,
+  parseHashedFiles,
+  parseListing,
+  reuseHashes,
+  trustedHashes,
+  type KnownHash,
+  type ListedFile,
+  type Listing,
+} from './exec-manifest';
+import { PACKAGE_DB_PATHS, prefixMatcher, type Manifest } from './manifest';
 import { readTarManifest } from './tar-manifest';
 
 /** Every temporary object a diff makes starts with this, so a user recognises it (`incus image list`, `incus snapshot list`). */
@@ -107,12 +122,19 @@ async function withCleanup<T>(ctx: DiffContext, what: string, run: () => Promise
   return result;
 }
 
-/** The listing made inside a running container, or undefined when it lacks a tool (the caller reads an image instead). */
+/**
+ * The listing made inside a running container, or undefined when it lacks a tool (the caller reads
+ * an image instead). Files whose ctime is older than the previous listing of this container are
+ * not hashed again when their inode, ctime, size and mtime are those it hashed (see
+ * `trustedHashes`); the rest are hashed inside the container.
+ */
 async function listInside(ctx: DiffContext, instance: InstanceFull, scope: { roots: string[]; prunes: string[] }): Promise<Manifest | undefined> {
   ctx.progress(`Listing and hashing the files of ${ctx.container} inside it`, null);
   const mounts = diskMounts(instance);
-  const check = `for t in find xargs stat sha256sum; do command -v "$t" >/dev/null 2>&1 || exit ${TOOLS_MISSING}; done; `;
-  const command = ['sh', '-c', check + LISTING_SCRIPT, 'sh', ...listingArgs(scope.roots, [...scope.prunes, ...mounts])];
+  const key = { host: ctx.host, project: ctx.project, container: ctx.container, createdAt: instance.created_at };
+  const previous = await ctx.cache.readHashes(key);
+  const check = `for t in ${LISTING_TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 || exit ${TOOLS_MISSING}; done; `;
+  const command = ['sh', '-c', check + LISTING_SCRIPT, 'sh', ...listingArgs(previous === undefined, scope.roots, [...scope.prunes, ...mounts])];
   const wait = { signal: ctx.signal };
   const [result, dpkg, apk] = await Promise.all([
     execInstanceBytes(ctx.client, ctx.container, command, wait).catch((error: unknown) => {
@@ -126,13 +148,54 @@ async function listInside(ctx: DiffContext, instance: InstanceFull, scope: { roo
     readTextFile(ctx, PACKAGE_DB_PATHS.apk),
   ]);
   if (result.exitCode === TOOLS_MISSING) return undefined;
-  if (result.exitCode !== 0) {
-    throw new AppError('operation-failed', `listing the files inside ${ctx.container} failed (exit code ${result.exitCode}): ${result.stderr.toString('utf8').trim().slice(0, 500)}`);
-  }
-  const manifest = parseListing(result.stdout, mounts);
+  if (result.exitCode !== 0) throw listingFailed(ctx, result);
+  const listing = parseListing(result.stdout, mounts);
+  // the clock going back would make ctimes repeat: then nothing of the previous listing is used
+  const known = previous && previous.listedAt <= listing.listedAt ? previous.hashes : new Map<string, KnownHash>();
+  await hashFiles(ctx, listing, reuseHashes(listing, known));
+  await ctx.cache.writeHashes(key, listing.listedAt, mergedHashes(known, listing, scope.roots)).catch(() => undefined); // a cache that cannot be written only costs time
+  const manifest = manifestOf(listing);
   if (dpkg !== undefined) manifest.packageDbs.dpkg = dpkg;
   if (apk !== undefined) manifest.packageDbs.apk = apk;
   return manifest;
+}
+
+function listingFailed(ctx: DiffContext, result: { exitCode: number; stderr: Buffer }): AppError {
+  return new AppError('operation-failed', `listing the files inside ${ctx.container} failed (exit code ${result.exitCode}): ${result.stderr.toString('utf8').trim().slice(0, 500)}`);
+}
+
+/** Arguments per exec of HASH_FILES_SCRIPT, in bytes: far below any ARG_MAX. */
+const HASH_FILES_BYTES = 256 * 1024;
+
+/** Hashes `files` inside the container (few: those changed since the previous listing); one that cannot be read keeps no hash. */
+async function hashFiles(ctx: DiffContext, listing: Listing, files: ListedFile[]): Promise<void> {
+  for (let start = 0; start < files.length; ) {
+    const group = new Map<string, ListedFile>();
+    const args: string[] = [];
+    for (let bytes = 0; start < files.length && bytes < HASH_FILES_BYTES; start++) {
+      const file = files[start]!;
+      const name = nameBytes(listing, file);
+      const arg = escapedPath(name);
+      group.set(name.toString('utf8'), file);
+      args.push(arg);
+      bytes += arg.length + 1;
+    }
+    const result = await execInstanceBytes(ctx.client, ctx.container, ['sh', '-c', HASH_FILES_SCRIPT, 'sh', ...args], { signal: ctx.signal });
+    if (result.exitCode !== 0) throw listingFailed(ctx, result);
+    for (const [path, sha256] of parseHashedFiles(result.stdout)) {
+      const file = group.get(path);
+      if (file) file.stat.sha256 = sha256;
+    }
+  }
+}
+
+/** The hashes worth keeping after a listing: its own, and the earlier ones of paths outside its roots (a `--path` diff lists only part). */
+function mergedHashes(known: Map<string, KnownHash>, listing: Listing, roots: string[]): Map<string, KnownHash> {
+  const fresh = trustedHashes(listing);
+  if (roots.includes('/')) return fresh;
+  const inScope = roots.map(prefixMatcher);
+  for (const [path, hash] of known) if (!fresh.has(path) && !inScope.some((match) => match(path))) fresh.set(path, hash);
+  return fresh;
 }
 
 /** Where the container's disks other than its root are mounted: a snapshot does not hold them. */
