@@ -233,6 +233,43 @@ describe('reading an image tar', () => {
   });
 });
 
+describe('reading the tar archives tar and Incus write', () => {
+  const long = 'x'.repeat(150);
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'coi-tar-'));
+    mkdirSync(join(dir, 'rootfs', long, 'deeper'), { recursive: true });
+    writeFileSync(join(dir, 'rootfs', long, 'deeper', `${long}.txt`), 'deep\n');
+    writeFileSync(join(dir, 'rootfs', 'caf\u00e9'), 'x'.repeat(70_000));
+    symlinkSync(`/very/${long}/target`, join(dir, 'rootfs', 'long-link'));
+  });
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const archive = (format: string) => execFileSync('tar', [`--format=${format}`, '--owner=3000000', '--group=5', '-C', dir, '-cf', '-', 'rootfs'], { maxBuffer: 16 * 1024 * 1024 });
+
+  it('reads GNU long names and pax headers (long names and targets), ids too large for octal, content across chunks', async () => {
+    for (const format of ['gnu', 'pax']) {
+      const bytes = archive(format);
+      const chunks = Array.from({ length: Math.ceil(bytes.length / 1000) }, (_, index) => bytes.subarray(index * 1000, index * 1000 + 1000)); // headers split across chunks
+      const { manifest: read } = await readTarManifest(Readable.from(chunks), { root: 'rootfs' });
+      expect(read.files.get(`/${long}/deeper/${long}.txt`), format).toMatchObject({ kind: 'file', size: 5, sha256: sha('deep\n'), uid: 3000000, gid: 5 });
+      expect(read.files.get('/caf\u00e9'), format).toMatchObject({ size: 70_000, sha256: sha('x'.repeat(70_000)) });
+      expect(read.files.get('/long-link'), format).toMatchObject({ kind: 'symlink', target: `/very/${long}/target` });
+      expect(read.files.get(`/${long}`)?.kind).toBe('dir');
+    }
+  });
+
+  it('refuses an archive that is cut off or whose header is damaged', async () => {
+    const bytes = archive('pax');
+    await expect(readTarManifest(Readable.from([bytes.subarray(0, 3000)]), { root: 'rootfs' })).rejects.toThrow(/could not be read \(it ends in the middle of an entry\)/);
+    const damaged = Buffer.from(bytes);
+    damaged[10] = damaged[10]! ^ 1;
+    await expect(readTarManifest(Readable.from([damaged]), { root: 'rootfs' })).rejects.toThrow(/checksum/);
+  });
+});
+
 describe("one file's content", () => {
   const side = (text: string | Buffer | null) => ({ stat: text === null ? null : file(text.toString()), content: text === null ? undefined : Buffer.from(text) });
 

@@ -140,7 +140,7 @@ export function createHandlers(core: CoiCore): Handlers {
   };
 }
 
-/** The snapshot diff (tar-stream, jsdiff), loaded by the first diff. */
+/** The snapshot diff (its tar reader, jsdiff), loaded by the first diff. */
 async function snapshotDiff(): Promise<typeof SnapshotDiff> {
   return import('../snapshots/diff/diff');
 }

@@ -16,7 +16,7 @@ export interface DiffOptions extends HostChoice {
   file?: string;
 }
 
-/** `snapshot diff SNAP [OTHER]`: loaded only when that command runs (tar-stream and jsdiff with it). */
+/** `snapshot diff SNAP [OTHER]`: loaded only when that command runs (the tar reader and jsdiff with it). */
 export async function runDiff(session: CliSession, snapshot: string, other: string | undefined, options: DiffOptions): Promise<void> {
   const paths = options.path.map((path) => checkedPath(path, '--path'));
   const file = options.file === undefined ? undefined : checkedPath(options.file, '--file');

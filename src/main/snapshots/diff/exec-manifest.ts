@@ -1,6 +1,6 @@
 import type { FileStat } from '../../../shared/diff';
 import { AppError } from '../../errors';
-import { kindOfMode, octalMode, type Manifest } from './manifest';
+import { kindOfMode, StatStrings, type Manifest } from './manifest';
 
 /** What the listing needs inside the container (busybox has them all, as do Debian and Alpine). */
 export const LISTING_TOOLS = ['find', 'xargs', 'stat', 'sha256sum', 'date'] as const;
@@ -227,7 +227,7 @@ export function parseListing(output: Buffer, mounts: readonly string[]): Listing
   if (Number.isNaN(rootDevice) || !Number.isSafeInteger(listedAt)) throw broken('no root device');
   const files = new Map<string, ListedFile>();
   const found = new Set(mounts);
-  const strings = new Strings();
+  const strings = new StatStrings();
   while (!reader.done) {
     const header = reader.line();
     if (!/^B\d+$/.test(header)) throw broken(`unexpected "${header.slice(0, 40)}"`);
@@ -255,26 +255,8 @@ export function parseListing(output: Buffer, mounts: readonly string[]): Listing
   return { listedAt, files, mounts: [...found], output };
 }
 
-/** The same mode and mtime strings for the many files that share them. */
-class Strings {
-  private readonly modes = new Map<number, string>();
-  private readonly times = new Map<number, string>();
-
-  mode(raw: number): string {
-    let text = this.modes.get(raw);
-    if (text === undefined) this.modes.set(raw, (text = octalMode(raw)));
-    return text;
-  }
-
-  time(seconds: number): string {
-    let text = this.times.get(seconds);
-    if (text === undefined) this.times.set(seconds, (text = new Date(seconds * 1000).toISOString()));
-    return text;
-  }
-}
-
 /** The stat lines of a batch, matched to its names (start and end offsets) by position and name; a vanished path has none. */
-function readStats(reader: Reader, names: Int32Array, strings: Strings): ListedFile[] {
+function readStats(reader: Reader, names: Int32Array, strings: StatStrings): ListedFile[] {
   const stats: ListedFile[] = [];
   for (let index = 0; index < names.length; index += 2) {
     const start = reader.at;

@@ -26,6 +26,24 @@ export function octalMode(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, '0');
 }
 
+/** The same mode and mtime strings for the many files that share them. */
+export class StatStrings {
+  private readonly modes = new Map<number, string>();
+  private readonly times = new Map<number, string>();
+
+  mode(raw: number): string {
+    let text = this.modes.get(raw);
+    if (text === undefined) this.modes.set(raw, (text = octalMode(raw)));
+    return text;
+  }
+
+  time(seconds: number): string {
+    let text = this.times.get(seconds);
+    if (text === undefined) this.times.set(seconds, (text = new Date(seconds * 1000).toISOString()));
+    return text;
+  }
+}
+
 /** The kind of a file from the type bits of a stat mode (`S_IFMT`). */
 export function kindOfMode(mode: number): FileKind {
   switch (mode & 0o170000) {
@@ -46,17 +64,26 @@ export function kindOfMode(mode: number): FileKind {
   }
 }
 
-/** A test for "`path` is `prefix` or below it"; `*` in the prefix stands for one whole path segment. */
-export function prefixMatcher(prefix: string): (path: string) => boolean {
-  const clean = prefix.replace(/\/+$/, '');
-  if (clean === '') return () => true;
-  if (!clean.includes('*')) return (path) => path === clean || (path.startsWith(clean) && path.charCodeAt(clean.length) === 0x2f);
-  const pattern = clean
+/** A regular expression source for `prefix` and everything below it; `*` stands for one whole path segment. */
+function prefixPattern(prefix: string): string {
+  return prefix
+    .replace(/\/+$/, '')
     .split('/')
     .map((part) => (part === '*' ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('/');
-  const regex = new RegExp(`^${pattern}(?:/|$)`);
+}
+
+/** A test for "`path` is one of `prefixes` or below one"; `*` in a prefix stands for one whole path segment. */
+export function prefixesMatcher(prefixes: readonly string[]): (path: string) => boolean {
+  if (prefixes.some((prefix) => prefix.replace(/\/+$/, '') === '')) return () => true;
+  if (prefixes.length === 0) return () => false;
+  const regex = new RegExp(`^(?:${prefixes.map(prefixPattern).join('|')})(?:/|$)`);
   return (path) => regex.test(path);
+}
+
+/** A test for "`path` is `prefix` or below it"; `*` in the prefix stands for one whole path segment. */
+export function prefixMatcher(prefix: string): (path: string) => boolean {
+  return prefixesMatcher([prefix]);
 }
 
 /** Whether `path` is `prefix` or below it (see `prefixMatcher`). */
@@ -64,11 +91,14 @@ export function underPrefix(path: string, prefix: string): boolean {
   return prefixMatcher(prefix)(path);
 }
 
-/** Which paths a comparison covers: below one of `paths` (all when empty), not below an excluded pattern or a mount point. */
+/**
+ * Which paths a comparison covers: below one of `paths` (all when empty), not below an excluded
+ * pattern or a mount point. One regular expression each: tens of thousands of paths are tested.
+ */
 export function pathFilter(paths: readonly string[], excluded: readonly string[], mounts: readonly string[]): (path: string) => boolean {
-  const wanted = paths.map(prefixMatcher);
-  const unwanted = [...excluded, ...mounts].map(prefixMatcher);
-  return (path) => (wanted.length === 0 || wanted.some((match) => match(path))) && !unwanted.some((match) => match(path));
+  const wanted = paths.length === 0 ? () => true : prefixesMatcher(paths);
+  const unwanted = prefixesMatcher([...excluded, ...mounts]);
+  return (path) => wanted(path) && !unwanted(path);
 }
 
 export interface FileChanges {
