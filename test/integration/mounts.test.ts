@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, interruptedAt } from '../helpers/cli';
@@ -118,6 +118,25 @@ describe('snapshots that include the mounted folders', () => {
     expect(folderContent(dir)).toEqual(AFTER);
     expect(await archiveInContainer(name)).toBe(false);
     expect(await heldRecord(name)).toBe('');
+  });
+
+  it('brings back files and folders whose names hold a newline', async () => {
+    const { name, dir } = await workspace('mnewline');
+    writeHostFile(dir, 'two\nlines.txt', 'v1');
+    writeHostFile(dir, 'odd\nfolder/inner.txt', 'inner v1');
+    const made = await cli(['snapshot', 'create', 'before-ai', '-c', name, '--include-mounts']);
+    expect(made.code).toBe(0);
+    expect(made.stderr).toMatch(/archiving \/workspace \(host folder .*\): 5 files/);
+
+    writeHostFile(dir, 'two\nlines.txt', 'agent version');
+    rmSync(join(dir, 'odd\nfolder'), { recursive: true });
+    writeHostFile(dir, 'new\nfile.txt', 'added');
+    writeHostFile(dir, 'new\nfolder/deep.txt', 'added');
+    await incus('stop', name);
+    const restored = await cli(['snapshot', 'restore', 'before-ai', '-c', name, '-f', '--include-mounts', '--no-safety-snapshot']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(folderContent(dir)).toEqual({ ...BEFORE, 'two\nlines.txt': 'v1', 'odd\nfolder/inner.txt': 'inner v1' });
+    expect(existsSync(join(dir, 'new\nfolder'))).toBe(false);
   });
 
   it('leaves out the names of the container\'s exclude list, set with container mount-excludes', async () => {

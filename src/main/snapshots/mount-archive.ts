@@ -30,13 +30,24 @@ const PRUNED = 'find . \\( -name / "$@" \\) -prune -o';
 
 const CHECK_TOOLS = `missing=''; for t in ${TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 || missing="$missing $t"; done; echo "$missing"`;
 
+/** `$nl` is a newline; `-path "$ODD"` matches a path with a newline in it (in a name, or a folder's name above). */
+const NEWLINE = `nl=$(printf '\\nx'); nl=\${nl%x}`;
+const ODD = '*$nl*';
+
 /**
  * The manifest of a folder: one line per file (everything but folders) with mtime, size, mode, owner
  * and name — what tells an unchanged file from a changed one, as rsync's quick check does — and one
- * line per folder. Lines are compared whole, so a name is always the last field.
+ * line per folder. Lines are compared whole, so a name is always the last field. A path holding a
+ * newline cannot be a line: such paths are left out here and handled whole (see ODD_PATHS).
  */
 const MANIFEST = (files: string, dirs: string) =>
-  `${PRUNED} ! -type d -exec stat -c '%Y %s %f %u %g %n' {} + > "${files}" && ${PRUNED} -type d -print > "${dirs}"`;
+  `${PRUNED} ! -path "${ODD}" ! -type d -exec stat -c '%Y %s %f %u %g %n' {} + > "${files}" && ${PRUNED} ! -path "${ODD}" -type d -print > "${dirs}"`;
+
+/**
+ * The paths holding a newline, NUL-separated (folders before what they hold): archived like any other,
+ * listed apart from the manifest, and on restore removed and extracted again, whether changed or not.
+ */
+const ODD_PATHS = (list: string) => `${PRUNED} -path "${ODD}" -print0 > "${list}"`;
 
 /** Lines of the second file that are not in the first. */
 const NOT_IN = (first: string, second: string) => `awk 'NR==FNR { seen[$0]=1; next } !($0 in seen)' "${first}" "${second}"`;
@@ -45,10 +56,10 @@ const NOT_IN = (first: string, second: string) => `awk 'NR==FNR { seen[$0]=1; ne
  * Args: folder, archive, excluded names… Writes the manifest beside the archive — before the archive,
  * so a file changed while archiving counts as changed — and prints "FILES BYTES" it lists.
  */
-const LIST = `cd "$1" || exit 3; archive=$2; shift 2; ${PRUNE_ARGS}
+const LIST = `cd "$1" || exit 3; archive=$2; shift 2; ${PRUNE_ARGS}; ${NEWLINE}
 mkdir -p "\${archive%/*}" && rm -f "$archive" || exit 4
-${MANIFEST('$archive.files', '$archive.dirs')} || exit 4
-awk '{ n++; s += $2 } END { print n + 0, s + 0 }' "$archive.files"`;
+${MANIFEST('$archive.files', '$archive.dirs')} && ${ODD_PATHS('$archive.odd')} || exit 4
+{ cut -d' ' -f2 "$archive.files"; ${PRUNED} -path "${ODD}" ! -type d -exec stat -c %s {} +; } | awk '{ n++; s += $1 } END { print n + 0, s + 0 }'`;
 
 /**
  * Args: folder, archive, excluded names… Writes the archive (numeric owners); prints its size. With no excluded entry
@@ -71,13 +82,15 @@ wc -c < "$archive"`;
  * there (deepest first; one holding an excluded folder stays), folders that are gone are made again,
  * and the files missing or changed are extracted from the archive. Excluded names are left alone.
  */
-const EXTRACT = `cd "$1" || exit 3; archive=$2; shift 2; ${PRUNE_ARGS}
+const EXTRACT = `cd "$1" || exit 3; archive=$2; shift 2; ${PRUNE_ARGS}; ${NEWLINE}
 for f in "$archive" "$archive.files" "$archive.dirs"; do [ -f "$f" ] || { echo "$f is not in the restored snapshot" >&2; exit 7; }; done
 ${MANIFEST('$archive.now', '$archive.nowdirs')} || exit 8
 ${NOT_IN('$archive.files', '$archive.now')} | cut -d' ' -f6- | tr '\\n' '\\0' | xargs -0 -r rm -f || exit 8
+${PRUNED} -path "${ODD}" -prune -print0 | xargs -0 -r rm -rf || exit 8
 ${NOT_IN('$archive.dirs', '$archive.nowdirs')} | sort -r | while IFS= read -r d; do rmdir "$d" 2>/dev/null; done
 ${NOT_IN('$archive.nowdirs', '$archive.dirs')} | tr '\\n' '\\0' | xargs -0 -r mkdir -p || exit 9
 ${NOT_IN('$archive.now', '$archive.files')} | cut -d' ' -f6- | tr '\\n' '\\0' | xargs -0 -r tar -xf "$archive" --numeric-owner || exit 9
+if [ -s "$archive.odd" ]; then xargs -0 -r tar -xf "$archive" --numeric-owner < "$archive.odd" || exit 9; fi
 rm -f "$archive.now" "$archive.nowdirs"`;
 
 const RUNNING = new Set(['Running']);
@@ -329,7 +342,7 @@ function withLeftovers(failure: unknown, problems: readonly string[]): unknown {
 }
 
 /** The archive of a device and the manifests beside it (those of a restore too). */
-const archiveFiles = (device: string) => ['', '.files', '.dirs', '.now', '.nowdirs'].map((suffix) => `${archivePath(device)}${suffix}`);
+const archiveFiles = (device: string) => ['', '.files', '.dirs', '.odd', '.now', '.nowdirs'].map((suffix) => `${archivePath(device)}${suffix}`);
 
 /** Removes the archives of `mounts` and applies `config`; failures go to `problems`, or are thrown without it. */
 async function tidy(client: IncusClient, container: string, mounts: readonly { device: string }[], config: Record<string, string>, problems: string[] | null): Promise<void> {
