@@ -1,9 +1,11 @@
 // The `backup` section of `npm run bench`: export and import of a container holding MB megabytes of
 // random data (incompressible, so the backup is about as big), over the local socket and over SSH
 // (a real sshd on 127.0.0.1), beside `incus export` / `incus import` on the same container, with each
-// command's peak RSS (GNU time's %M).
+// command's peak RSS (GNU time's %M). The commands of one table take turns (peer, local, SSH; peer,
+// local, SSH; …) so that a load that changes during the section weighs on each of them alike, and the
+// 1-minute load average is read at every run and printed with the table.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostRegistry } from '../src/main/hosts/registry';
 import { knowHost, sshHost, tempHome } from '../test/helpers/hosts';
@@ -21,10 +23,21 @@ export interface BackupRow {
   label: string;
   /** Median seconds. */
   seconds: number;
+  /** Fastest and slowest run, seconds. */
+  min: number;
+  max: number;
   /** MiB/s of the backup file at the median. */
   rate: number;
+  /** The median of this command's time ÷ the peer's time in the same round (1 for the peer). */
+  ratio: number;
   /** Peak RSS of the command, MiB (the largest of the runs). */
   rssMiB: number;
+}
+
+export interface BackupTable {
+  rows: BackupRow[];
+  /** The 1-minute load average read before each run: lowest, median, highest. */
+  load: { min: number; median: number; max: number };
 }
 
 interface Setup {
@@ -35,8 +48,20 @@ interface Setup {
   runs: number;
 }
 
+interface Sample {
+  seconds: number;
+  rssMiB: number;
+}
+
+/** One command of a table: what it is called, one timed run, and what to undo after each run. */
+interface Contender {
+  label: string;
+  once: () => Promise<Sample>;
+  after: () => Promise<void>;
+}
+
 /** Runs `argv` under GNU time; its wall time (s) and peak RSS (MiB). */
-async function measured(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ seconds: number; rssMiB: number }> {
+async function measured(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<Sample> {
   const started = process.hrtime.bigint();
   const { stderr } = await run('/usr/bin/time', ['-f', 'RSS_KB=%M', ...argv], { env });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -44,21 +69,36 @@ async function measured(argv: string[], env: NodeJS.ProcessEnv = process.env): P
   return { seconds, rssMiB: kb / 1024 };
 }
 
-async function row(label: string, runs: number, bytes: () => number, once: () => Promise<{ seconds: number; rssMiB: number }>, after: () => Promise<void>): Promise<BackupRow> {
-  const samples: { seconds: number; rssMiB: number }[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    samples.push(await once());
-    await after();
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/**
+ * Runs the contenders in turns, `runs` rounds; the first is the peer every ratio is taken against,
+ * round by round (a ratio of two runs a few seconds apart says more on a shared machine than a
+ * ratio of medians measured minutes apart).
+ */
+async function rounds(title: string, runs: number, bytes: () => number, contenders: Contender[]): Promise<BackupTable> {
+  const samples = contenders.map(() => [] as Sample[]);
+  const loads: number[] = [];
+  for (let round = 0; round < runs; round += 1) {
+    for (const [i, contender] of contenders.entries()) {
+      loads.push(loadavg()[0]!);
+      const sample = await contender.once();
+      await contender.after();
+      samples[i]!.push(sample);
+      process.stderr.write(`  ${title} round ${round + 1}/${runs}, ${contender.label}: ${sample.seconds.toFixed(2)} s, ${sample.rssMiB.toFixed(0)} MiB RSS (load ${loads.at(-1)!.toFixed(1)})\n`);
+    }
   }
-  const sorted = [...samples].sort((a, b) => a.seconds - b.seconds);
-  const seconds = sorted[Math.floor(sorted.length / 2)]!.seconds;
-  const result = { label, seconds, rate: bytes() / 1048576 / seconds, rssMiB: Math.max(...samples.map((sample) => sample.rssMiB)) };
-  process.stderr.write(`  ${label}: ${seconds.toFixed(2)} s, ${result.rate.toFixed(1)} MiB/s, ${result.rssMiB.toFixed(0)} MiB RSS\n`);
-  return result;
+  const rows = contenders.map((contender, i): BackupRow => {
+    const times = samples[i]!.map((sample) => sample.seconds);
+    const seconds = median(times);
+    const ratios = times.map((time, round) => time / samples[0]![round]!.seconds);
+    return { label: contender.label, seconds, min: Math.min(...times), max: Math.max(...times), rate: bytes() / 1048576 / seconds, ratio: median(ratios), rssMiB: Math.max(...samples[i]!.map((sample) => sample.rssMiB)) };
+  });
+  return { rows, load: { min: Math.min(...loads), median: median(loads), max: Math.max(...loads) } };
 }
 
 /** Export and import rows; makes and removes its own container, sshd and files. */
-export async function backupRows(setup: Setup): Promise<{ exports: BackupRow[]; imports: BackupRow[]; fileMiB: number }> {
+export async function backupRows(setup: Setup): Promise<{ exports: BackupTable; imports: BackupTable; fileMiB: number }> {
   const name = `${setup.prefix}backup`;
   const copy = `${setup.prefix}backup-imported`;
   const dir = mkdtempSync(join(tmpdir(), 'coi-bench-backup-'));
@@ -81,16 +121,17 @@ export async function backupRows(setup: Setup): Promise<{ exports: BackupRow[]; 
     // One export kept for the imports, and its size for every rate.
     await run('incus', ['export', name, file('reference')]);
     const size = () => statSync(file('reference')).size;
-    const exports = [
-      await row('incus export (Go client, local socket)', setup.runs, size, () => measured(['incus', 'export', name, file('peer')]), remove(file('peer'))),
-      await row('coi-desktop backup export (local socket)', setup.runs, size, () => measured([process.execPath, setup.cli, 'backup', 'export', '-c', name, '-o', file('local')], env), remove(file('local'))),
-      await row('coi-desktop backup export --host (SSH tunnel)', setup.runs, size, () => measured([process.execPath, setup.cli, 'backup', 'export', '-c', name, '-o', file('ssh'), '--host', 'bench'], env), remove(file('ssh'))),
-    ];
-    const imports = [
-      await row('incus import (Go client, local socket)', setup.runs, size, () => measured(['incus', 'import', file('reference'), copy]), deleteCopy),
-      await row('coi-desktop backup import (local socket)', setup.runs, size, () => measured([process.execPath, setup.cli, 'backup', 'import', file('reference'), '--name', copy], env), deleteCopy),
-      await row('coi-desktop backup import --host (SSH tunnel)', setup.runs, size, () => measured([process.execPath, setup.cli, 'backup', 'import', file('reference'), '--name', copy, '--host', 'bench'], env), deleteCopy),
-    ];
+    const cli = (label: string, argv: string[], after: () => Promise<void>): Contender => ({ label, once: () => measured([process.execPath, setup.cli, ...argv], env), after });
+    const exports = await rounds('export', setup.runs, size, [
+      { label: 'incus export (Go client, local socket)', once: () => measured(['incus', 'export', name, file('peer')]), after: remove(file('peer')) },
+      cli('coi-desktop backup export (local socket)', ['backup', 'export', '-c', name, '-o', file('local')], remove(file('local'))),
+      cli('coi-desktop backup export --host (SSH tunnel)', ['backup', 'export', '-c', name, '-o', file('ssh'), '--host', 'bench'], remove(file('ssh'))),
+    ]);
+    const imports = await rounds('import', setup.runs, size, [
+      { label: 'incus import (Go client, local socket)', once: () => measured(['incus', 'import', file('reference'), copy]), after: deleteCopy },
+      cli('coi-desktop backup import (local socket)', ['backup', 'import', file('reference'), '--name', copy], deleteCopy),
+      cli('coi-desktop backup import --host (SSH tunnel)', ['backup', 'import', file('reference'), '--name', copy, '--host', 'bench'], deleteCopy),
+    ]);
     return { exports, imports, fileMiB: size() / 1048576 };
   } finally {
     await deleteCopy();
@@ -100,15 +141,17 @@ export async function backupRows(setup: Setup): Promise<{ exports: BackupRow[]; 
   }
 }
 
-/** A markdown table: time, throughput, the ratio to the first row (the peer), peak RSS. */
-export function backupTable(title: string, rows: BackupRow[]): string {
-  const peer = rows[0]!.seconds;
+/** A markdown table: time (median, range), throughput, the ratio to the first row (the peer), peak RSS; then the load average. */
+export function backupTable(title: string, table: BackupTable): string {
+  const { load } = table;
   return [
     title,
     '',
-    '| command | median s | MiB/s | time vs incus | peak RSS MiB |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.label} | ${r.seconds.toFixed(2)} | ${r.rate.toFixed(1)} | ${(r.seconds / peer).toFixed(2)}× | ${r.rssMiB.toFixed(0)} |`),
+    '| command | median s | min–max s | MiB/s | time vs incus (median of rounds) | peak RSS MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...table.rows.map((r) => `| ${r.label} | ${r.seconds.toFixed(2)} | ${r.min.toFixed(2)}–${r.max.toFixed(2)} | ${r.rate.toFixed(1)} | ${r.ratio.toFixed(2)}× | ${r.rssMiB.toFixed(0)} |`),
+    '',
+    `Load average (1 min) before each run: ${load.min.toFixed(1)}–${load.max.toFixed(1)}, median ${load.median.toFixed(1)} (${cpus().length} CPUs).`,
     '',
   ].join('\n');
 }

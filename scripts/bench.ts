@@ -7,7 +7,7 @@
 // files mounted at /workspace, plain and with --include-mounts.
 // The `diff` section (scripts/bench-diff.ts) times snapshot diff on a container of F small files, cold and
 // cached, beside diff -rq of the same trees on the host.
-//   npx tsx scripts/bench.ts [--only listing|mounts|backup|diff] [--backup-mb 500] [--backup-runs 3] [--containers 50] [--snapshots 10] [--runs 7] [--files 20000] [--mount-runs 3] [--diff-runs 3]
+//   npx tsx scripts/bench.ts [--only listing|mounts|backup|diff] [--backup-mb 500] [--backup-runs 5] [--containers 50] [--snapshots 10] [--runs 7] [--files 20000] [--mount-runs 3] [--diff-runs 3]
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
     files: { type: 'string', default: '20000' },
     'mount-runs': { type: 'string', default: '3' },
     'backup-mb': { type: 'string', default: '500' },
-    'backup-runs': { type: 'string', default: '3' },
+    'backup-runs': { type: 'string', default: '5' },
     'diff-runs': { type: 'string', default: '3' },
   },
 });
@@ -274,7 +274,7 @@ async function main(): Promise<void> {
     const megabytes = Number(args['backup-mb']);
     const times = Number(args['backup-runs']);
     const backup = await backupRows({ cli: CLI, image: IMAGE, prefix: PREFIX, megabytes, runs: times });
-    const about = `a container with ${megabytes} MB of random data (backup file ${backup.fileMiB.toFixed(0)} MiB), median of ${times} runs, Incus ${version}`;
+    const about = `a container with ${megabytes} MB of random data (backup file ${backup.fileMiB.toFixed(0)} MiB), ${times} rounds (the commands take turns), Incus ${version}`;
     process.stdout.write(backupTable(`Backup export, ${about}:`, backup.exports));
     process.stdout.write('\n' + backupTable(`Backup import, ${about}:`, backup.imports));
     if (args.only === 'backup') return;
