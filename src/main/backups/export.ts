@@ -84,9 +84,11 @@ export async function streamBackup<T>(client: IncusClient, request: ExportReques
   const copy = request.snapshot === undefined ? undefined : `${EXPORT_COPY_PREFIX}${request.container.slice(0, 40).replace(/-+$/, '')}-${suffix}`;
   const source = copy ?? request.container;
   const backup = `coi-desktop-export-${suffix}`;
+  // Without anyone to show progress to, one long wait on the operation (no polling every second).
+  const { onStage } = hooks;
   const wait = (stage: string): WaitOptions => ({
     signal: hooks.signal,
-    onProgress: (operation: Operation) => hooks.onStage?.(`${stage}: ${progressText(operation)}`),
+    ...(onStage ? { onProgress: (operation: Operation) => onStage(`${stage}: ${progressText(operation)}`) } : {}),
   });
   const cleanups: (() => Promise<void>)[] = [];
   let outcome: { value: T } | { error: unknown } | undefined;

@@ -51,7 +51,8 @@ export async function importBackup(client: IncusClient, source: ImportSource, ho
   try {
     const operation = await client.upload('/1.0/instances', meter, headers, {
       signal: hooks.signal,
-      onProgress: () => hooks.onStage?.('creating the instance from the backup'),
+      // Without anyone to show progress to, one long wait on the operation (no polling every second).
+      ...(hooks.onStage ? { onProgress: () => hooks.onStage?.('creating the instance from the backup') } : {}),
     });
     const created = (operation.resources?.instances ?? []).map((url) => decodeURIComponent(url.split('/').pop() ?? '').split('?')[0] ?? '');
     return { name: source.name ?? created[0] ?? null, bytes: meter.bytes };

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { Agent } from '../incus/http';
 import { AppError } from '../errors';
@@ -6,6 +7,26 @@ import { IncusUnreachableError } from '../incus/errors';
 import { SYSTEM_SOCKET, USER_SOCKET } from '../incus/local-socket';
 import type { SshConnection } from './connection';
 import { diagnose, diagnosticCommand } from './diagnose';
+
+/**
+ * ssh2 sends each 32 KiB packet of a channel with a write() of its own on the connection: ~16,000
+ * system calls for a 500 MB upload (a backup import). Corking the connection while one chunk is cut
+ * into packets sends them with one writev instead (~13% less CPU for an upload here, and bigger reads
+ * for sshd). Relies on ssh2's internals (`_write`, `_client._sock`); without them nothing changes.
+ */
+function batchPackets(channel: ClientChannel): void {
+  const internals = channel as unknown as { _write?: (...args: unknown[]) => unknown; _client?: { _sock?: Writable } };
+  const write = internals._write;
+  const connection = internals._client?._sock;
+  if (typeof write !== 'function' || typeof connection?.cork !== 'function') return;
+  internals._write = function (this: unknown, ...args: unknown[]) {
+    if (!connection.writableCorked) {
+      connection.cork();
+      process.nextTick(() => connection.uncork());
+    }
+    return write.apply(this, args);
+  };
+}
 
 const isChannelOpenFailure = (error: unknown) => error instanceof Error && error.message.startsWith('(SSH) Channel open failure');
 
@@ -55,6 +76,7 @@ export class IncusOverSsh {
         const channel = await this.connection.openStreamLocal(path);
         // Without this a half-closed channel never finishes closing (websocket close would hang).
         channel.allowHalfOpen = false;
+        batchPackets(channel);
         this.socketPath = path;
         return channel;
       } catch (error) {
