@@ -44,6 +44,14 @@ async function leftovers(): Promise<{ images: string[]; snapshots: string[]; bac
 
 const NOTHING_LEFT = { images: [], snapshots: [], backups: '[]' };
 
+/** Waits until Incus runs no publish ("Downloading image", whoever started it). */
+async function publishesDone(): Promise<void> {
+  const running = JSON.parse(await incus('query', '/1.0/operations?recursion=1')) as { running?: { id: string; description: string }[] };
+  for (const operation of running.running ?? []) {
+    if (operation.description === 'Downloading image') await incus('query', `/1.0/operations/${operation.id}/wait`).catch(() => undefined);
+  }
+}
+
 beforeAll(async () => {
   requireDaemon();
   container = await fixtures.launch(testName('diff'));
@@ -203,6 +211,20 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     const run = await interruptedAt(args, '"compression_algorithm":"none"', '/wait', { COI_DESKTOP_CONFIG_DIR: configDir });
     expect(run.code).toBe(130);
     expect(run.stderr).toMatch(/Interrupted: the diff was cancelled and its temporary image coi-diff-\S+ removed/);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+
+  it('Ctrl-C before Incus answered the request to pack a snapshot still removes the image Incus makes', async () => {
+    const { configDir } = tempHome();
+    // the answer to the publish request itself never comes: the diff cannot learn its operation and,
+    // once the request times out, waits for every publish still running before looking for its image
+    const run = await interruptedAt(['snapshot', 'diff', 'before', 'after', '-c', container], '"compression_algorithm":"none"', undefined, {
+      COI_DESKTOP_CONFIG_DIR: configDir,
+      COI_DESKTOP_REQUEST_TIMEOUT_MS: '3000',
+    });
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/Interrupted: the diff was cancelled and its temporary image coi-diff-\S+ removed/);
+    await publishesDone(); // an image made after the command ended would show now
     expect(await leftovers()).toEqual(NOTHING_LEFT);
   });
 });

@@ -5,15 +5,16 @@ import { dirname, join } from 'node:path';
 /**
  * Writes `text` to `path` so that a reader sees the old file or the new one, never half of either:
  * a temporary file beside it (`<name>.<pid>.<random>.tmp`), flushed to disk, then renamed over it.
- * Mode 0600: only the user reads it.
+ * Mode 0600: only the user reads it. `sync: false` skips the flush, for a cache whose reader checks
+ * what it reads (after a power cut the file may then be empty or cut short, never another's).
  */
-export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, text: string | Uint8Array, options: { sync?: boolean } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
   try {
     await handle.writeFile(text);
-    await handle.sync();
+    if (options.sync !== false) await handle.sync();
   } finally {
     await handle.close();
   }

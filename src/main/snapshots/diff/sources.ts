@@ -5,7 +5,7 @@ import type { FileStat } from '../../../shared/diff';
 import { timestampedName } from '../../../shared/names';
 import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
 import type { IncusClient } from '../../incus/client';
-import { IncusInterruptedError, IncusOperationError, isNotFound } from '../../incus/errors';
+import { IncusInterruptedError, IncusOperationError, IncusUnreachableError, isNotFound } from '../../incus/errors';
 import { execInstanceBytes } from '../../incus/instances';
 import { listOperations } from '../../app/operations';
 import { AppError, toErrorInfo } from '../../errors';
@@ -272,10 +272,13 @@ async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'ins
   return withCleanup(ctx, `temporary image ${alias}`, async () => {
     ctx.progress(`Packing ${what} into temporary image ${alias}`, null);
     const body = { source, compression_algorithm: 'none', public: false, aliases: [{ name: alias, description: TEMPORARY_DESCRIPTION }], properties: { description: TEMPORARY_DESCRIPTION } };
+    // The request itself is never abandoned (detached): Incus answers it at once with the publish's
+    // operation, so a Ctrl-C meanwhile still learns which operation will make the image. Only the wait is cancelled.
     const operation = await ctx.client
-      .run('POST', '/1.0/images', body, { signal: ctx.signal, onProgress: (running) => ctx.progress(`Packing ${what}`, percentOf(running.metadata)) })
+      .run('POST', '/1.0/images', body, { detached: true, signal: ctx.signal, onProgress: (running) => ctx.progress(`Packing ${what}`, percentOf(running.metadata)) })
       .catch((error: unknown) => {
         if (error instanceof IncusInterruptedError && !/was cancelled in Incus/.test(error.message)) pending = error.operationId ?? 'unknown';
+        if (error instanceof IncusUnreachableError) pending = 'unknown'; // no answer: Incus may have started it all the same
         throw error;
       });
     const { fingerprint } = PublishedSchema.parse(operation.metadata);
@@ -303,8 +306,9 @@ async function removeTemporaryImage(ctx: DiffContext, alias: string, pendingOper
   try {
     if (pendingOperation) {
       ctx.progress(`Waiting for Incus to finish packing, to remove temporary image ${alias}`, null);
-      // Interrupted before the answer came, the publish may have started all the same; Incus names it
-      // only "Downloading image", with no instance, so every one still running is waited for.
+      // No answer to the request came (it timed out, the connection dropped): the publish may have
+      // started all the same; Incus names it only "Downloading image", with no instance, so every one
+      // still running is waited for.
       const running = pendingOperation === 'unknown'
         ? (await listOperations(client)).filter((operation) => operation.status === 'Running' && operation.description === 'Downloading image').map((operation) => operation.id)
         : [pendingOperation];
