@@ -5,6 +5,7 @@ import type { CoiCore } from '../../src/main/app/core';
 import { subscribeEvents } from '../../src/main/incus/events';
 import type { CoiEvent } from '../../src/shared/contract';
 import type { HostStatus } from '../../src/shared/hosts';
+import { cli } from '../helpers/cli';
 import { sshHost } from '../helpers/hosts';
 import { HTTPS_URL, requireHttps, serverFingerprint } from '../helpers/https';
 import { Fixtures, requireDaemon } from '../helpers/incus';
@@ -18,6 +19,7 @@ import { openCore } from '../helpers/transports';
 
 let own: Fixtures;
 let core: CoiCore;
+let home: Awaited<ReturnType<typeof openCore>>['home'];
 const relays: FaultyListener[] = [];
 const servers: TestSshd[] = [];
 
@@ -25,7 +27,7 @@ beforeAll(async () => {
   requireDaemon();
   requireSshd();
   own = await Fixtures.inProject('reads');
-  ({ core } = await openCore(own.project));
+  ({ core, home } = await openCore(own.project));
 });
 afterAll(async () => {
   await core?.close();
@@ -119,9 +121,36 @@ describe('status is an output: a host waiting for the user is read as it is', ()
 
     await core.handlers['hosts.forgetKey']({ host: 'rekeyed', fingerprint: fresh });
     await core.handlers['hosts.trustFingerprint']({ host: 'rekeyed', fingerprint: fresh });
-    expect((await core.handlers['hosts.test']({ host: 'rekeyed' })).status.state).toBe('online');
+    // Trusting is the user's action: the next read connects, with no Test connection needed.
     expect(await core.handlers['containers.list']({ host: 'rekeyed' })).toEqual(expect.any(Array));
+    expect((await core.handlers['hosts.test']({ host: 'rekeyed' })).status.state).toBe('online');
     await core.registry.remove('rekeyed');
+  }, 30_000);
+
+  it('an SSH host whose key changed, fixed in a terminal with the commands its warning names: the app follows without a click on Test connection', async () => {
+    const { sshd, key } = await sshdWithKey('reads-cli');
+    servers.push(sshd);
+    await core.registry.add(sshHost('rekeyed-cli', sshd, { identityFiles: [key.file] }));
+    const first = await keygenFingerprint(`${sshd.hostKey}.pub`);
+    expect((await core.handlers['hosts.test']({ host: 'rekeyed-cli' })).status.state).toBe('host-key-unknown');
+    await core.handlers['hosts.trustFingerprint']({ host: 'rekeyed-cli', fingerprint: first });
+    expect((await core.handlers['hosts.test']({ host: 'rekeyed-cli' })).status.state).toBe('online');
+
+    rmSync(sshd.hostKey);
+    rmSync(`${sshd.hostKey}.pub`);
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', sshd.hostKey]);
+    const fresh = await keygenFingerprint(`${sshd.hostKey}.pub`);
+    await sshd.restart();
+    expect((await core.handlers['hosts.test']({ host: 'rekeyed-cli' })).status.state).toBe('host-key-changed');
+
+    // Another process (the terminal), on the same config: what the warning says to run.
+    const env = { COI_DESKTOP_CONFIG_DIR: home.configDir, HOME: home.home, SSH_AUTH_SOCK: '' };
+    const back = statusReached('rekeyed-cli', 'online');
+    expect(await cli(['host', 'forget-key', 'rekeyed-cli', '--fingerprint', fresh], { env })).toMatchObject({ code: 0 });
+    expect(await cli(['host', 'test', 'rekeyed-cli', '--trust-fingerprint', fresh], { env })).toMatchObject({ code: 0 });
+    await back;
+    expect(await core.handlers['containers.list']({ host: 'rekeyed-cli' })).toEqual(expect.any(Array));
+    await core.registry.remove('rekeyed-cli');
   }, 30_000);
 
   it('an HTTPS server whose certificate changed, and one that does not trust this app: reads never ask them again', async () => {

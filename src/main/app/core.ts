@@ -1,11 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { CoiEventSchema, type CoiEvent, type ImportOutcome } from '../../shared/contract';
 import type { HostConfig } from '../../shared/hosts';
 import type { HostTestResult } from '../../shared/model';
 import { Transfers, type FilePicker } from '../backups/transfers';
 import { CopyJournal, EXPORT_COPIES_DIR } from '../backups/export-copies';
 import { removeStaleTemporaries } from '../config/atomic-file';
+import { watchFile } from '../config/watch-file';
 import { AppError, toErrorInfo } from '../errors';
 import { findLocalSocket } from '../incus/local-socket';
 import { HostPool, statusOf } from '../hosts/pool';
@@ -64,7 +66,7 @@ export class CoiCore {
   readonly transfers: Transfers;
   private readonly streams: HostEventStreams | undefined;
   private readonly keeper: RetentionKeeper | undefined;
-  private readonly stopWatching: (() => void) | undefined;
+  private readonly stopWatching: (() => void)[] = [];
 
   private constructor(
     private readonly options: CoreOptions,
@@ -90,7 +92,7 @@ export class CoiCore {
       this.events.on('event', this.keeper.hear);
     }
     this.followRegistry();
-    this.stopWatching = options.liveEvents === false ? undefined : registry.watch();
+    if (options.liveEvents !== false) this.stopWatching.push(registry.watch(), ...this.followKnownHosts());
     this.handlers = createHandlers(this);
   }
 
@@ -166,6 +168,8 @@ export class CoiCore {
     // By what the host offered: a host being added is no longer a candidate once its test failed.
     if (this.certs.hasOffered(host)) await this.certs.trustOffered(host, fingerprint);
     else await this.policy.trustOffered(host, fingerprint);
+    // The host waited for this: its next read or test dials again (a refusal is not kept after it).
+    this.pool.forget(host);
   }
 
   /**
@@ -244,7 +248,7 @@ export class CoiCore {
   }
 
   async close(): Promise<void> {
-    this.stopWatching?.();
+    for (const stop of this.stopWatching) stop();
     this.passphrases.cancelAll();
     await this.keeper?.close();
     await this.streams?.close();
@@ -261,6 +265,31 @@ export class CoiCore {
       this.emit({ type: 'hosts-changed' });
     });
     this.registry.on('warning', (message) => this.emit({ type: 'hosts-warning', message }));
+  }
+
+  /**
+   * A host refused for its key waits for the user; the user may act in another process (the
+   * `coi-desktop host forget-key` / `host test --trust-fingerprint` commands its warning names, or
+   * `ssh-keygen -R`). When a known_hosts file changes so that the key such a host offered would no
+   * longer be refused (checked here, without connecting), the host is tested again once: its status
+   * follows without a click on Test connection. Returns the functions that stop watching.
+   */
+  private followKnownHosts(): (() => void)[] {
+    const files = [join(this.options.configDir, 'known_hosts'), join(this.options.home, '.ssh', 'known_hosts')];
+    const retest = async (name: string) => {
+      if (await this.policy.stillRefused(name)) return;
+      this.pool.forget(name);
+      await this.pool.test(name);
+    };
+    const changed = () => {
+      for (const { name } of this.pool.hosts()) {
+        const state = this.pool.status(name).state;
+        if (state === 'host-key-changed' || state === 'host-key-unknown') void retest(name).catch(() => undefined);
+      }
+    };
+    const failed = (error: Error) => this.emit({ type: 'hosts-warning', message: `known_hosts could not be watched: ${error.message}` });
+    // ~/.ssh is watched only where it exists: the app never creates it.
+    return files.filter((file, index) => index === 0 || existsSync(dirname(file))).map((file) => watchFile(file, changed, failed));
   }
 
   private makePool(registry: HostList): HostPool {

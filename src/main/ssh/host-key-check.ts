@@ -85,6 +85,18 @@ export class HostKeyPolicy {
     this.offered.delete(host);
   }
 
+  /**
+   * Whether the key `host` last offered would still be refused for the same reason (changed, or
+   * unknown) by the known_hosts files as they are now; checked on this computer, without connecting.
+   */
+  async stillRefused(host: string): Promise<boolean> {
+    const changed = this.changed.get(host);
+    const last = changed ?? this.offered.get(host);
+    if (!last) return false;
+    const { verdict } = await this.knownHosts.check(last.endpoint.host, last.endpoint.port, last.key);
+    return changed ? verdict === 'changed' || verdict === 'revoked' : verdict === 'unknown';
+  }
+
   /** Whether `host` has offered a changed key since this policy was made. */
   hasChanged(host: string): boolean {
     return this.changed.has(host);
