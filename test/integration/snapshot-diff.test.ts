@@ -154,6 +154,18 @@ describe('snapshot diff (CLI, local daemon)', () => {
     expect(await leftovers()).toEqual(NOTHING_LEFT);
   });
 
+  it('two snapshots holding the same files (nothing changed in between, stopped container) are the same: no change, nothing left', async () => {
+    const still = await fixtures.launch(testName('diff-still'));
+    await incus('stop', '--force', still);
+    await incus('snapshot', 'create', still, 'one');
+    await incus('snapshot', 'create', still, 'two');
+    const run = await cli(['snapshot', 'diff', 'one', 'two', '-c', still, '--summary']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('0 added, 0 deleted, 0 modified');
+    expect((await incus('image', 'list', '--format', 'csv', '-c', 'l')).split('\n').filter((alias) => alias.includes(still))).toEqual([]);
+  });
+
   it('says what is wrong: an unknown snapshot, a relative --path', async () => {
     const missing = await cli(['snapshot', 'diff', 'nope', '-c', container]);
     expect(missing).toMatchObject({ code: 1, stdout: '' });

@@ -271,7 +271,9 @@ async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'ins
   let pending: string | undefined;
   return withCleanup(ctx, `temporary image ${alias}`, async () => {
     ctx.progress(`Packing ${what} into temporary image ${alias}`, null);
-    const body = { source, compression_algorithm: 'none', public: false, aliases: [{ name: alias, description: TEMPORARY_DESCRIPTION }], properties: { description: TEMPORARY_DESCRIPTION } };
+    // The image's own name among its properties makes its tarball, and so its fingerprint, its own:
+    // two sides with the same files published in the same second were the same image, and Incus refused the second.
+    const body = { source, compression_algorithm: 'none', public: false, aliases: [{ name: alias, description: TEMPORARY_DESCRIPTION }], properties: { description: TEMPORARY_DESCRIPTION, 'coi-desktop.temporary': alias } };
     // The request itself is never abandoned (detached): Incus answers it at once with the publish's
     // operation, so a Ctrl-C meanwhile still learns which operation will make the image. Only the wait is cancelled.
     const operation = await ctx.client
