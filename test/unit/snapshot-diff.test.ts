@@ -192,7 +192,8 @@ describe('the listing made inside a container', () => {
     const known = trustedHashes(earlier);
     expect([...known.keys()]).toEqual(['/old', '/swapped', '/edited']); // '/racy' changed within the second the listing began
     const now = { listedAt: 2000, output: Buffer.alloc(0), mounts: [], files: new Map([['/old', entry(1, 900)], ['/racy', entry(2, 999)], ['/swapped', entry(9, 900)], ['/edited', entry(4, 1500)], ['/new', entry(5, 800)]]) };
-    const missing = reuseHashes(now, known);
+    const { missing, reused } = reuseHashes(now, known);
+    expect(reused).toBe(1);
     expect(now.files.get('/old')!.stat.sha256).toBe(sha('a'));
     expect(missing.map((file) => [...now.files].find(([, candidate]) => candidate === file)![0])).toEqual(['/racy', '/swapped', '/edited', '/new']);
   });

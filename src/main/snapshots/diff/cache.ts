@@ -32,7 +32,6 @@ const CachedSchema = z.object({
 
 /** What is checked of a cached listing of a container's current state (each entry: path, inode, ctime, size, mtime, sha256). */
 const ListingSchema = z.object({ format: z.literal(FORMAT), key: z.string(), listedAt: z.number(), hashes: z.array(z.unknown()) });
-type HashRow = [string, number, number, number, number, string];
 
 /** A container for good: a name can be used again after a delete, with another creation time. */
 export interface ContainerKey {
@@ -80,7 +79,7 @@ export class DiffCache {
       const parsed = ListingSchema.safeParse({ ...raw, hashes: [] });
       if (!parsed.success || parsed.data.key !== id || !Array.isArray(raw.hashes)) return undefined;
       const hashes = new Map<string, KnownHash>();
-      for (const row of raw.hashes as HashRow[]) hashes.set(row[0], { ino: row[1], ctime: row[2], size: row[3], mtime: row[4], sha256: row[5] });
+      for (const row of raw.hashes as KnownHash[]) hashes.set(row[0], row);
       return { listedAt: parsed.data.listedAt, hashes };
     } catch {
       return undefined;
@@ -89,9 +88,7 @@ export class DiffCache {
 
   async writeHashes(key: ContainerKey, listedAt: number, hashes: Map<string, KnownHash>): Promise<void> {
     const { path, id } = this.pathOf('listings', [key.host, key.project, key.container, key.createdAt]);
-    const rows: HashRow[] = [];
-    for (const [file, known] of hashes) rows.push([file, known.ino, known.ctime, known.size, known.mtime, known.sha256]);
-    await writeFileAtomic(path, JSON.stringify({ format: FORMAT, key: id, listedAt, hashes: rows }), NO_SYNC);
+    await writeFileAtomic(path, JSON.stringify({ format: FORMAT, key: id, listedAt, hashes: [...hashes.values()] }), NO_SYNC);
     await prune(join(this.dir, 'listings'), (files) => files.length > KEEP_MANIFESTS);
   }
 

@@ -370,14 +370,11 @@ function hashLines(reader: Reader, status: string, names: Int32Array): string[] 
   return hashes;
 }
 
-/** What a previous listing of the same container found out about one regular file, kept to skip hashing it again. */
-export interface KnownHash {
-  ino: number;
-  ctime: number;
-  size: number;
-  mtime: number;
-  sha256: string;
-}
+/**
+ * What a previous listing of the same container found out about one regular file, kept to skip
+ * hashing it again: a row as the cache stores it (no object per file: there are tens of thousands).
+ */
+export type KnownHash = readonly [path: string, ino: number, ctime: number, size: number, mtime: number, sha256: string];
 
 /**
  * The hashes of an earlier listing worth keeping: only of files whose ctime is at least two
@@ -389,25 +386,31 @@ export function trustedHashes(listing: Listing): Map<string, KnownHash> {
   const known = new Map<string, KnownHash>();
   for (const [path, file] of listing.files) {
     if (file.stat.kind !== 'file' || file.stat.sha256 === undefined || file.ctime > listing.listedAt - 2) continue;
-    known.set(path, { ino: file.ino, ctime: file.ctime, size: file.stat.size, mtime: file.mtime, sha256: file.stat.sha256 });
+    known.set(path, [path, file.ino, file.ctime, file.stat.size, file.mtime, file.stat.sha256]);
   }
   return known;
 }
 
 /**
  * Fills in the hash of each regular file the listing did not hash (its ctime is older than the
- * previous listing) from that listing when inode, ctime, size and mtime are all the same; returns
- * the files that still need one (a directory renamed since, a file restored from elsewhere).
+ * previous listing) from that listing when inode, ctime, size and mtime are all the same. Returns
+ * the files that still need one (a directory renamed since, a file restored from elsewhere) and
+ * how many hashes were reused.
  */
-export function reuseHashes(listing: Listing, known: Map<string, KnownHash>): ListedFile[] {
+export function reuseHashes(listing: Listing, known: ReadonlyMap<string, KnownHash>): { missing: ListedFile[]; reused: number } {
   const missing: ListedFile[] = [];
+  let reused = 0;
   for (const [path, file] of listing.files) {
     if (file.stat.kind !== 'file' || file.stat.sha256 !== undefined) continue;
     const before = known.get(path);
-    if (before && before.ino === file.ino && before.ctime === file.ctime && before.size === file.stat.size && before.mtime === file.mtime) file.stat.sha256 = before.sha256;
-    else missing.push(file);
+    if (before && before[1] === file.ino && before[2] === file.ctime && before[3] === file.stat.size && before[4] === file.mtime) {
+      file.stat.sha256 = before[5];
+      reused++;
+    } else {
+      missing.push(file);
+    }
   }
-  return missing;
+  return { missing, reused };
 }
 
 /** The manifest of a listing. */

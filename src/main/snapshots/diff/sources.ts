@@ -152,12 +152,12 @@ async function listInside(ctx: DiffContext, instance: InstanceFull, scope: { roo
   const listing = parseListing(result.stdout, mounts);
   // the clock going back would make ctimes repeat: then nothing of the previous listing is used
   const known = previous && previous.listedAt <= listing.listedAt ? previous.hashes : new Map<string, KnownHash>();
-  const missing = reuseHashes(listing, known);
+  const { missing, reused } = reuseHashes(listing, known);
   await hashFiles(ctx, listing, missing);
-  const keep = mergedHashes(known, listing, scope.roots);
-  // nothing hashed and nothing gone: what is kept is the previous listing's (a subset of it, as large)
-  const unchanged = missing.length === 0 && keep.size === known.size;
-  if (!unchanged) await ctx.cache.writeHashes(key, listing.listedAt, keep).catch(() => undefined); // a cache that cannot be written only costs time
+  // every kept hash used again and nothing else hashed: they stand as they are
+  if (known.size === 0 || missing.length > 0 || reused !== known.size) {
+    await ctx.cache.writeHashes(key, listing.listedAt, mergedHashes(known, listing, scope.roots)).catch(() => undefined); // a cache that cannot be written only costs time
+  }
   const manifest = manifestOf(listing);
   if (dpkg !== undefined) manifest.packageDbs.dpkg = dpkg;
   if (apk !== undefined) manifest.packageDbs.apk = apk;
