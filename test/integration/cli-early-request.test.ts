@@ -1,10 +1,12 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { createServer, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, cliProcess, exited, spawnCli } from '../helpers/cli';
-import { Fixtures, testName } from '../helpers/incus';
+import { BUILT_BIN, cli, cliProcess, exited, spawnCli } from '../helpers/cli';
+import { Fixtures, requireDaemon, testName } from '../helpers/incus';
 import { silentSocket } from '../helpers/silent-socket';
 
 // `snapshot list --all` sends its requests to the local daemon before the CLI loads its modules
@@ -150,3 +152,25 @@ describe('the listing request sent before the CLI loads', () => {
 const fixtures = new Fixtures();
 afterAll(() => fixtures.cleanup());
 
+describe('what the listing cannot do is said, never printed as an empty listing', () => {
+  it.each([[[]], [['--format', 'json']]])('a project in hosts.json that the daemon does not have (%j)', async (format: string[]) => {
+    requireDaemon();
+    const config = mkdtempSync(join(tmpdir(), 'coi-early-config-'));
+    const project = testName('no-such-project');
+    writeFileSync(join(config, 'hosts.json'), JSON.stringify({ version: 1, hosts: [{ name: 'local', kind: 'local', project }] }));
+    const run = await cliProcess(['snapshot', 'list', '--all', ...format], { COI_DESKTOP_CONFIG_DIR: config });
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`the Incus project '${project}' does not exist on this host`);
+    expect(run.code).toBe(1);
+  });
+
+  it.each([[['--version']], [['snapshot', 'list', '--all', '--format', 'json']]])('output that cannot be written (stdout is /dev/full): exit code 1 and one line saying so (%j)', async (args: string[]) => {
+    requireDaemon();
+    const full = openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [BUILT_BIN, ...args], { stdio: ['ignore', full, 'pipe'] });
+    closeSync(full);
+    const run = await exited(child as unknown as ChildProcessByStdio<null, Readable, Readable>);
+    expect(run.stderr).toBe('Error: could not write to standard output (ENOSPC); what the command did before that stands, its output is incomplete\n');
+    expect(run.code).toBe(1);
+  });
+});

@@ -19,13 +19,17 @@ process.on('SIGINT', () => {
 
 /**
  * A reader that has gone away (`| head -c 10`) is no error: what is written after that is dropped,
- * and the command ends as it would have, without a stack trace. Other write errors stay fatal.
+ * and the command ends as it would have, without a stack trace. Any other write error (a full disk,
+ * `> /dev/full`) ends the command with exit code 1 and one line on standard error that says so.
  */
-function dropOutputToClosedPipe(stream: NodeJS.WritableStream): void {
+function dropOutputToClosedPipe(stream: NodeJS.WritableStream, name: string): void {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    const other = stream === process.stderr ? undefined : process.stderr;
+    other?.write(`Error: could not write to ${name} (${error.code ?? error.message}); what the command did before that stands, its output is incomplete\n`);
+    process.exit(1);
   });
 }
 
-dropOutputToClosedPipe(process.stdout);
-dropOutputToClosedPipe(process.stderr);
+dropOutputToClosedPipe(process.stdout, 'standard output');
+dropOutputToClosedPipe(process.stderr, 'standard error');

@@ -91,6 +91,11 @@ export class IncusClient {
   }
 
   /** How long one request may go unanswered. */
+  /** The Incus project this client's requests go to ('default' when none is set). */
+  get project(): string {
+    return this.options.project ?? 'default';
+  }
+
   get requestTimeoutMs(): number {
     return this.options.requestTimeoutMs ?? requestTimeoutMs(process.env);
   }
