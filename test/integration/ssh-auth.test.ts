@@ -113,7 +113,7 @@ describe('authentication, in the order OpenSSH uses', () => {
     const result = await (await pool({ home, hosts: [sshHost('box', sshd, { identityFiles: [stranger.file, join(dir, 'missing')] })] })).test('box');
     expect(result.status.state).toBe('auth-failed');
     expect(result.error?.message).toBe(
-      `root@${sshd.host}:${sshd.port} accepted none of our keys. Tried: ${stranger.file}; ${join(dir, 'missing')} (no such file). Add your public key to ~/.ssh/authorized_keys of root there, or load the right key into your agent (ssh-add).`,
+      `root@${sshd.host}:${sshd.port} accepted none of our keys. Tried: ${stranger.file}; ${join(dir, 'missing')} (no such file). Add your public key to ~/.ssh/authorized_keys of root there, or load the right key into your agent (ssh-add); then test the connection again (Test connection in the app, or coi-desktop host test NAME: reads wait for it).`,
     );
   });
 });

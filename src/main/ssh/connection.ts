@@ -307,7 +307,7 @@ function connectError(error: Error & { level?: string; code?: string }, endpoint
     const offered = tried.length > 0 ? tried.join('; ') : 'nothing: no agent (SSH_AUTH_SOCK) and no key files';
     return new AppError(
       'auth-failed',
-      `${endpoint.user}@${where} accepted none of our keys. Tried: ${offered}. Add your public key to ~/.ssh/authorized_keys of ${endpoint.user} there, or load the right key into your agent (ssh-add).`,
+      `${endpoint.user}@${where} accepted none of our keys. Tried: ${offered}. Add your public key to ~/.ssh/authorized_keys of ${endpoint.user} there, or load the right key into your agent (ssh-add); then test the connection again (Test connection in the app, or coi-desktop host test NAME: reads wait for it).`,
     );
   }
   const reasons: Record<string, string> = {
