@@ -16,23 +16,13 @@ LOG_DIR="${INCUS_LOG_DIR:-/var/log}"
 
 say() { printf '[provision-https] %s\n' "$*"; }
 cluster() { INCUS_SOCKET="$CLUSTER_DIR/unix.socket" incus "$@"; }
+# shellcheck source=scripts/incusd-start.sh
+source "$(dirname "${BASH_SOURCE[0]}")/incusd-start.sh"
 
 listen_https() {
   if [ "$(incus config get core.https_address)" = "" ]; then
     say "the project's daemon listens on https://$HTTPS_ADDRESS"
     incus config set core.https_address "$HTTPS_ADDRESS"
-  fi
-}
-
-start_cluster_daemon() {
-  if timeout 10 env INCUS_SOCKET="$CLUSTER_DIR/unix.socket" incus query /1.0 >/dev/null 2>&1; then return; fi
-  say "starting a second incusd in $CLUSTER_DIR"
-  mkdir -p "$CLUSTER_DIR" "$LOG_DIR"
-  # From /, as provision-incus.sh starts the first one (dir-pool snapshots run rsync in its cwd).
-  (cd / && INCUS_DIR="$CLUSTER_DIR" exec nohup /usr/libexec/incus/incusd --group root >"$LOG_DIR/incusd-cluster.log" 2>&1) &
-  if ! INCUS_DIR="$CLUSTER_DIR" incus admin waitready --timeout 60; then
-    say "the second incusd did not become ready; last log lines:"; tail -n 30 "$LOG_DIR/incusd-cluster.log" >&2
-    exit 1
   fi
 }
 
@@ -70,7 +60,7 @@ import_cluster_image() {
 }
 
 listen_https
-start_cluster_daemon
+start_incusd "a second incusd in $CLUSTER_DIR" "$LOG_DIR/incusd-cluster.log" "$CLUSTER_DIR"
 init_cluster
 import_cluster_image
 say "https://$HTTPS_ADDRESS (project daemon) and https://$CLUSTER_ADDRESS (cluster '$CLUSTER_MEMBER', socket $CLUSTER_DIR/unix.socket) ready"

@@ -8,6 +8,8 @@ IMAGE_ALIAS="${COI_TEST_IMAGE:-coi-test-busybox}"
 LOG_DIR="${INCUS_LOG_DIR:-/var/log}"
 
 say() { printf '[provision] %s\n' "$*"; }
+# shellcheck source=scripts/incusd-start.sh
+source "$(dirname "${BASH_SOURCE[0]}")/incusd-start.sh"
 
 install_packages() {
   if command -v incus >/dev/null && [ -x /usr/libexec/incus/incusd ] && [ -x /bin/busybox ]; then
@@ -28,21 +30,6 @@ SRC
     -t bookworm-backports incus >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     busybox-static curl xz-utils >/dev/null
-}
-
-daemon_answers() { timeout 10 incus query /1.0 >/dev/null 2>&1; }
-
-start_daemon() {
-  if daemon_answers; then return; fi
-  say "starting incusd"
-  mkdir -p "$LOG_DIR"
-  # From /, as a daemon should: its helpers (rsync for dir-pool snapshots) inherit its working directory,
-  # and one started from a checkout that is later deleted fails every snapshot with "getcwd()".
-  (cd / && exec nohup /usr/libexec/incus/incusd --group root >"$LOG_DIR/incusd.log" 2>&1) &
-  if ! incus admin waitready --timeout 60; then
-    say "incusd did not become ready; last log lines:"; tail -n 30 "$LOG_DIR/incusd.log" >&2
-    exit 1
-  fi
 }
 
 init_daemon() {
@@ -99,7 +86,7 @@ import_image() {
 }
 
 install_packages
-start_daemon
+start_incusd incusd "$LOG_DIR/incusd.log"
 init_daemon
 import_image
 say "incus ready: $(incus version 2>/dev/null | tr '\n' ' ')image '$IMAGE_ALIAS'"
