@@ -83,6 +83,14 @@ describe('coi-desktop host', () => {
     expect((await cli(['host', 'list'], { env })).stdout).not.toContain('lab');
   });
 
+  it('refuses settings that do not fit, naming the host, the setting and the rule; nothing is saved', async () => {
+    const { env } = user();
+    const named = await cli(['host', 'add', 'bad!name', '--ssh', 'u@127.0.0.1:2222', '--no-test'], { env });
+    expect(named).toMatchObject({ code: 1, stdout: '' });
+    expect(named.stderr).toBe("Error: invalid host 'bad!name': name: a host name holds letters, digits, \".\", \"_\" and \"-\", starts with a letter or digit, and has at most 63 characters\n");
+    expect((await cli(['host', 'list'], { env })).stdout).not.toContain('bad!name');
+  });
+
   it('reports a corrupt hosts file and keeps it aside', async () => {
     const { env, home } = user();
     mkdirSync(home.configDir);

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import type { z } from 'zod';
 import { IncusHostSchema, SshHostSchema, type IncusHostConfig, type SshHostConfig } from '../../shared/hosts';
 import type { HostOverview, HostTestResult } from '../../shared/model';
-import { AppError } from '../errors';
+import { AppError, parseInput } from '../errors';
 import { importSshConfig, parseEndpoint } from '../hosts/ssh-config-import';
 import { hostListText, hostOverviewText, hostStatusText, hostTarget, toJson } from './format';
 import { UsageError } from './io';
@@ -157,21 +156,12 @@ function incusHost(name: string, options: AddOptions): IncusHostConfig {
   if (options.trustFingerprint && !pin) {
     throw new UsageError(`--trust-fingerprint '${options.trustFingerprint}' is not a server certificate's fingerprint: that is 64 hex digits (SHA-256, colons allowed), as 'incus info' on the server or the Add host dialog shows it`);
   }
-  return validHost(IncusHostSchema, { kind: 'incus', name, url: options.url, ...(pin ? { serverCertFingerprint: pin } : {}), ...(options.project ? { project: options.project } : {}) });
-}
-
-function validHost<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AppError('invalid-input', `${issue?.path.join('.') || 'host'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
+  return parseInput(IncusHostSchema, { kind: 'incus', name, url: options.url, ...(pin ? { serverCertFingerprint: pin } : {}), ...(options.project ? { project: options.project } : {}) }, `host '${name}'`);
 }
 
 function sshHost(name: string, options: AddOptions, defaultUser: string): SshHostConfig {
   const login = parseEndpoint(options.ssh ?? '', defaultUser);
-  return validHost(SshHostSchema, {
+  return parseInput(SshHostSchema, {
     kind: 'ssh',
     name,
     ...login,
@@ -179,6 +169,6 @@ function sshHost(name: string, options: AddOptions, defaultUser: string): SshHos
     ...(options.jump ? { jump: parseEndpoint(options.jump, defaultUser) } : {}),
     ...(options.socket ? { socketPath: options.socket } : {}),
     ...(options.project ? { project: options.project } : {}),
-  });
+  }, `host '${name}'`);
 }
 
