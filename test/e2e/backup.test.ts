@@ -1,45 +1,22 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CoiCore } from '../../src/main/app/core';
-import type { WebServer } from '../../src/main/web/server';
-import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
-import { Fixtures, requireDaemon, testName } from '../helpers/incus';
-import { openCore } from '../helpers/transports';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { shot, useWebWorld, type PageOptions } from '../helpers/browser';
+import { testName } from '../helpers/incus';
 
-let own: Fixtures;
-let core: CoiCore;
-let server: WebServer;
-let browser: Browser;
-let ui: WebUi | undefined;
+const world = useWebWorld('backup-ui');
+
 let container: string;
 
 beforeAll(async () => {
-  requireDaemon();
-  own = await Fixtures.inProject('backup-ui');
-  ({ core } = await openCore(own.project));
-  ui = await openWebUi(core);
-  ({ server, browser } = ui);
-  container = await own.launch(testName('ui'));
-  await own.incus('exec', container, '--', 'sh', '-c', 'echo at-s1 > /marker');
-  await own.incus('snapshot', 'create', container, 's1');
-  await own.incus('exec', container, '--', 'sh', '-c', 'echo now > /marker');
+  container = await world.own.launch(testName('ui'));
+  await world.own.incus('exec', container, '--', 'sh', '-c', 'echo at-s1 > /marker');
+  await world.own.incus('snapshot', 'create', container, 's1');
+  await world.own.incus('exec', container, '--', 'sh', '-c', 'echo now > /marker');
 }, 60_000);
-afterAll(async () => {
-  await ui?.close();
-  await core?.close();
-  await own?.cleanup();
-});
 
-async function open(path: string, options: BrowserContextOptions = {}): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, ...options });
-  await page.goto(`${server.url}#token=${server.token}&${path.replace(/^#/, '')}`);
-  return page;
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+const open = (path: string, options?: PageOptions) => world.open(path, { acceptDownloads: true, ...options });
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** Clicks the dialog's download button and returns the saved file and the name the server gave it. */
@@ -78,7 +55,7 @@ describe('backups in the browser (web mode)', () => {
     await page.getByRole('button', { name: 'More actions for s1' }).click();
     await page.getByRole('menuitem', { name: 'Export…' }).click();
     const file = await download(page, 'Download backup');
-    await page.goto(`${server.url}#/host/local`);
+    await page.goto(`${world.ui.server.url}#/host/local`);
     await page.getByRole('button', { name: 'Import backup…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Import a backup on local' });
     await dialog.waitFor();
@@ -86,13 +63,13 @@ describe('backups in the browser (web mode)', () => {
     await dialog.getByText(`local already has a container named ${container}`).waitFor();
     expect(await dialog.getByRole('button', { name: 'Upload and import' }).isDisabled()).toBe(true);
     const copy = testName('ui-imported');
-    own.adopt(copy);
+    world.own.adopt(copy);
     await dialog.getByLabel('Backup file').setInputFiles(file.path);
     await dialog.getByLabel('New container name (optional)').fill(copy);
     await shot(page, 'backup-import-dialog');
     await dialog.getByRole('button', { name: 'Upload and import' }).click();
     await page.getByRole('list', { name: 'Results' }).getByText(`as ${copy} on local`).waitFor({ timeout: 30_000 });
-    expect((await own.incus('file', 'pull', `${copy}/marker`, '-')).trim()).toBe('at-s1');
+    expect((await world.own.incus('file', 'pull', `${copy}/marker`, '-')).trim()).toBe('at-s1');
     await page.close();
   }, 60_000);
 

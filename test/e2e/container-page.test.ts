@@ -1,50 +1,12 @@
-import { join } from 'node:path';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CoiCore } from '../../src/main/app/core';
-import type { WebServer } from '../../src/main/web/server';
-import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
-import { Fixtures, requireDaemon, testName } from '../helpers/incus';
-import { openCore } from '../helpers/transports';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { shot, useWebWorld, WINDOW_SIZES } from '../helpers/browser';
+import { testName } from '../helpers/incus';
 
-let own: Fixtures;
-let core: CoiCore;
-let server: WebServer;
-let browser: Browser;
-let ui: WebUi | undefined;
+const world = useWebWorld('cpage');
 
-beforeAll(async () => {
-  requireDaemon();
-  own = await Fixtures.inProject('cpage');
-  ({ core } = await openCore(own.project));
-  ui = await openWebUi(core);
-  ({ server, browser } = ui);
-});
-afterAll(async () => {
-  await ui?.close();
-  await core?.close();
-  await own?.cleanup();
-});
-
-/** Every Content-Security-Policy violation the page reports, to assert there are none. */
-type Watched = Page & { violations: string[] };
-
-async function open(path: string, options: BrowserContextOptions = {}): Promise<Watched> {
-  const page = (await browser.newPage({ viewport: { width: 1280, height: 800 }, ...options })) as Watched;
-  page.violations = [];
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to|^CSP /i.test(message.text())) page.violations.push(message.text());
-  });
-  await page.addInitScript(() => {
-    const doc = (globalThis as unknown as { document: { addEventListener(type: string, listener: (event: { violatedDirective: string; sample: string; target: { outerHTML?: string } }) => void): void } }).document;
-    doc.addEventListener('securitypolicyviolation', (event) => console.log(`CSP ${event.violatedDirective} ${JSON.stringify(event, ['blockedURI', 'sourceFile', 'lineNumber', 'columnNumber', 'sample'])} ${(event.target as unknown as { nodeName: string }).nodeName}`));
-  });
-  await page.goto(`${server.url}#token=${server.token}&${path.replace(/^#/, '')}`);
-  return page;
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-const snapshotsOf = async (name: string) => (await own.incus('snapshot', 'list', name, '--format', 'csv', '-c', 'n')).split('\n').filter(Boolean).sort();
+const { open } = world;
+const snapshotsOf = async (name: string) => (await world.own.incus('snapshot', 'list', name, '--format', 'csv', '-c', 'n')).split('\n').filter(Boolean).sort();
 const row = (page: Page, snapshot: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${snapshot}\\b`) }) });
 const focusedName = (page: Page) => page.evaluate(() => {
   const active = (globalThis as unknown as { document: { activeElement: { getAttribute(name: string): string | null; textContent: string | null } | null } }).document.activeElement;
@@ -52,8 +14,8 @@ const focusedName = (page: Page) => page.evaluate(() => {
 });
 
 async function withSnapshots(label: string, names: string[], options: { stopped?: boolean } = { stopped: true }): Promise<string> {
-  const name = await own.launch(testName(label), options);
-  for (const snapshot of names) await own.incus('snapshot', 'create', name, snapshot);
+  const name = await world.own.launch(testName(label), options);
+  for (const snapshot of names) await world.own.incus('snapshot', 'create', name, snapshot);
   return name;
 }
 
@@ -195,14 +157,14 @@ describe('the "⋯" menu and the dialogs it opens', () => {
     await page.getByRole('menuitem', { name: 'Rename…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Rename doomed' });
     await dialog.getByLabel('New name').fill('renamed');
-    await own.incus('snapshot', 'delete', name, 'doomed');
+    await world.own.incus('snapshot', 'delete', name, 'doomed');
     await dialog.getByRole('alert').getByText(`Snapshot doomed of ${name} no longer exists`).waitFor({ timeout: 5_000 });
     expect(await dialog.getByRole('button', { name: 'Rename' }).isDisabled()).toBe(true);
     await shot(page, 'dialog-snapshot-gone');
     await page.keyboard.press('Escape');
 
     // Branching onto a name that exists fails in the daemon: the reason shows in the dialog, which stays open.
-    const taken = await own.launch(testName('taken'), { stopped: true });
+    const taken = await world.own.launch(testName('taken'), { stopped: true });
     await page.getByRole('button', { name: 'More actions for other' }).click();
     await page.getByRole('menuitem', { name: 'Branch…' }).click();
     const branch = page.getByRole('dialog', { name: /^Branch other/ });
@@ -250,10 +212,10 @@ describe('the "⋯" menu and the dialogs it opens', () => {
 
 describe('restore from the container page', () => {
   it('"Stop and restore" starts the container again by default; the toast names the safety snapshot and Undo restores it', async () => {
-    const name = await own.launch(testName('rst'));
-    await own.incus('exec', name, '--', 'sh', '-c', 'echo good > /root/work');
-    await own.incus('snapshot', 'create', name, 'good');
-    await own.incus('exec', name, '--', 'sh', '-c', 'echo later > /root/work');
+    const name = await world.own.launch(testName('rst'));
+    await world.own.incus('exec', name, '--', 'sh', '-c', 'echo good > /root/work');
+    await world.own.incus('snapshot', 'create', name, 'good');
+    await world.own.incus('exec', name, '--', 'sh', '-c', 'echo later > /root/work');
     const page = await open(`#/host/local/container/${name}`);
     await page.getByRole('button', { name: 'Restore good' }).click();
     const dialog = page.getByRole('dialog', { name: `Restore ${name}` });
@@ -263,14 +225,14 @@ describe('restore from the container page', () => {
     const toast = page.getByRole('status').getByText(new RegExp(`^Restored ${name} to good and started it again; the state before is in (pre-restore-\\d{8}-\\d{6})$`));
     await toast.waitFor({ timeout: 30_000 });
     const safety = /(pre-restore-\d{8}-\d{6})/.exec((await toast.textContent())!)![1]!;
-    expect(await own.incus('file', 'pull', `${name}/root/work`, '-')).toBe('good\n');
-    expect((await own.incus('list', name, '-c', 's', '--format', 'csv')).trim()).toBe('RUNNING');
+    expect(await world.own.incus('file', 'pull', `${name}/root/work`, '-')).toBe('good\n');
+    expect((await world.own.incus('list', name, '-c', 's', '--format', 'csv')).trim()).toBe('RUNNING');
     await row(page, safety).getByText('safety snapshot').waitFor();
 
     await page.getByRole('status').getByRole('button', { name: 'Undo' }).click();
     await page.getByRole('status').getByText(new RegExp(`^Restored ${name} to ${safety} and started it again`)).waitFor({ timeout: 30_000 });
-    expect(await own.incus('file', 'pull', `${name}/root/work`, '-')).toBe('later\n');
-    expect((await own.incus('list', name, '-c', 's', '--format', 'csv')).trim()).toBe('RUNNING');
+    expect(await world.own.incus('file', 'pull', `${name}/root/work`, '-')).toBe('later\n');
+    expect((await world.own.incus('list', name, '-c', 's', '--format', 'csv')).trim()).toBe('RUNNING');
     await page.close();
   });
 });
@@ -312,14 +274,8 @@ describe('the container page at any size', () => {
   it('holds at 1280×800, 800×600 and 200% zoom, with the Operations drawer open and an expiry badge, light and dark', async () => {
     const name = await withSnapshots('size', ['pre-restore-20261126-231507', 'snap-20261126-231507']);
     // An expiry badge on the row the layout checks, set the way the app sets it.
-    await core.handlers['snapshots.setExpiry']({ host: 'local', container: name, snapshot: 'snap-20261126-231507', expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
-    const sizes: { label: string; options: BrowserContextOptions }[] = [
-      { label: '1280x800', options: { viewport: { width: 1280, height: 800 } } },
-      { label: '800x600', options: { viewport: { width: 800, height: 600 } } },
-      // A 1280×800 window at 200% zoom lays out like a 640×400 CSS-pixel viewport.
-      { label: '200-percent', options: { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 } },
-    ];
-    for (const { label, options } of sizes) {
+    await world.core.handlers['snapshots.setExpiry']({ host: 'local', container: name, snapshot: 'snap-20261126-231507', expiresAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
+    for (const { label, options } of WINDOW_SIZES) {
       for (const colorScheme of ['light', 'dark'] as const) {
         const page = await open(`#/host/local/container/${name}`, { ...options, colorScheme });
         await row(page, 'snap-20261126-231507').getByText(/^expires in \d+ days$/).waitFor();

@@ -1,49 +1,24 @@
-import { join } from 'node:path';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CoiCore } from '../../src/main/app/core';
-import type { WebServer } from '../../src/main/web/server';
-import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
-import { Fixtures, requireDaemon, testName } from '../helpers/incus';
-import { openCore } from '../helpers/transports';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { shot, useWebWorld, WINDOW_SIZES } from '../helpers/browser';
+import { testName } from '../helpers/incus';
 
-let own: Fixtures;
-let core: CoiCore;
-let server: WebServer;
-let browser: Browser;
-let ui: WebUi | undefined;
+const world = useWebWorld('diffui');
+
 /** A running container with snapshot `before-ai`, then /root/notes.txt edited and `after-edit` taken, then edited again. */
 let name: string;
 
 beforeAll(async () => {
-  requireDaemon();
-  own = await Fixtures.inProject('diffui');
-  ({ core } = await openCore(own.project));
-  ui = await openWebUi(core);
-  ({ server, browser } = ui);
-  name = await own.launch(testName('diff'));
-  const write = (content: string) => own.incus('exec', name, '--', 'sh', '-c', `printf '${content}' > /root/notes.txt`);
+  name = await world.own.launch(testName('diff'));
+  const write = (content: string) => world.own.incus('exec', name, '--', 'sh', '-c', `printf '${content}' > /root/notes.txt`);
   await write('one\\ntwo\\nthree\\n');
-  await own.incus('snapshot', 'create', name, 'before-ai');
+  await world.own.incus('snapshot', 'create', name, 'before-ai');
   await write('one\\nTWO by the agent\\nthree\\n');
-  await own.incus('snapshot', 'create', name, 'after-edit');
+  await world.own.incus('snapshot', 'create', name, 'after-edit');
   await write('one\\nTWO by the agent\\nthree\\nfour\\n');
 });
-afterAll(async () => {
-  await ui?.close();
-  await core?.close();
-  await own?.cleanup();
-});
 
-/** A page of the web UI at 1280×800 that records Content-Security-Policy violations. */
-async function open(path: string, options: BrowserContextOptions = {}): Promise<Page & { violations: string[] }> {
-  const page = Object.assign(await browser.newPage({ viewport: { width: 1280, height: 800 }, ...options }), { violations: [] as string[] });
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) page.violations.push(message.text());
-  });
-  await page.goto(`${server.url}#token=${server.token}&${path}`);
-  return page;
-}
+const { open } = world;
 
 const focused = (page: Page) => page.evaluate(() => {
   const active = (globalThis as unknown as { document: { activeElement: { getAttribute(name: string): string | null; textContent: string | null } | null } }).document.activeElement;
@@ -68,7 +43,7 @@ describe('Changes since this snapshot', () => {
     expect(lines.some((line) => /removed line\s*two$/.test(line))).toBe(true);
     expect(lines.some((line) => /added line\s*TWO by the agent$/.test(line))).toBe(true);
     expect(lines.some((line) => /added line\s*four$/.test(line))).toBe(true);
-    await page.screenshot({ path: join(SCREENSHOTS, 'diff-since-snapshot.png') });
+    await shot(page, 'diff-since-snapshot');
 
     // The comparison ran as a job: nothing is left running, and its result is in the Operations drawer.
     const operations = page.getByRole('button', { name: /^Operations/ });
@@ -131,11 +106,7 @@ describe('Compare two selected snapshots', () => {
 
 describe('the diff page at any size', () => {
   it('holds at 800×600 and 200% zoom, light and dark: nothing scrolls sideways, the list and the diff stay inside the window', async () => {
-    const sizes: { label: string; options: BrowserContextOptions }[] = [
-      { label: '800x600', options: { viewport: { width: 800, height: 600 } } },
-      { label: '200-percent', options: { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 } },
-    ];
-    for (const { label, options } of sizes) {
+    for (const { label, options } of WINDOW_SIZES.filter((size) => size.label !== '1280x800')) {
       for (const colorScheme of ['light', 'dark'] as const) {
         const page = await open(`/host/local/container/${name}/changes/before-ai`, { ...options, colorScheme });
         await page.getByRole('button', { name: /^modified: notes\.txt/ }).click({ timeout: 60_000 });
@@ -148,7 +119,7 @@ describe('the diff page at any size', () => {
         });
         expect(sideways, `${label} ${colorScheme}`).toEqual({ overflow: 0, scrolled: 0 });
         expect(box.x >= 0 && box.x + box.width <= viewport.width + 0.5 && box.y < viewport.height, `${label} ${colorScheme}: ${JSON.stringify(box)}`).toBe(true);
-        await page.screenshot({ path: join(SCREENSHOTS, `diff-${label}-${colorScheme}.png`) });
+        await shot(page, `diff-${label}-${colorScheme}`);
         expect(page.violations).toEqual([]);
         await page.close();
       }

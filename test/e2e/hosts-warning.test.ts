@@ -1,15 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoiCore } from '../../src/main/app/core';
-import type { WebServer } from '../../src/main/web/server';
-import { openWebUi, type WebUi } from '../helpers/browser';
+import { openPage, openWebUi, type WebUi } from '../helpers/browser';
 import { tempHome } from '../helpers/hosts';
 
 let core: CoiCore;
-let server: WebServer;
-let browser: Browser;
 let ui: WebUi | undefined;
 let configDir: string;
 
@@ -20,7 +16,6 @@ beforeAll(async () => {
   writeFileSync(join(configDir, 'hosts.json'), '{ broken');
   core = await CoiCore.open({ configDir, home: home.home, env: { ...process.env, SSH_AUTH_SOCK: '' }, platform: 'linux' });
   ui = await openWebUi(core);
-  ({ server, browser } = ui);
 });
 afterAll(async () => {
   await ui?.close();
@@ -29,8 +24,7 @@ afterAll(async () => {
 
 describe('a corrupt hosts.json in web mode', () => {
   it('shows a banner that names the backup, then one for a file that turns corrupt later; each can be dismissed', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}#token=${server.token}`);
+    const page = await openPage(ui!);
     const banner = page.getByRole('alert').filter({ hasText: 'Saved hosts could not be read.' });
     await expect(banner.textContent()).resolves.toMatch(/hosts\.json could not be read \(not JSON: .*\); it was kept as .*hosts\.json\.corrupt-\d{8}-\d{6}-\d+-[0-9a-f]{6}/);
 

@@ -1,50 +1,25 @@
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CoiCore } from '../../src/main/app/core';
-import type { WebServer } from '../../src/main/web/server';
-import { SCREENSHOTS, openWebUi, staysAcrossRefreshes, type WebUi } from '../helpers/browser';
+import { shot, staysAcrossRefreshes, useWebWorld } from '../helpers/browser';
 import { CLUSTER_SOCKET, CLUSTER_URL, clusterIncus, HTTPS_URL, requireHttps, serverFingerprint, trustToken, untrust } from '../helpers/https';
-import { Fixtures, requireDaemon, TEST_IMAGE, testName } from '../helpers/incus';
-import { openCore } from '../helpers/transports';
+import { TEST_IMAGE, testName } from '../helpers/incus';
 
-let own: Fixtures;
-let core: CoiCore;
-let home: Awaited<ReturnType<typeof openCore>>['home'];
-let server: WebServer;
-let browser: Browser;
-let ui: WebUi | undefined;
+const world = useWebWorld('uitls');
+
 const onCluster: string[] = [];
 
 beforeAll(async () => {
-  requireDaemon();
   await requireHttps();
-  own = await Fixtures.inProject('uitls');
-  ({ core, home } = await openCore(own.project));
-  ui = await openWebUi(core);
-  ({ server, browser } = ui);
 });
 afterAll(async () => {
-  await ui?.close();
-  await core?.close();
-  if (home) {
-    await untrust(home.configDir);
-    await untrust(home.configDir, CLUSTER_SOCKET);
+  if (world.started) {
+    await untrust(world.home.configDir);
+    await untrust(world.home.configDir, CLUSTER_SOCKET);
   }
   await Promise.all(onCluster.map((name) => clusterIncus('delete', '-f', name).catch(() => undefined)));
-  await own?.cleanup();
 });
 
-async function open(path = '#/'): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${server.url}#token=${server.token}`);
-  await page.evaluate((hash) => {
-    (globalThis as unknown as { location: { hash: string } }).location.hash = hash;
-  }, path);
-  return page;
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+const { open } = world;
 
 /** Fills the Incus (HTTPS) form of the Add host dialog. */
 async function addIncusHost(page: Page, name: string, url: string, token: string, project?: string) {
@@ -60,9 +35,9 @@ async function addIncusHost(page: Page, name: string, url: string, token: string
 
 describe('Incus servers over HTTPS in the UI', () => {
   it('adds a server with a trust token, showing the certificate fingerprint to compare first', async () => {
-    const container = await own.launch(testName('uitls'), { stopped: true });
+    const container = await world.own.launch(testName('uitls'), { stopped: true });
     const page = await open('#/');
-    const dialog = await addIncusHost(page, 'tls', HTTPS_URL, await trustToken('ui'), own.project);
+    const dialog = await addIncusHost(page, 'tls', HTTPS_URL, await trustToken('ui'), world.own.project);
     const fingerprint = await serverFingerprint();
     await expect(dialog.getByRole('note', { name: 'Server certificate' }).textContent()).resolves.toContain(fingerprint);
     await shot(page, 'add-host-https');
@@ -72,22 +47,22 @@ describe('Incus servers over HTTPS in the UI', () => {
     await page.getByRole('main').getByText(/^Online · \d+ ms$/).waitFor({ timeout: 10_000 });
     await page.getByRole('main').getByText(`${HTTPS_URL} (HTTPS)`).waitFor();
     await page.getByRole('table', { name: 'Containers on tls' }).getByRole('button', { name: container, exact: true }).waitFor({ timeout: 10_000 });
-    expect(core.registry.get('tls')).toMatchObject({ kind: 'incus', serverCertFingerprint: fingerprint });
+    expect(world.core.registry.get('tls')).toMatchObject({ kind: 'incus', serverCertFingerprint: fingerprint });
     await page.close();
   });
 
   it('a server whose certificate changed: its warning and "Forget the old certificate…" stay in place while the pages read every host again', async () => {
-    await core.registry.add({ kind: 'incus', name: 'swapped', url: HTTPS_URL, serverCertFingerprint: 'ab'.repeat(32) });
+    await world.core.registry.add({ kind: 'incus', name: 'swapped', url: HTTPS_URL, serverCertFingerprint: 'ab'.repeat(32) });
     try {
       const page = await open('#/host/swapped');
       await page.getByRole('heading', { name: 'swapped' }).waitFor();
       await page.getByRole('button', { name: 'Test connection' }).click();
       const alert = page.getByRole('main').getByRole('alert');
       await alert.getByText(/CHANGED/).waitFor({ timeout: 10_000 });
-      expect(await staysAcrossRefreshes(page, core, alert.getByRole('button', { name: 'Forget the old certificate…' }))).toBe(true);
+      expect(await staysAcrossRefreshes(page, world.core, alert.getByRole('button', { name: 'Forget the old certificate…' }))).toBe(true);
       await page.close();
     } finally {
-      await core.registry.remove('swapped');
+      await world.core.registry.remove('swapped');
     }
   });
 

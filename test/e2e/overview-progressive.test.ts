@@ -1,7 +1,7 @@
 import { findLocalSocket } from '../../src/main/incus/local-socket';
 import { CoiCore } from '../../src/main/app/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openWebUi, type WebUi } from '../helpers/browser';
+import { openPage, openWebUi, type WebUi } from '../helpers/browser';
 import { tempHome } from '../helpers/hosts';
 import { Fixtures, requireDaemon, testName } from '../helpers/incus';
 import { SocketProxy } from '../helpers/socket-proxy';
@@ -48,9 +48,7 @@ describe('the overview before the daemon has counted the snapshots', () => {
         if (window.__released) return;
         for (const cell of document.querySelectorAll('[role="cell"].col-snapshots, ul[aria-label="Hosts"] > li')) window.__seen.push(cell.textContent);
       }).observe(document, { subtree: true, childList: true, characterData: true });`;
-    const page = await ui.browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.addInitScript(record);
-    await page.goto(`${ui.server.url}#token=${ui.server.token}`);
+    const page = await openPage(ui, '', { init: record });
     await held; // the slow request has reached the daemon; its answer waits for release()
     await page.getByRole('checkbox', { name: 'All instances' }).check();
 

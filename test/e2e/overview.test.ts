@@ -2,26 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CoiCore } from '../../src/main/app/core';
-import type { WebServer } from '../../src/main/web/server';
-import { SCREENSHOTS, openWebUi, staysAcrossRefreshes, type WebUi } from '../helpers/browser';
+import { shot, staysAcrossRefreshes, useWebWorld } from '../helpers/browser';
 import { knowHost, sshHost } from '../helpers/hosts';
-import { Fixtures, requireDaemon, testName } from '../helpers/incus';
+import { Fixtures, testName } from '../helpers/incus';
 import { freePort, keygenFingerprint, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
-import { openCore } from '../helpers/transports';
 
 // The overview and the host page in Chromium, on web mode, against the real daemon and real sshd
 // servers that reach it. Every host here shows an Incus project of this file's own.
-let own: Fixtures;
+const world = useWebWorld('ov');
 /** The project the SSH hosts show (the same daemon, reached through sshd). */
 let far: Fixtures;
-let core: CoiCore;
-let home: Awaited<ReturnType<typeof openCore>>['home'];
-let server: WebServer;
-let browser: Browser;
-let ui: WebUi | undefined;
 let remote: TestSshd;
 let silent: Server;
 const sockets = new Set<Socket>();
@@ -29,14 +21,11 @@ const sockets = new Set<Socket>();
 const made: Record<string, number> = {};
 
 beforeAll(async () => {
-  requireDaemon();
   requireSshd();
-  own = await Fixtures.inProject('ov');
-  ({ core, home } = await openCore(own.project));
   // Three containers, none of them a COI container; snapshots 2, 0 and 1.
   for (const [label, snapshots] of [['ova', 2], ['ovb', 0], ['ovc', 1]] as const) {
-    const name = await own.launch(testName(label), { stopped: true });
-    for (let i = 0; i < snapshots; i += 1) await own.incus('snapshot', 'create', name, `s${i}`);
+    const name = await world.own.launch(testName(label), { stopped: true });
+    for (let i = 0; i < snapshots; i += 1) await world.own.incus('snapshot', 'create', name, `s${i}`);
     made[name] = snapshots;
   }
   far = await Fixtures.inProject('ovfar');
@@ -45,18 +34,13 @@ beforeAll(async () => {
   made[farName] = 3;
   const key = await sshdWithKey('ov');
   remote = key.sshd;
-  knowHost(home.sshDir, remote);
-  await core.registry.add(sshHost('remote', remote, { identityFiles: [key.key.file], project: far.project }));
-  ui = await openWebUi(core);
-  ({ server, browser } = ui);
+  knowHost(world.home.sshDir, remote);
+  await world.core.registry.add(sshHost('remote', remote, { identityFiles: [key.key.file], project: far.project }));
 });
 afterAll(async () => {
-  await ui?.close();
-  await core?.close();
   await remote?.stop();
   for (const socket of sockets) socket.destroy();
   silent?.close();
-  await own?.cleanup();
   await far?.cleanup();
 });
 
@@ -73,15 +57,10 @@ const SIZES: Size[] = [
   { name: 'zoom200', width: 640, height: 400, deviceScaleFactor: 2 },
 ];
 
-async function open(path = '/', options: { size?: Size; scheme?: 'light' | 'dark'; init?: string } = {}): Promise<Page> {
+function open(path = '/', options: { size?: Size; scheme?: 'light' | 'dark'; init?: string } = {}): Promise<Page> {
   const size = options.size ?? SIZES[0]!;
-  const page = await browser.newPage({ viewport: { width: size.width, height: size.height }, deviceScaleFactor: size.deviceScaleFactor, colorScheme: options.scheme ?? 'light' });
-  if (options.init) await page.addInitScript(options.init);
-  await page.goto(`${server.url}#token=${server.token}&${path}`);
-  return page;
+  return world.open(path, { viewport: { width: size.width, height: size.height }, deviceScaleFactor: size.deviceScaleFactor, colorScheme: options.scheme ?? 'light', init: options.init });
 }
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 const card = (page: Page, name: string) => page.getByRole('list', { name: 'Hosts' }).getByRole('listitem').filter({ has: page.getByRole('button', { name, exact: true }) });
 const table = (page: Page) => page.getByRole('table', { name: 'Containers' });
 /** The container names in the overview's list, top to bottom. */
@@ -226,7 +205,7 @@ describe('host cards while hosts load', () => {
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as { port: number }).port;
-    await core.registry.add({ kind: 'ssh', name: 'silent', user: 'root', host: '127.0.0.1', port, identityFiles: [] });
+    await world.core.registry.add({ kind: 'ssh', name: 'silent', user: 'root', host: '127.0.0.1', port, identityFiles: [] });
     const page = await open('/', { init: record });
     await card(page, 'This machine').getByText(/^3 containers/).waitFor();
     await card(page, 'remote').getByText(/^1 containers? /).waitFor({ timeout: 15_000 });
@@ -239,7 +218,7 @@ describe('host cards while hosts load', () => {
     expect(await quiet.getByText('Loading containers…').isVisible()).toBe(true);
     await shot(page, 'overview-loading');
     await page.close();
-    await core.registry.remove('silent');
+    await world.core.registry.remove('silent');
   });
 });
 
@@ -247,8 +226,8 @@ describe('a host that goes away', () => {
   it('keeps its last known containers, marked, disables their actions, and counts down to the next retry in step everywhere', async () => {
     const { sshd: flaky, key } = await sshdWithKey('ovflaky');
     try {
-      knowHost(home.sshDir, remote, flaky);
-      await core.registry.add(sshHost('flaky', flaky, { identityFiles: [key.file], project: far.project }));
+      knowHost(world.home.sshDir, remote, flaky);
+      await world.core.registry.add(sshHost('flaky', flaky, { identityFiles: [key.file], project: far.project }));
       const farName = Object.keys(made)[3]!;
       const page = await open('/');
       await card(page, 'flaky').getByText(/^1 container /).waitFor({ timeout: 15_000 });
@@ -293,7 +272,7 @@ describe('a host that goes away', () => {
       await page.close();
     } finally {
       await flaky.stop();
-      await core.registry.remove('flaky').catch(() => undefined);
+      await world.core.registry.remove('flaky').catch(() => undefined);
     }
   });
 });
@@ -301,7 +280,7 @@ describe('a host that goes away', () => {
 describe('a host already offline at start', () => {
   it('shows its reason and its next retry, the same in the sidebar and on its card', async () => {
     // Nothing listens there: every dial is refused.
-    await core.registry.add({ kind: 'ssh', name: 'gone', user: 'root', host: '127.0.0.1', port: await freePort(), identityFiles: [] });
+    await world.core.registry.add({ kind: 'ssh', name: 'gone', user: 'root', host: '127.0.0.1', port: await freePort(), identityFiles: [] });
     try {
       const page = await open('/');
       const gone = card(page, 'gone');
@@ -310,7 +289,7 @@ describe('a host already offline at start', () => {
       expect(new Set(await countdownsOf(page, 'gone')).size).toBe(1);
       await page.close();
     } finally {
-      await core.registry.remove('gone');
+      await world.core.registry.remove('gone');
     }
   });
 });
@@ -320,11 +299,11 @@ describe('a host whose key changed', () => {
     const { sshd: rekeyed, key } = await sshdWithKey('ovkey');
     try {
       // Known the way the app knows hosts: the key trusted by fingerprint, into the app's own known_hosts.
-      await core.registry.add(sshHost('rekeyed', rekeyed, { identityFiles: [key.file], project: far.project }));
-      const first = await core.handlers['hosts.test']({ host: 'rekeyed' });
+      await world.core.registry.add(sshHost('rekeyed', rekeyed, { identityFiles: [key.file], project: far.project }));
+      const first = await world.core.handlers['hosts.test']({ host: 'rekeyed' });
       expect(first.status.state).toBe('host-key-unknown');
-      await core.handlers['hosts.trustFingerprint']({ host: 'rekeyed', fingerprint: await keygenFingerprint(`${rekeyed.hostKey}.pub`) });
-      expect((await core.handlers['hosts.test']({ host: 'rekeyed' })).status.state).toBe('online');
+      await world.core.handlers['hosts.trustFingerprint']({ host: 'rekeyed', fingerprint: await keygenFingerprint(`${rekeyed.hostKey}.pub`) });
+      expect((await world.core.handlers['hosts.test']({ host: 'rekeyed' })).status.state).toBe('online');
 
       // The host is reinstalled: a new host key, and every session dropped.
       rmSync(rekeyed.hostKey);
@@ -338,9 +317,9 @@ describe('a host whose key changed', () => {
       await page.getByRole('button', { name: 'Test connection' }).click();
       const alert = page.getByRole('main').getByRole('alert');
       await alert.getByText(/CHANGED/).waitFor({ timeout: 15_000 });
-      expect(await alert.textContent()).toContain(join(home.configDir, 'known_hosts'));
+      expect(await alert.textContent()).toContain(join(world.home.configDir, 'known_hosts'));
       // Reads (the overview, the host page) never test the host again: the button stays under the pointer.
-      expect(await staysAcrossRefreshes(page, core, alert.getByRole('button', { name: 'Forget the old key…' }))).toBe(true);
+      expect(await staysAcrossRefreshes(page, world.core, alert.getByRole('button', { name: 'Forget the old key…' }))).toBe(true);
 
       await alert.getByRole('button', { name: 'Forget the old key…' }).click();
       const dialog = page.getByRole('dialog', { name: 'Forget the old key of rekeyed?' });
@@ -349,7 +328,7 @@ describe('a host whose key changed', () => {
       // Cancel first: nothing is forgotten.
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await dialog.waitFor({ state: 'detached' });
-      expect((await core.handlers['hosts.test']({ host: 'rekeyed' })).status.state).toBe('host-key-changed');
+      expect((await world.core.handlers['hosts.test']({ host: 'rekeyed' })).status.state).toBe('host-key-changed');
 
       await alert.getByRole('button', { name: 'Forget the old key…' }).click();
       await dialog.getByRole('button', { name: 'Forget the old key and trust the new one' }).click();
@@ -359,15 +338,15 @@ describe('a host whose key changed', () => {
       await page.close();
     } finally {
       await rekeyed.stop();
-      await core.registry.remove('rekeyed').catch(() => undefined);
+      await world.core.registry.remove('rekeyed').catch(() => undefined);
     }
   });
 });
 
 describe('after Branch', () => {
   it("opens the new container's page with the container on it at once, never 'No container named …'", async () => {
-    const source = await own.launch(testName('ovbr'), { stopped: true });
-    await own.incus('snapshot', 'create', source, 'base');
+    const source = await world.own.launch(testName('ovbr'), { stopped: true });
+    await world.own.incus('snapshot', 'create', source, 'base');
     const copy = `${source}-base-copy`;
     // Every text the page's main area ever shows, from the first render on.
     const record = `
@@ -380,7 +359,7 @@ describe('after Branch', () => {
     await page.getByRole('button', { name: 'More actions for base' }).click();
     await page.getByRole('menuitem', { name: 'Branch…' }).click();
     await page.getByRole('dialog', { name: /^Branch base/ }).getByRole('button', { name: 'Create container' }).click();
-    own.adopt(copy);
+    world.own.adopt(copy);
     await page.getByRole('heading', { name: copy }).waitFor();
     const seen = await page.evaluate(() => (globalThis as unknown as { __main: string[] }).__main);
     expect(seen.filter((text) => text.includes('No container named'))).toEqual([]);

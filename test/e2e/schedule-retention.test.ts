@@ -1,54 +1,19 @@
-import { join } from 'node:path';
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CoiCore } from '../../src/main/app/core';
-import type { WebServer } from '../../src/main/web/server';
+import { describe, expect, it } from 'vitest';
 import { COI_SNAPSHOT_PATTERN } from '../../src/shared/schedule';
-import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
-import { Fixtures, incus, requireDaemon, testName } from '../helpers/incus';
-import { openCore } from '../helpers/transports';
+import { shot, useWebWorld, WINDOW_SIZES } from '../helpers/browser';
+import { incus, testName } from '../helpers/incus';
 
-let own: Fixtures;
-let core: CoiCore;
-let server: WebServer;
-let browser: Browser;
-let ui: WebUi | undefined;
+const world = useWebWorld('sched');
 
-beforeAll(async () => {
-  requireDaemon();
-  own = await Fixtures.inProject('sched');
-  ({ core } = await openCore(own.project));
-  ui = await openWebUi(core);
-  ({ server, browser } = ui);
-});
-afterAll(async () => {
-  await ui?.close();
-  await core?.close();
-  await own?.cleanup();
-});
-
-type Watched = Page & { violations: string[] };
-
-/** A page of web mode at `path`, recording every Content-Security-Policy violation it reports. */
-async function open(path: string, options: BrowserContextOptions = {}): Promise<Watched> {
-  const page = (await browser.newPage({ viewport: { width: 1280, height: 800 }, ...options })) as Watched;
-  page.violations = [];
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) page.violations.push(message.text());
-  });
-  await page.goto(`${server.url}#token=${server.token}&${path}`);
-  return page;
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+const { open } = world;
 
 /** The instance as the Incus API returns it (`incus query`, the REST API itself, not the code under test). */
 async function instance(name: string): Promise<{ config: Record<string, string> }> {
-  return JSON.parse(await incus('query', `/1.0/instances/${name}?project=${own.project}`)) as { config: Record<string, string> };
+  return JSON.parse(await incus('query', `/1.0/instances/${name}?project=${world.own.project}`)) as { config: Record<string, string> };
 }
 
 async function snapshotsOf(name: string): Promise<{ name: string; expires_at: string }[]> {
-  return JSON.parse(await incus('query', `/1.0/instances/${name}/snapshots?recursion=1&project=${own.project}`)) as { name: string; expires_at: string }[];
+  return JSON.parse(await incus('query', `/1.0/instances/${name}/snapshots?recursion=1&project=${world.own.project}`)) as { name: string; expires_at: string }[];
 }
 
 /** Incus writes "no expiry" as the zero time. */
@@ -56,11 +21,11 @@ const NEVER = /^0001-01-01T00:00:00Z$/;
 
 /** Six auto-named snapshots (oldest first) and one named checkpoint, on a stopped container. */
 async function withSnapshots(): Promise<{ name: string; autos: string[] }> {
-  const name = await own.launch(testName('sr'), { stopped: true });
+  const name = await world.own.launch(testName('sr'), { stopped: true });
   const autos = ['snap-20261120-080000', 'snap-20261121-080000', 'snap-20261122-080000', 'snap-20261123-080000', 'snap-20261124-080000', 'snap-20261125-080000'];
-  for (const snapshot of autos.slice(0, 3)) await own.incus('snapshot', 'create', name, snapshot);
-  await own.incus('snapshot', 'create', name, 'before-refactor');
-  for (const snapshot of autos.slice(3)) await own.incus('snapshot', 'create', name, snapshot);
+  for (const snapshot of autos.slice(0, 3)) await world.own.incus('snapshot', 'create', name, snapshot);
+  await world.own.incus('snapshot', 'create', name, 'before-refactor');
+  for (const snapshot of autos.slice(3)) await world.own.incus('snapshot', 'create', name, snapshot);
   return { name, autos };
 }
 
@@ -149,14 +114,9 @@ describe('schedule and retention in the UI', () => {
 
   it('holds at 1280×800, 800×600 and 200% zoom, light and dark: nothing scrolls sideways, every control is inside the window', async () => {
     const { name } = await withSnapshots();
-    await core.handlers['schedule.set']({ host: 'local', container: name, every: '@daily', stopped: false, expiry: '2w' });
-    await core.handlers['retention.set']({ host: 'local', container: name, policy: { keepLast: 3, hourly: 24, daily: 7, weekly: 4, monthly: 0, includeNamed: false } });
-    const sizes: { label: string; options: BrowserContextOptions }[] = [
-      { label: '1280x800', options: { viewport: { width: 1280, height: 800 } } },
-      { label: '800x600', options: { viewport: { width: 800, height: 600 } } },
-      { label: '200-percent', options: { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 } },
-    ];
-    for (const { label, options } of sizes) {
+    await world.core.handlers['schedule.set']({ host: 'local', container: name, every: '@daily', stopped: false, expiry: '2w' });
+    await world.core.handlers['retention.set']({ host: 'local', container: name, policy: { keepLast: 3, hourly: 24, daily: 7, weekly: 4, monthly: 0, includeNamed: false } });
+    for (const { label, options } of WINDOW_SIZES) {
       for (const colorScheme of ['light', 'dark'] as const) {
         const page = await open(`/host/local/container/${name}/schedule`, { ...options, colorScheme });
         await page.getByText(/^Incus takes a snapshot daily/).waitFor();

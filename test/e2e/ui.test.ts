@@ -1,51 +1,25 @@
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CoiCore } from '../../src/main/app/core';
-import type { WebServer } from '../../src/main/web/server';
-import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
+import { shot, useWebWorld } from '../helpers/browser';
 import { knowHost, sshHost } from '../helpers/hosts';
-import { Fixtures, requireDaemon, testName } from '../helpers/incus';
+import { testName } from '../helpers/incus';
 import { keygenFingerprint, makeKey, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
-import { openCore } from '../helpers/transports';
 
-let own: Fixtures;
-let core: CoiCore;
-let home: Awaited<ReturnType<typeof openCore>>['home'];
-let server: WebServer;
-let browser: Browser;
-let ui: WebUi | undefined;
+// A project of the tests' own: the screens show only what these tests made.
+const world = useWebWorld('ui');
 let sshd: TestSshd;
 let dir: string;
 
 beforeAll(async () => {
-  requireDaemon();
   requireSshd();
-  // A project of the tests' own: the screens show only what these tests made.
-  own = await Fixtures.inProject('ui');
-  ({ core, home } = await openCore(own.project));
   ({ sshd, dir } = await sshdWithKey('ui'));
-  ui = await openWebUi(core);
-  ({ server, browser } = ui);
 });
 afterAll(async () => {
-  await ui?.close();
-  await core?.close();
   await sshd?.stop();
-  await own?.cleanup();
 });
 
-async function open(path = '#/'): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(`${server.url}#token=${server.token}`);
-  await page.evaluate((hash) => {
-    (globalThis as unknown as { location: { hash: string } }).location.hash = hash;
-  }, path);
-  return page;
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
-const snapshotsOf = async (name: string) => (await own.incus('snapshot', 'list', name, '--format', 'csv', '-c', 'n')).split('\n').filter(Boolean).sort();
+const { open } = world;
+const snapshotsOf = async (name: string) => (await world.own.incus('snapshot', 'list', name, '--format', 'csv', '-c', 'n')).split('\n').filter(Boolean).sort();
 const row = (page: Page, snapshot: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${snapshot}\\b`) }) });
 /** Picks an entry of a snapshot's "⋯" menu. */
 async function menu(page: Page, snapshot: string, item: string): Promise<void> {
@@ -55,8 +29,8 @@ async function menu(page: Page, snapshot: string, item: string): Promise<void> {
 
 describe('the container page', () => {
   it('creates a snapshot with N, restores with "Stop and restore", and undoes nothing the user did not choose', async () => {
-    const name = await own.launch(testName('uic'));
-    await own.incus('exec', name, '--', 'sh', '-c', 'echo good > /root/work');
+    const name = await world.own.launch(testName('uic'));
+    await world.own.incus('exec', name, '--', 'sh', '-c', 'echo good > /root/work');
     const page = await open(`#/host/local/container/${name}`);
     await page.getByText('No snapshots yet.').waitFor();
     await shot(page, 'container-empty');
@@ -69,14 +43,14 @@ describe('the container page', () => {
     await row(page, 'good').waitFor();
     expect(await snapshotsOf(name)).toEqual(['good']);
 
-    await own.incus('exec', name, '--', 'sh', '-c', 'echo broken > /root/work');
+    await world.own.incus('exec', name, '--', 'sh', '-c', 'echo broken > /root/work');
     await page.getByRole('button', { name: 'Restore good' }).click();
     const restore = page.getByRole('dialog', { name: `Restore ${name}` });
     await restore.getByText('A restore needs it stopped').waitFor();
     await shot(page, 'restore-dialog');
     await restore.getByRole('button', { name: 'Stop and restore' }).click();
     await restore.waitFor({ state: 'detached' });
-    expect(await own.incus('file', 'pull', `${name}/root/work`, '-')).toBe('good\n');
+    expect(await world.own.incus('file', 'pull', `${name}/root/work`, '-')).toBe('good\n');
     await expect.poll(() => page.getByRole('rowheader', { name: /^pre-restore-\d{8}-\d{6} safety snapshot$/ }).count(), { timeout: 5_000 }).toBe(1);
     expect((await snapshotsOf(name)).length).toBe(2);
     await shot(page, 'container-after-restore');
@@ -84,8 +58,8 @@ describe('the container page', () => {
   });
 
   it('deletes one snapshot, then all of them only after the name is typed', async () => {
-    const name = await own.launch(testName('uid'), { stopped: true });
-    for (const snapshot of ['a', 'b', 'c']) await own.incus('snapshot', 'create', name, snapshot);
+    const name = await world.own.launch(testName('uid'), { stopped: true });
+    for (const snapshot of ['a', 'b', 'c']) await world.own.incus('snapshot', 'create', name, snapshot);
     const page = await open(`#/host/local/container/${name}`);
     await menu(page, 'a', 'Delete…');
     await page.getByRole('dialog', { name: 'Delete snapshot' }).getByRole('button', { name: 'Delete' }).click();
@@ -105,23 +79,23 @@ describe('the container page', () => {
   });
 
   it('branches a snapshot into a new container and opens it', async () => {
-    const name = await own.launch(testName('uib'), { stopped: true });
-    await own.incus('snapshot', 'create', name, 'base');
+    const name = await world.own.launch(testName('uib'), { stopped: true });
+    await world.own.incus('snapshot', 'create', name, 'base');
     const page = await open(`#/host/local/container/${name}`);
     await menu(page, 'base', 'Branch…');
     await page.getByRole('dialog', { name: /^Branch base/ }).getByRole('button', { name: 'Create container' }).click();
-    own.adopt(`${name}-base-copy`);
+    world.own.adopt(`${name}-base-copy`);
     await page.getByRole('heading', { name: `${name}-base-copy` }).waitFor();
-    expect((await own.incus('list', '-c', 'n', '--format', 'csv')).split('\n')).toContain(`${name}-base-copy`);
+    expect((await world.own.incus('list', '-c', 'n', '--format', 'csv')).split('\n')).toContain(`${name}-base-copy`);
     await page.close();
   });
 
   it('shows a snapshot made from a terminal without a reload', async () => {
-    const name = await own.launch(testName('uil'), { stopped: true });
+    const name = await world.own.launch(testName('uil'), { stopped: true });
     const page = await open(`#/host/local/container/${name}`);
     await page.getByText('No snapshots yet.').waitFor();
     const started = Date.now();
-    await own.incus('snapshot', 'create', name, 'from-terminal');
+    await world.own.incus('snapshot', 'create', name, 'from-terminal');
     await row(page, 'from-terminal').waitFor({ timeout: 5_000 });
     expect(Date.now() - started).toBeLessThan(2_500);
     await page.close();
@@ -130,8 +104,8 @@ describe('the container page', () => {
 
 describe('the overview, palette and drawer', () => {
   it('lists every host and the containers, searchable, and the palette and drawer work from the keyboard', async () => {
-    const name = await own.launch(testName('uio'));
-    await own.incus('snapshot', 'create', name, 'one');
+    const name = await world.own.launch(testName('uio'));
+    await world.own.incus('snapshot', 'create', name, 'one');
     const page = await open('#/');
     await page.getByRole('list', { name: 'Hosts' }).getByText('This machine').waitFor();
     await page.getByRole('checkbox', { name: 'All instances' }).check();
@@ -156,11 +130,10 @@ describe('the overview, palette and drawer', () => {
 
 describe('zoom and theme', () => {
   it('reflows at 200% zoom with nothing cut off sideways, and follows a dark OS theme', async () => {
-    const name = await own.launch(testName('uiz'), { stopped: true });
-    await own.incus('snapshot', 'create', name, 'zoomed');
+    const name = await world.own.launch(testName('uiz'), { stopped: true });
+    await world.own.incus('snapshot', 'create', name, 'zoomed');
     // A 1280×800 window at 200% zoom lays out like a 640×400 CSS-pixel viewport.
-    const page = await browser.newPage({ viewport: { width: 640, height: 400 }, deviceScaleFactor: 2, colorScheme: 'dark' });
-    await page.goto(`${server.url}#token=${server.token}&/host/local/container/${name}`);
+    const page = await open(`/host/local/container/${name}`, { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2, colorScheme: 'dark' });
     await row(page, 'zoomed').waitFor();
     const create = page.getByRole('button', { name: 'Create snapshot' });
     expect(await create.isVisible()).toBe(true);
@@ -208,8 +181,8 @@ describe('remote hosts in the UI', () => {
   it('shows a host going offline and coming back', async () => {
     const { sshd: flaky, key: flakyKey } = await sshdWithKey('uiflaky');
     try {
-      knowHost(home.sshDir, flaky);
-      await core.registry.add(sshHost('flaky', flaky, { identityFiles: [flakyKey.file] }));
+      knowHost(world.home.sshDir, flaky);
+      await world.core.registry.add(sshHost('flaky', flaky, { identityFiles: [flakyKey.file] }));
       const page = await open('#/host/flaky');
       await page.getByRole('heading', { name: 'flaky' }).waitFor();
       await page.getByRole('button', { name: 'Test connection' }).click();

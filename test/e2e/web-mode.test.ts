@@ -1,52 +1,26 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { CoiCore } from '../../src/main/app/core';
-import type { WebServer } from '../../src/main/web/server';
-import { SCREENSHOTS, openWebUi, type WebUi } from '../helpers/browser';
-import { Fixtures, requireDaemon, testName } from '../helpers/incus';
-import { openCore } from '../helpers/transports';
+import { describe, expect, it } from 'vitest';
+import { shot, useWebWorld } from '../helpers/browser';
+import { testName } from '../helpers/incus';
 
-const fixtures = new Fixtures();
-let core: CoiCore;
-let server: WebServer;
-let browser: Browser;
-let ui: WebUi | undefined;
-
-beforeAll(async () => {
-  requireDaemon();
-  ({ core } = await openCore());
-  ui = await openWebUi(core);
-  ({ server, browser } = ui);
-});
-afterAll(async () => {
-  await ui?.close();
-  await core?.close();
-  await fixtures.cleanup();
-});
+const world = useWebWorld('web');
 
 describe('the renderer in Chromium through web mode', () => {
   it("gets window.coi from the page's token, shows the real containers, and drops the token from the address bar", async () => {
-    const name = await fixtures.launch(testName('web'), { stopped: true });
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
-    await page.goto(`${server.url}#token=${server.token}`);
+    const name = await world.own.launch(testName('web'), { stopped: true });
+    const page = await world.open();
     await page.getByRole('checkbox', { name: 'All instances' }).check();
-    // The default project may hold many other instances: the list is virtualised, so search for this one.
     await page.getByRole('searchbox', { name: 'Search containers' }).fill(name);
     await page.getByRole('button', { name, exact: true }).waitFor({ timeout: 10_000 });
     expect(new URL(page.url()).hash).toBe('');
     expect(await page.evaluate(() => Object.keys((globalThis as unknown as { coi: object }).coi).length)).toBeGreaterThan(20);
-    await page.screenshot({ path: join(SCREENSHOTS, 'web-mode-smoke.png') });
-    expect(errors, errors.join('\n')).toEqual([]);
+    await shot(page, 'web-mode-smoke');
+    expect(page.errors, page.errors.join('\n')).toEqual([]);
     await page.close();
   });
 
   it('without the token the page says what is wrong', async () => {
-    const page = await browser.newPage();
-    await page.goto(server.url);
+    const page = await world.ui.browser.newPage();
+    await page.goto(world.ui.server.url);
     await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 }).toMatch(/missing or wrong token/);
     await page.close();
   });

@@ -1,8 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
+import type { tempHome } from './hosts';
+import { Fixtures, requireDaemon } from './incus';
+import { openCore } from './transports';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = join(__dirname, '..', '..', 'test-results', 'screenshots');
@@ -42,6 +46,114 @@ export async function openWebUi(core: CoiCore): Promise<WebUi> {
     },
   };
 }
+
+/** An end-to-end test file's world: an Incus project of its own, a core whose `local` host shows only it, web mode and Chromium. */
+export interface WebWorld {
+  own: Fixtures;
+  core: CoiCore;
+  home: ReturnType<typeof tempHome>;
+  ui: WebUi;
+  /** Closes the browser, the server and the core, and removes the project with what the test made in it. */
+  close(): Promise<void>;
+}
+
+/** Starts a `WebWorld` on a new project named after `label`; what a failed step leaves started is undone. */
+export async function webWorld(label: string): Promise<WebWorld> {
+  requireDaemon();
+  const own = await Fixtures.inProject(label);
+  const opened = await openCore(own.project).catch(async (error: unknown) => {
+    await own.cleanup();
+    throw error;
+  });
+  const ui = await openWebUi(opened.core).catch(async (error: unknown) => {
+    await opened.core.close();
+    await own.cleanup();
+    throw error;
+  });
+  const close = async () => {
+    await ui.close();
+    await opened.core.close();
+    await own.cleanup();
+  };
+  return { own, ...opened, ui, close };
+}
+
+/** A test file's `WebWorld`, started before its tests and closed after them; `open` opens a page of it (see `openPage`). */
+export type FileWorld = Omit<WebWorld, 'close'> & {
+  /** Whether it has started (an `afterAll` of the file may run after its start failed). */
+  readonly started: boolean;
+  open(path?: string, options?: PageOptions): Promise<WebPage>;
+};
+
+/**
+ * Registers the calling test file's `beforeAll` (start a `WebWorld` on project `label`) and `afterAll`
+ * (close it, after the file's own later `afterAll`s); its parts can be read once the file's tests run.
+ */
+export function useWebWorld(label: string): FileWorld {
+  let world: WebWorld | undefined;
+  beforeAll(async () => {
+    world = await webWorld(label);
+  });
+  afterAll(() => world?.close());
+  const started = (): WebWorld => {
+    if (!world) throw new Error(`the web world '${label}' is not started: use it inside a test or a later beforeAll`);
+    return world;
+  };
+  return {
+    get started() { return world !== undefined; },
+    get own() { return started().own; },
+    get core() { return started().core; },
+    get home() { return started().home; },
+    get ui() { return started().ui; },
+    open: (path, options) => openPage(started().ui, path, options),
+  };
+}
+
+/**
+ * A page of web mode that records, from its first moment, every Content-Security-Policy violation it
+ * reports (`violations`) and every error (`errors`: uncaught ones and console errors), to assert there are none.
+ */
+export type WebPage = Page & { violations: string[]; errors: string[] };
+
+export interface PageOptions extends BrowserContextOptions {
+  /** A script run in the page before any of its own (`page.addInitScript`). */
+  init?: string;
+}
+
+/**
+ * A new page (1280×800 unless `options` say otherwise) of `ui` at `path` (a route such as
+ * `/host/local`; '' for the overview with no route in the address), opened with web mode's token as a
+ * user opens the printed address.
+ */
+export async function openPage(ui: WebUi, path = '', options: PageOptions = {}): Promise<WebPage> {
+  const { init, ...context } = options;
+  const page = Object.assign(await ui.browser.newPage({ viewport: { width: 1280, height: 800 }, ...context }), { violations: [] as string[], errors: [] as string[] });
+  page.on('pageerror', (error) => page.errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') page.errors.push(message.text());
+    if (/Content Security Policy|Refused to|^CSP /i.test(message.text())) page.violations.push(message.text());
+  });
+  await page.addInitScript(() => {
+    const doc = (globalThis as unknown as { document: { addEventListener(type: string, listener: (event: { violatedDirective: string; sample: string; target: { outerHTML?: string } }) => void): void } }).document;
+    doc.addEventListener('securitypolicyviolation', (event) => console.log(`CSP ${event.violatedDirective} ${JSON.stringify(event, ['blockedURI', 'sourceFile', 'lineNumber', 'columnNumber', 'sample'])} ${(event.target as unknown as { nodeName: string }).nodeName}`));
+  });
+  if (init) await page.addInitScript(init);
+  await page.goto(`${ui.server.url}#token=${ui.server.token}&${path.replace(/^#/, '')}`);
+  return page;
+}
+
+/**
+ * The window sizes the layout checks hold at: 1280×800, 800×600, and a 1280×800 window at 200% zoom,
+ * which lays out like a 640×400 CSS-pixel viewport. `label` names each in screenshot names.
+ */
+export const WINDOW_SIZES: readonly { label: string; options: PageOptions }[] = [
+  { label: '1280x800', options: { viewport: { width: 1280, height: 800 } } },
+  { label: '800x600', options: { viewport: { width: 800, height: 600 } } },
+  { label: '200-percent', options: { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 } },
+];
+
+/** Saves a screenshot of `page` as test-results/screenshots/`name`.png. */
+export const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 
 /**
  * Whether `element` (one element on `page`) is still the very same node after the page has read
