@@ -4,10 +4,13 @@
 // 50 snapshots that it read itself. A fake daemon in a child process answers each `recursion=2` GET
 // with one host's instances, made from RAW.json (the daemon's own answer for the benchmark's
 // containers) scaled to 500 × 50; the core reads the hosts 4 at a time as its host pool does, through
-// its Incus client and snapshot service, and keeps the listings as the tray does. The figure is taken
+// its Incus client and snapshot service (which reads each answer instance by instance as it arrives),
+// and keeps the listings as the tray does. The figure is taken
 // once the process has been idle for 10 s (V8's memory reducer gives back the pages the answers took),
-// after a full garbage collection. Prints `{"before", "after", "peak", "snapshots"}` in bytes: before
-// is the code alone, peak the most the process held while reading.
+// after a full garbage collection. Prints `{"before", "after", "peak", "snapshots", "heapUsed"}` in bytes:
+// before is the code alone, after the steady figure, peak the most the process held while reading,
+// heapUsed the JavaScript heap in use then (the listings and the code's own objects). Run with `node
+// --single-threaded-gc` (as `npm run bench` also does), it shows what V8's GC helper threads keep.
 const { fork } = require('node:child_process');
 const { mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
 const { createServer } = require('node:http');
@@ -81,7 +84,7 @@ const measure = async (rawFile) => {
     await idle(500);
     global.gc();
     const snapshots = held.reduce((sum, host) => sum + host.containers.reduce((n, container) => n + container.snapshots.length, 0), 0);
-    process.stdout.write(`${JSON.stringify({ before, after: rss(), peak: peak(), snapshots })}\n`);
+    process.stdout.write(`${JSON.stringify({ before, after: rss(), peak: peak(), snapshots, heapUsed: process.memoryUsage().heapUsed })}\n`);
   } finally {
     await core.close();
     daemon.kill();

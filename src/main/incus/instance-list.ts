@@ -31,8 +31,13 @@ type Devices = InstanceFull['expanded_devices'];
  * its path, as a zod failure does.
  */
 export function readInstanceList(value: unknown, label: string): ListedInstance[] {
+  return new Checker(label).array(value, '', instanceReader(label));
+}
+
+/** readInstanceList's check of one instance, at `path` (its index), for an answer read item by item. */
+export function instanceReader(label: string): (value: unknown, path: string) => ListedInstance {
   const at = new Checker(label);
-  return at.array(value, '', (item, path) => {
+  return (item, path) => {
     const instance = at.object(item, path);
     return {
       name: at.string(instance.name, `${path}.name`),
@@ -44,7 +49,7 @@ export function readInstanceList(value: unknown, label: string): ListedInstance[
       expanded_devices: at.devices(instance.expanded_devices, `${path}.expanded_devices`),
       snapshots: instance.snapshots == null ? [] : at.array(instance.snapshots, `${path}.snapshots`, (raw, where) => snapshot(at, raw, where)),
     };
-  });
+  };
 }
 
 /**
@@ -54,15 +59,20 @@ export function readInstanceList(value: unknown, label: string): ListedInstance[
  * listing loads no zod.
  */
 export function readVolumeList(value: unknown, label: string): StorageVolume[] {
+  return new Checker(label).array(value, '', volumeReader(label));
+}
+
+/** readVolumeList's check of one volume, at `path` (its index). */
+export function volumeReader(label: string): (value: unknown, path: string) => StorageVolume {
   const at = new Checker(label);
-  return at.array(value, '', (item, path) => {
+  return (item, path) => {
     const volume = at.object(item, path);
     return {
       name: at.string(volume.name, `${path}.name`),
       type: at.optionalString(volume.type, `${path}.type`),
       description: at.optionalString(volume.description, `${path}.description`) ?? '',
     };
-  });
+  };
 }
 
 function snapshot(at: Checker, raw: unknown, path: string): ListedSnapshot {

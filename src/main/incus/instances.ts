@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ClusterMemberApiSchema, InstanceFullSchema, InstanceSnapshotSchema, type ClusterMemberApi, type InstanceFull, type InstanceHead, type InstanceSnapshot, type Operation } from './api-schemas';
 import type { IncusClient, WaitOptions } from './client';
 import { isNotFound } from './errors';
-import { readInstanceList, readVolumeList, type ListedInstance, type StorageVolume } from './instance-list';
+import { instanceReader, readVolumeList, volumeReader, type ListedInstance, type StorageVolume } from './instance-list';
 import { INSTANCE_LIST_PATH, nameOf, POOL_LIST_PATH, poolVolumesPath } from './request-target';
 
 /** The Incus endpoints the app uses, one function each; names are encoded, never trusted raw. */
@@ -10,9 +10,9 @@ const enc = encodeURIComponent;
 const instancePath = (name: string) => `/1.0/instances/${enc(name)}`;
 const snapshotPath = (instance: string, snapshot: string) => `${instancePath(instance)}/snapshots/${enc(snapshot)}`;
 
-/** Every instance with its state and snapshots, in one request; only what a listing reads is kept. */
+/** Every instance with its state and snapshots, in one request read instance by instance; only what a listing reads is kept. */
 export function listInstances(client: IncusClient): Promise<ListedInstance[]> {
-  return client.read('GET', INSTANCE_LIST_PATH, readInstanceList);
+  return client.readItems(INSTANCE_LIST_PATH, instanceReader(`GET ${INSTANCE_LIST_PATH}`));
 }
 
 /** Every instance without its state and snapshots: the daemon's fast answer (it computes no instance's state). */
@@ -116,7 +116,8 @@ export function listVolumeSnapshots(client: IncusClient, at: SnapshotVolumes): P
 
 /** Every volume of a pool, volume snapshots included (named `instance/snapshot`). */
 export function listPoolVolumes(client: IncusClient, pool: string): Promise<StorageVolume[]> {
-  return client.read('GET', poolVolumesPath(pool), readVolumeList);
+  const path = poolVolumesPath(pool);
+  return client.readItems(path, volumeReader(`GET ${path}`));
 }
 
 export async function setVolumeSnapshotDescription(client: IncusClient, at: SnapshotVolumes, snapshot: string, description: string): Promise<void> {
