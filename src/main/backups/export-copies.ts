@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { processAlive, writeFileAtomic } from '../config/atomic-file';
+import { processAlive, removeStaleTemporaries, writeFileAtomic } from '../config/atomic-file';
 
 /** Where the journal lives in the config directory: one file per temporary copy not yet removed. */
 export const EXPORT_COPIES_DIR = 'export-copies';
@@ -59,6 +59,7 @@ export class CopyJournal {
    * ends: a copy is never removed under a running export.
    */
   async leftovers(): Promise<string[]> {
+    await removeStaleTemporaries(this.dir); // an entry's write killed half-way
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const found: string[] = [];
     for (const name of names.filter((file) => file.endsWith('.json'))) {
