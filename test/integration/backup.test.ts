@@ -153,7 +153,7 @@ describe('backup export and import', () => {
     expect(await listServerBackups(local, big)).toEqual([]);
   }, 30_000);
 
-  it('a --snapshot export killed with SIGKILL mid-download leaves its temporary copy only until the next backup command, which removes it', async () => {
+  it('a --snapshot export killed with SIGKILL mid-download leaves its temporary copy and its unfinished file only until the next backup command, which removes them', async () => {
     const dir = freshDir();
     await incus('snapshot', 'create', big, 'k');
     const downloading = downloadBegins(dir);
@@ -165,11 +165,15 @@ describe('backup export and import', () => {
     const left = await temporaryCopies(big);
     for (const name of left) fixtures.adopt(name);
     expect(left).toHaveLength(1); // what a killed process cannot remove
+    const unfinished = readdirSync(dir);
+    expect(unfinished).toEqual([expect.stringMatching(/^\.big\.tar\.gz\..*\.partial$/)]);
 
     const next = await cli(['backup', 'export', '-c', container, '--instance-only', '-o', join(dir, 'next.tar.gz')]);
     expect(next.stderr).toContain(`Removed the temporary container '${left[0]}' that an interrupted export left on local`);
+    expect(next.stderr).toContain(`Removed ${join(dir, unfinished[0])}, the unfinished file of an export that was killed`);
     expect(next.code).toBe(0);
     expect(await temporaryCopies(big)).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['next.tar.gz']);
   }, 60_000);
 
   it('a file the daemon cannot read fails with its reason and creates nothing', async () => {

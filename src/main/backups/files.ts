@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, open, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { processAlive } from '../config/atomic-file';
 import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
 import { exportedContainerName, streamBackup, type BackupHooks, type ExportRequest } from './export';
@@ -30,7 +31,8 @@ export interface ExportResult {
  */
 export async function exportToFile(client: IncusClient, request: ExportRequest, target: string, hooks: TransferHooks = {}): Promise<ExportResult> {
   await refuseExisting(target);
-  const partial = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.partial`);
+  await removeDeadPartials(dirname(target), hooks);
+  const partial = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.partial`);
   return streamBackup(client, request, hooks, async (download) => {
     const meter = new TransferMeter(download.size ?? null, hooks.onProgress);
     try {
@@ -44,6 +46,25 @@ export async function exportToFile(client: IncusClient, request: ExportRequest, 
     await publish(partial, target);
     return { path: target, bytes: meter.bytes, sha256: meter.digest() };
   });
+}
+
+/** How `exportToFile` names its temporary file: `.<name>.<pid>.<8 hex>.partial`. */
+const PARTIAL = /^\..+\.(\d+)\.[0-9a-f]{8}\.partial$/;
+
+/**
+ * Removes the temporary files that exports into `dir` left when their process was killed (`kill -9`,
+ * a power cut): only files named as `exportToFile` names them, and only those whose process has
+ * ended (an export running now, even a stalled one, keeps its file; a pid used again only delays this).
+ */
+async function removeDeadPartials(dir: string, hooks: TransferHooks): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const pid = PARTIAL.exec(name)?.[1];
+    if (!pid || processAlive(Number(pid))) continue;
+    await unlink(join(dir, name)).then(
+      () => hooks.onNotice?.(`Removed ${join(dir, name)}, the unfinished file of an export that was killed`),
+      () => undefined, // removed meanwhile by another export
+    );
+  }
 }
 
 /** Imports the backup file `path` as a new instance (its own name, or `name`), streaming it from disk. */
