@@ -170,7 +170,7 @@ describe('backup export and import', () => {
 
     const next = await cli(['backup', 'export', '-c', container, '--instance-only', '-o', join(dir, 'next.tar.gz')]);
     expect(next.stderr).toContain(`Removed the temporary container '${left[0]}' that an interrupted export left on local`);
-    expect(next.stderr).toContain(`Removed ${join(dir, unfinished[0])}, the unfinished file of an export that was killed`);
+    expect(next.stderr).toContain(`Removed ${join(dir, unfinished[0]!)}, the unfinished file of an export that was killed`);
     expect(next.code).toBe(0);
     expect(await temporaryCopies(big)).toEqual([]);
     expect(readdirSync(dir)).toEqual(['next.tar.gz']);
