@@ -1,12 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import { subscribeEvents } from '../../src/main/incus/events';
+import { findLocalSocket } from '../../src/main/incus/local-socket';
 import type { CoiEvent } from '../../src/shared/contract';
 import type { HostStatus } from '../../src/shared/hosts';
 import { cli } from '../helpers/cli';
-import { sshHost } from '../helpers/hosts';
+import { knowHost, sshHost } from '../helpers/hosts';
 import { HTTPS_URL, requireHttps, serverFingerprint } from '../helpers/https';
 import { Fixtures, requireDaemon } from '../helpers/incus';
 import { FaultyListener, forwardTo, keygenFingerprint, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
@@ -140,8 +143,10 @@ describe('status is an output: a host waiting for the user is read as it is', ()
     rmSync(`${sshd.hostKey}.pub`);
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', sshd.hostKey]);
     const fresh = await keygenFingerprint(`${sshd.hostKey}.pub`);
+    // Its own reconnection meets the new key (a test sent at once could still ride the dying session).
+    const changed = statusReached('rekeyed-cli', 'host-key-changed');
     await sshd.restart();
-    expect((await core.handlers['hosts.test']({ host: 'rekeyed-cli' })).status.state).toBe('host-key-changed');
+    await changed;
 
     // Another process (the terminal), on the same config: what the warning says to run.
     const env = { COI_DESKTOP_CONFIG_DIR: home.configDir, HOME: home.home, SSH_AUTH_SOCK: '' };
@@ -151,6 +156,22 @@ describe('status is an output: a host waiting for the user is read as it is', ()
     await back;
     expect(await core.handlers['containers.list']({ host: 'rekeyed-cli' })).toEqual(expect.any(Array));
     await core.registry.remove('rekeyed-cli');
+  }, 30_000);
+
+  it('an SSH host whose Incus is not running is asked again by reads: a daemon that starts there is seen without a test', async () => {
+    const { sshd, key } = await sshdWithKey('readsnoincus');
+    servers.push(sshd);
+    const socketDir = mkdtempSync(join(tmpdir(), 'coi-incus-later-'));
+    knowHost(home.sshDir, sshd);
+    await core.registry.add(sshHost('later', sshd, { identityFiles: [key.file], socketPath: join(socketDir, 'unix.socket'), project: own.project }));
+    try {
+      expect((await core.handlers['hosts.test']({ host: 'later' })).status.state).toBe('incus-missing');
+      // The daemon appears where the host's socket should be (started there, or restarted).
+      symlinkSync(findLocalSocket(), join(socketDir, 'unix.socket'));
+      expect(await core.handlers['containers.list']({ host: 'later' })).toEqual([]);
+    } finally {
+      await core.registry.remove('later');
+    }
   }, 30_000);
 
   it('an HTTPS server whose certificate changed, and one that does not trust this app: reads never ask them again', async () => {

@@ -226,11 +226,13 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
 }
 
 /**
- * Whether a host waits for the user (a key to trust or forget, keys or rights to fix): nothing but
- * the user's own action (a test, trusting or forgetting a key, editing the host) asks it again.
+ * Whether a host waits for the user (a key to trust or forget, keys, rights or sshd's forwarding to
+ * fix): nothing but the user's own action (a test, trusting or forgetting a key, editing the host)
+ * asks it again. Not "Incus missing": a daemon being restarted there comes back on its own, and
+ * asking again costs a channel of the open SSH session, not a dial.
  */
 export function waitsForUser(status: HostStatus): boolean {
-  return !['idle', 'connecting', 'online', 'offline'].includes(status.state);
+  return !['idle', 'connecting', 'online', 'offline', 'incus-missing'].includes(status.state);
 }
 
 /** The error a request to a host waiting for the user fails with: the one its last attempt met. */
