@@ -14,7 +14,7 @@ import { AppError } from '../src/main/errors';
 import { containerRow, hostRows, type HostOverview } from '../src/shared/model';
 import { startWebServer } from '../src/main/web/server';
 import { scale } from './bench-inventory';
-import { BUILT_RENDERER as rendererDir, launchChromium } from '../test/helpers/browser';
+import { BUILT_RENDERER as rendererDir, launchChromium } from '../test/helpers/chromium';
 import { Fixtures } from '../test/helpers/incus';
 import { openCore } from '../test/helpers/transports';
 

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import type { CoiCore } from '../src/main/app/core';
 import { startWebServer, type WebServer } from '../src/main/web/server';
-import { BUILT_RENDERER as rendererDir, launchChromium } from '../test/helpers/browser';
+import { BUILT_RENDERER as rendererDir, launchChromium } from '../test/helpers/chromium';
 import { Fixtures } from '../test/helpers/incus';
 import { openCore } from '../test/helpers/transports';
 

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import { startWebServer, type WebServer } from '../../src/main/web/server';
@@ -8,20 +7,9 @@ import type { tempHome } from './hosts';
 import { Fixtures, requireDaemon } from './incus';
 import { openCore } from './transports';
 
-export const CHROMIUM = '/usr/bin/chromium';
-export const SCREENSHOTS = join(__dirname, '..', '..', 'test-results', 'screenshots');
-
-/** Debian's Chromium, headless, with the flags this machine needs (no network but loopback). */
-export async function launchChromium(): Promise<Browser> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-  });
-}
-
-/** The renderer as `npm run build` leaves it, which web mode serves. */
-export const BUILT_RENDERER = join(__dirname, '..', '..', 'out', 'renderer');
+// Chromium itself is in chromium.ts, which the scripts (bench-ui, screenshots) import without vitest.
+import { BUILT_RENDERER, launchChromium, SCREENSHOTS } from './chromium';
+export { BUILT_RENDERER, CHROMIUM, launchChromium, SCREENSHOTS } from './chromium';
 
 /** Web mode serving `core`'s contract, and a Chromium to look at it. */
 export interface WebUi {
