@@ -62,11 +62,22 @@ interface Row {
   max: number;
 }
 
+/**
+ * Runs `worker` over `items`, `limit` at a time. After a failure no new item starts, and the failure is
+ * thrown once the running ones have ended (the tear-down then sees every container that was made).
+ */
 async function pool<T>(items: readonly T[], limit: number, worker: (item: T) => Promise<unknown>): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({ length: limit }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await worker(item);
+  const workers = await Promise.allSettled(Array.from({ length: limit }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+      await worker(item).catch((error: unknown) => {
+        queue.length = 0;
+        throw error;
+      });
+    }
   }));
+  const failed = workers.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function quiet(command: string, argv: string[]): Promise<void> {
