@@ -72,6 +72,20 @@ function statusReached(host: string, state: HostStatus['state'], timeoutMs = 10_
   });
 }
 
+/**
+ * `sshd` reinstalled: a new host key, every session dropped. Resolves with the new key's fingerprint
+ * once `host`'s own reconnection has met it (a test sent at once could still ride the dying session).
+ */
+async function reinstalled(sshd: TestSshd, host: string): Promise<string> {
+  rmSync(sshd.hostKey);
+  rmSync(`${sshd.hostKey}.pub`);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', sshd.hostKey]);
+  const changed = statusReached(host, 'host-key-changed');
+  await sshd.restart();
+  await changed;
+  return keygenFingerprint(`${sshd.hostKey}.pub`);
+}
+
 /** What a user's screens ask of `host`, several times over: the overview's two phases, the host list, its containers, a snapshot list, its operations, its event stream. */
 async function readEverything(host: string, rounds = 3): Promise<void> {
   for (let round = 0; round < rounds; round += 1) {
@@ -101,14 +115,7 @@ describe('status is an output: a host waiting for the user is read as it is', ()
     expect((await core.handlers['hosts.test']({ host: 'rekeyed' })).status.state).toBe('online');
     await core.liveEventsOpen('rekeyed');
 
-    // Reinstalled: a new host key, every session dropped.
-    rmSync(sshd.hostKey);
-    rmSync(`${sshd.hostKey}.pub`);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', sshd.hostKey]);
-    const fresh = await keygenFingerprint(`${sshd.hostKey}.pub`);
-    const changed = statusReached('rekeyed', 'host-key-changed');
-    await sshd.restart();
-    await changed;
+    const fresh = await reinstalled(sshd, 'rekeyed');
     expect(core.pool.status('rekeyed')).toMatchObject({ state: 'host-key-changed', fingerprint: fresh, reason: expect.stringContaining('CHANGED') });
 
     const dials = relay.connections;
@@ -139,14 +146,7 @@ describe('status is an output: a host waiting for the user is read as it is', ()
     await core.handlers['hosts.trustFingerprint']({ host: 'rekeyed-cli', fingerprint: first });
     expect((await core.handlers['hosts.test']({ host: 'rekeyed-cli' })).status.state).toBe('online');
 
-    rmSync(sshd.hostKey);
-    rmSync(`${sshd.hostKey}.pub`);
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', sshd.hostKey]);
-    const fresh = await keygenFingerprint(`${sshd.hostKey}.pub`);
-    // Its own reconnection meets the new key (a test sent at once could still ride the dying session).
-    const changed = statusReached('rekeyed-cli', 'host-key-changed');
-    await sshd.restart();
-    await changed;
+    const fresh = await reinstalled(sshd, 'rekeyed-cli');
 
     // Another process (the terminal), on the same config: what the warning says to run.
     const env = { COI_DESKTOP_CONFIG_DIR: home.configDir, HOME: home.home, SSH_AUTH_SOCK: '' };
