@@ -5,7 +5,6 @@ import { CoiEventSchema, type CoiEvent, type ImportOutcome } from '../../shared/
 import type { HostConfig } from '../../shared/hosts';
 import type { HostTestResult } from '../../shared/model';
 import { Transfers, type FilePicker } from '../backups/transfers';
-import { CopyJournal, EXPORT_COPIES_DIR } from '../backups/export-copies';
 import { removeStaleTemporaries } from '../config/atomic-file';
 import { watchFile } from '../config/watch-file';
 import { AppError, toErrorInfo } from '../errors';
@@ -20,6 +19,7 @@ import { certPins, ServerCertPolicy, type CertPins } from '../https/server-certs
 import { decodeTrustToken, joinWithToken } from '../https/join';
 import type { IncusRemote } from '../https/incus-remotes';
 import { createHandlers } from './handlers';
+import { serverOf, TemporaryJournal, TEMPORARIES_DIR } from './temporaries';
 import type { Handlers } from './dispatch';
 import type { HostEventStreams } from './host-events';
 import { AppJobs } from './jobs';
@@ -84,7 +84,7 @@ export class CoiCore {
       (host) => this.pool.client(host),
       this.jobs,
       (transfer) => this.emit({ type: 'transfer', transfer }),
-      (host) => this.copyJournal(host),
+      (host) => this.temporaries(host),
     );
     // Only a face that stays (the app, web mode) keeps retention policies applied; a one-shot command does not.
     if (Streams) {
@@ -122,9 +122,9 @@ export class CoiCore {
     return this.options.configDir;
   }
 
-  /** This computer's record of the temporary `coi-export-…` copies on `host` (see CopyJournal). */
-  copyJournal(host: string): CopyJournal {
-    return new CopyJournal(join(this.options.configDir, EXPORT_COPIES_DIR), host);
+  /** This computer's record of the temporary objects it makes on `host`, in its project and on its server (see TemporaryJournal). */
+  temporaries(host: string): TemporaryJournal {
+    return new TemporaryJournal(join(this.options.configDir, TEMPORARIES_DIR), { host, project: this.project(host), server: serverOf(this.pool.configOf(host)) });
   }
 
   /** The Incus project a host's requests go to ('default' when its entry names none). */

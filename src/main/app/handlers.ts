@@ -87,14 +87,14 @@ export function createHandlers(core: CoiCore): Handlers {
       const { diffSnapshots } = await snapshotDiff();
       const what = `Snapshot diff: ${request.container} ${request.from} → ${request.to ?? 'current state'}`;
       return core.jobs.run(request.host, request.jobId, what, [request.container], ({ signal, progress }) =>
-        diffSnapshots(diffDeps(core, request.host), request, { signal, onProgress: progress }),
+        diffSnapshots(diffDeps(core, request.host), request, { signal, onProgress: progress, onNotice: (notice) => progress(notice, null) }),
       );
     },
     'snapshots.diffFile': async (request) => {
       const { diffFile } = await snapshotDiff();
       const what = `File diff: ${request.path} in ${request.container} ${request.from} → ${request.to ?? 'current state'}`;
       return core.jobs.run(request.host, request.jobId, what, [request.container], ({ signal, progress }) =>
-        diffFile(diffDeps(core, request.host), request, { signal, onProgress: progress }),
+        diffFile(diffDeps(core, request.host), request, { signal, onProgress: progress, onNotice: (notice) => progress(notice, null) }),
       );
     },
 
@@ -146,7 +146,7 @@ async function snapshotDiff(): Promise<typeof SnapshotDiff> {
 }
 
 function diffDeps(core: CoiCore, host: string): SnapshotDiff.DiffDeps {
-  return { client: core.pool.client(host), host, project: core.project(host), configDir: core.configDir };
+  return { client: core.pool.client(host), host, project: core.project(host), configDir: core.configDir, journal: core.temporaries(host) };
 }
 
 /** The `~/.ssh/config` reader, loaded when a host import asks for it (a CLI command never pays for it). */

@@ -4,10 +4,10 @@ import { instanceNameProblem, snapshotNameProblem } from '../../shared/names';
 import { AppError } from '../errors';
 import type { Operation } from '../incus/api-schemas';
 import type { Download, IncusClient, WaitOptions } from '../incus/client';
-import { IncusError, IncusInterruptedError, IncusOperationError, IncusUnreachableError, isNotFound } from '../incus/errors';
+import { IncusError, IncusInterruptedError, IncusOperationError } from '../incus/errors';
 import * as api from '../incus/instances';
 import { progressText } from '../incus/progress';
-import type { CopyJournal } from './export-copies';
+import { EXPORT_COPY_PREFIX, removeCommand, removeResource, removeTemporary, sweepLeftovers, type Recorded, type TemporaryJournal } from '../app/temporaries';
 
 /** What to export: a container as it is now, or as it was at one of its snapshots. */
 export interface ExportRequest {
@@ -28,19 +28,15 @@ export interface BackupHooks {
   /** Something the user should read whatever the output is (a leftover removed, or one that could not be). */
   onNotice?: (message: string) => void;
   /**
-   * Where this computer records the temporary copies of `--snapshot` exports on this host: a copy a
-   * killed process left is removed by the next export or import there.
+   * Where this computer records the temporary objects it makes on this host (a `--snapshot` export's
+   * copy): one a killed process left is removed by the next export, import or diff there.
    */
-  copies?: CopyJournal;
+  journal?: TemporaryJournal;
   now?: () => Date;
 }
 
-/** Temporary instances this app makes for `--snapshot` start with this: recognisable in `incus list`. */
-export const EXPORT_COPY_PREFIX = 'coi-export-';
 /** A server-side backup this app makes expires after this long, so a crash never leaves it for ever. */
 export const BACKUP_EXPIRY_MS = 24 * 60 * 60 * 1000;
-/** How long clean-up keeps trying after the connection dropped (it reconnects meanwhile). */
-const CLEANUP_RETRY_MS = 20_000;
 
 const enc = encodeURIComponent;
 const BackupNamesSchema = z.array(z.string());
@@ -75,7 +71,7 @@ export function defaultBackupFileName(request: ExportRequest, at: Date): string 
  */
 export async function streamBackup<T>(client: IncusClient, request: ExportRequest, hooks: BackupHooks, consume: (download: Download) => Promise<T>): Promise<T> {
   checkRequest(request);
-  await removeLeftoverCopies(client, hooks);
+  await sweepLeftovers(client, hooks.journal, hooks.onNotice);
   const instance = await api.getInstance(client, request.container);
   if (request.snapshot !== undefined && !instance.snapshots.some((snapshot) => snapshot.name === request.snapshot)) {
     throw new AppError('not-found', `container '${request.container}' has no snapshot '${request.snapshot}'`);
@@ -96,9 +92,9 @@ export async function streamBackup<T>(client: IncusClient, request: ExportReques
     if (copy !== undefined) {
       hooks.onStage?.(`copying snapshot '${request.snapshot}' into the temporary container '${copy}'`);
       // Recorded before Incus is asked: a process killed from here on leaves an entry the next export finds.
-      await hooks.copies?.record(copy);
+      const recorded = await hooks.journal?.record({ kind: 'instance', name: copy });
       let copySettled = false;
-      cleanups.unshift(() => removeCopy(client, copy, hooks, copySettled));
+      cleanups.unshift(() => removeCopy(client, copy, hooks, copySettled, recorded));
       copySettled = await api.copyFromSnapshot(client, request.container, request.snapshot!, copy, wait('copying the snapshot')).then(
         () => true,
         (error: unknown) => {
@@ -157,66 +153,24 @@ async function removeBackup(client: IncusClient, instance: string, backup: strin
 
 /**
  * Removes the temporary copy and its journal entry. The entry stays when the copy could not be
- * removed, and when Incus had not said whether it made the copy (the request timed out or the
- * connection dropped: the copy may still appear), so the next export or import removes it.
+ * removed, and when Incus had not said whether it made the copy (the request timed out, the
+ * connection dropped, Ctrl-C came while it was on its way): the copy may still appear, that is said,
+ * and the next export, import or diff on the host removes it.
  */
-async function removeCopy(client: IncusClient, name: string, hooks: BackupHooks, settled: boolean): Promise<void> {
+async function removeCopy(client: IncusClient, name: string, hooks: BackupHooks, settled: boolean, recorded: Recorded | undefined): Promise<void> {
   hooks.onStage?.(`removing the temporary container '${name}'`);
-  const found = await removeResource(client, `/1.0/instances/${enc(name)}`).catch((error: unknown) => {
-    hooks.copies?.release(name);
-    throw new AppError('incus', `the temporary container '${name}' could not be removed (${describe(error)}): run 'incus delete ${name}'`);
+  const command = removeCommand({ kind: 'instance', name }, hooks.journal?.place.project ?? 'default');
+  const found = await removeTemporary(client, { kind: 'instance', name }).catch((error: unknown) => {
+    if (recorded) hooks.journal?.release(recorded);
+    throw new AppError('incus', `the temporary container '${name}' could not be removed (${describe(error)}): run '${command}'`);
   });
-  if (found || settled) await hooks.copies?.forget(name);
-  else hooks.copies?.release(name);
-}
-
-/**
- * Removes the temporary copies that exports on this computer left on this host when their process
- * was killed (see CopyJournal). Never fails the export or import that asked: what could not be
- * removed is said, and tried again next time.
- */
-export async function removeLeftoverCopies(client: IncusClient, hooks: Pick<BackupHooks, 'copies' | 'onNotice'>): Promise<void> {
-  const journal = hooks.copies;
-  if (!journal) return;
-  for (const copy of await journal.leftovers()) {
-    try {
-      const found = await removeResource(client, `/1.0/instances/${enc(copy)}`);
-      await journal.forget(copy);
-      if (found) hooks.onNotice?.(`Removed the temporary container '${copy}' that an interrupted export left on ${journal.host}`);
-    } catch (error) {
-      hooks.onNotice?.(`The temporary container '${copy}' that an interrupted export left on ${journal.host} could not be removed (${describe(error)}): run 'incus delete ${copy}'; it is tried again on the next export or import`);
-    }
+  if (found || settled) {
+    if (recorded) await hooks.journal?.forget(recorded);
+    return;
   }
-}
-
-/**
- * Deletes `path` (ignoring the client's own signal: this is the clean-up after Ctrl-C too); a delete
- * whose outcome was not seen (its operation vanished, the connection dropped) counts as done when the
- * resource is gone. Whether there was anything to delete.
- */
-async function removeResource(client: IncusClient, path: string): Promise<boolean> {
-  try {
-    await retryingWhileUnreachable(() => client.run('DELETE', path, undefined, { detached: true }));
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    const gone = await retryingWhileUnreachable(() => client.run('GET', path, undefined, { detached: true })).then(() => false, (lookup: unknown) => isNotFound(lookup));
-    if (!gone) throw error;
-    return true;
-  }
-}
-
-/** Runs `work` again while the daemon cannot be reached (a dropped SSH connection reconnects meanwhile). */
-async function retryingWhileUnreachable<T>(work: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + CLEANUP_RETRY_MS;
-  for (let pause = 250; ; pause = Math.min(pause * 2, 2_000)) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!(error instanceof IncusUnreachableError) || error.code === 'timeout' || Date.now() + pause > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, pause));
-    }
-  }
+  if (recorded) hooks.journal?.release(recorded);
+  const later = hooks.journal ? `the next export, import or diff on ${hooks.journal.place.host} removes it, or run '${command}'` : `run '${command}' once it is there`;
+  throw new AppError('incus', `the temporary container '${name}' was being made when the export stopped and may still appear: ${later}`);
 }
 
 function describe(error: unknown): string {

@@ -4,7 +4,7 @@ import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
 import { IncusError, IncusOperationError } from '../incus/errors';
 import * as api from '../incus/instances';
-import { removeLeftoverCopies } from './export';
+import { sweepLeftovers } from '../app/temporaries';
 import { TransferMeter } from './progress';
 import type { TransferHooks } from './files';
 
@@ -31,7 +31,7 @@ export interface ImportResult {
  * exports left on this host are removed first.
  */
 export async function importBackup(client: IncusClient, source: ImportSource, hooks: TransferHooks = {}): Promise<ImportResult> {
-  await removeLeftoverCopies(client, hooks);
+  await sweepLeftovers(client, hooks.journal, hooks.onNotice);
   if (source.name !== undefined) {
     const problem = instanceNameProblem(source.name);
     if (problem) throw new AppError('invalid-input', problem);

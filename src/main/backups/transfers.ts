@@ -6,7 +6,7 @@ import type { Transfer } from '../../shared/model';
 import type { AppJobs } from '../app/jobs';
 import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
-import type { CopyJournal } from './export-copies';
+import type { TemporaryJournal } from '../app/temporaries';
 import { defaultBackupFileName, streamBackup, type ExportRequest } from './export';
 import { exportToFile, importFromFile, type TransferHooks } from './files';
 import { importBackup, type ImportResult } from './import';
@@ -48,8 +48,8 @@ export class Transfers {
     private readonly client: (host: string) => IncusClient,
     private readonly jobs: AppJobs,
     private readonly emit: (transfer: Transfer) => void,
-    /** Where the temporary copies of `--snapshot` exports on a host are recorded (leftovers removed by the next transfer). */
-    private readonly journal?: (host: string) => CopyJournal,
+    /** Where the temporary objects made on a host are recorded (leftovers removed by the next transfer or diff). */
+    private readonly journal?: (host: string) => TemporaryJournal,
   ) {}
 
   /** Exports to `path` on this computer in the background; the transfer as it starts. */
@@ -143,7 +143,7 @@ export class Transfers {
       .run(host, transfer.id, label, [], ({ signal, progress }) =>
         work({
           signal,
-          copies: this.journal?.(host),
+          journal: this.journal?.(host),
           onStage: (stage) => progress(stage, null),
           onNotice: (notice) => progress(notice, null),
           onProgress: (measured) => {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { humanSize } from '../../shared/size';
 import { defaultBackupFileName } from '../backups/export';
-import type { CopyJournal } from '../backups/export-copies';
+import type { TemporaryJournal } from '../app/temporaries';
 import { exportToFile, importFromFile, type TransferHooks } from '../backups/files';
 import { progressLine } from '../backups/progress';
 import { withHostOptions } from './options';
@@ -35,7 +35,7 @@ export function backupCommand(session: CliSession): Command {
       const target = resolve(session.io.cwd, options.output ?? defaultBackupFileName(request, new Date()));
       const core = await session.core(options);
       const host = options.host ?? 'local';
-      const result = await exportToFile(core.pool.client(host), request, target, hooks(session, core.copyJournal(host)));
+      const result = await exportToFile(core.pool.client(host), request, target, hooks(session, core.temporaries(host)));
       session.say(`Exported '${container}'${options.snapshot ? ` at snapshot '${options.snapshot}'` : ''} to ${result.path} (${humanSize(result.bytes)})`);
       session.io.stdout.write(`${result.sha256}  ${result.path}\n`);
     });
@@ -48,7 +48,7 @@ export function backupCommand(session: CliSession): Command {
     .action(async (file: string, options: HostChoice & { name?: string }) => {
       const core = await session.core(options);
       const host = options.host ?? 'local';
-      const result = await importFromFile(core.pool.client(host), resolve(session.io.cwd, file), options.name, hooks(session, core.copyJournal(host)));
+      const result = await importFromFile(core.pool.client(host), resolve(session.io.cwd, file), options.name, hooks(session, core.temporaries(host)));
       session.say(`Imported ${file} (${humanSize(result.bytes)}) as '${result.name ?? 'the name in the backup'}'`);
     });
 
@@ -57,9 +57,9 @@ export function backupCommand(session: CliSession): Command {
 }
 
 /** Ctrl-C stops the transfer; steps and progress show on a terminal's stderr only, notices always. */
-function hooks(session: CliSession, copies: CopyJournal): TransferHooks {
+function hooks(session: CliSession, journal: TemporaryJournal): TransferHooks {
   const { io } = session;
-  const always: TransferHooks = { signal: io.signal, copies, onNotice: (message) => session.say(message) };
+  const always: TransferHooks = { signal: io.signal, journal, onNotice: (message) => session.say(message) };
   if (!io.stderr.isTTY) return always;
   return {
     ...always,

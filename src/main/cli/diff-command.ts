@@ -24,8 +24,8 @@ export async function runDiff(session: CliSession, snapshot: string, other: stri
   const service = await session.service(options);
   const container = await session.container(service, options.container);
   const core = await session.core(options);
-  const deps: DiffDeps = { client: core.pool.client(host), host, project: core.project(host), configDir: core.configDir };
-  const run: DiffRun = { signal: session.io.signal, onProgress: progressLine(session) };
+  const deps: DiffDeps = { client: core.pool.client(host), host, project: core.project(host), configDir: core.configDir, journal: core.temporaries(host) };
+  const run: DiffRun = { signal: session.io.signal, onProgress: progressLine(session), onNotice: (message) => notice(session, message) };
   const target = { host, container, from: snapshot, to: other ?? null };
   const out = (text: string) => session.io.stdout.write(text);
   if (file !== undefined) {
@@ -50,6 +50,12 @@ function checkedPath(path: string, option: string): string {
 function progressLine(session: CliSession): DiffRun['onProgress'] {
   if (!session.io.stderr.isTTY) return undefined;
   return (text, percent) => session.io.stderr.write(`\r\x1b[K${printable(text)}${percent !== null && percent < 100 ? ` ${Math.round(percent)}%` : ''}`);
+}
+
+/** A notice on its own line, whether or not a progress line is showing. */
+function notice(session: CliSession, message: string): void {
+  clearProgress(session);
+  session.say(message);
 }
 
 function clearProgress(session: CliSession): void {

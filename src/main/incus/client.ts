@@ -96,6 +96,11 @@ export class IncusClient {
     return new IncusClient({ ...this.options, signal: undefined });
   }
 
+  /** The same daemon and transport, its requests going to Incus project `project`. */
+  inProject(project: string): IncusClient {
+    return new IncusClient({ ...this.options, project, early: undefined });
+  }
+
   /** How long one request may go unanswered. */
   /** The Incus project this client's requests go to ('default' when none is set). */
   get project(): string {

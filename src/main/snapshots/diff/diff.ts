@@ -18,6 +18,7 @@ import { readInstance, snapshotNotFound } from '../service';
 import { DiffCache } from './cache';
 import { compareManifests, PACKAGE_DB_PATHS, pathFilter, type Manifest } from './manifest';
 import { comparePackages } from './packages';
+import { sweepLeftovers, type TemporaryJournal } from '../../app/temporaries';
 import { currentManifest, readCurrentFile, snapshotManifest, snapshotFile, type DiffContext, type KeepFile, type SideManifest } from './sources';
 
 export type DiffInput = Parameters<typeof DiffRequestSchema.parse>[0];
@@ -31,6 +32,8 @@ export interface DiffDeps {
   project: string;
   /** The app's config directory; manifests are cached in `cache/diff/` below it. */
   configDir: string;
+  /** Where the temporary images and snapshots are recorded until removed; leftovers of killed diffs and exports are removed first. */
+  journal?: TemporaryJournal;
   now?: () => Date;
 }
 
@@ -38,6 +41,8 @@ export interface DiffRun {
   /** Aborting stops the diff; every temporary object is removed before it ends. */
   signal?: AbortSignal;
   onProgress?: (text: string, percent: number | null) => void;
+  /** Something the user should read whatever the output is (a leftover of a killed diff removed, or one that could not be). */
+  onNotice?: (message: string) => void;
 }
 
 /** Files kept from a snapshot side for the diff view's text diffs, at most, per diff. */
@@ -75,6 +80,7 @@ function context(deps: DiffDeps, container: string, run: DiffRun): DiffContext {
     project: deps.project,
     container,
     cache: new DiffCache(join(deps.configDir, 'cache', 'diff')),
+    journal: deps.journal,
     signal: run.signal,
     progress: (text, percent) => run.onProgress?.(text, percent),
     now: deps.now ?? (() => new Date()),
@@ -91,6 +97,7 @@ const trimPath = (path: string) => path.replace(/\/+$/, '') || '/';
  */
 export async function diffSnapshots(deps: DiffDeps, input: DiffInput, run: DiffRun = {}): Promise<DiffResult> {
   const request: ParsedDiff = parseInput(DiffRequestSchema, input, 'snapshot diff');
+  await sweepLeftovers(deps.client, deps.journal, run.onNotice);
   const sides = await resolveSides(deps.client, request);
   const ctx = context(deps, request.container, run);
   const paths = [...new Set(request.paths.map(trimPath))];
@@ -166,6 +173,7 @@ interface FileSide {
 export async function diffFile(deps: DiffDeps, input: Parameters<typeof DiffFileRequestSchema.parse>[0], run: DiffRun = {}): Promise<DiffFileResult> {
   const request: ParsedDiffFile = parseInput(DiffFileRequestSchema, input, 'snapshot diff --file');
   const path = trimPath(request.path);
+  await sweepLeftovers(deps.client, deps.journal, run.onNotice);
   const sides = await resolveSides(deps.client, request);
   const ctx = context(deps, request.container, run);
   const startedAt = ctx.now();

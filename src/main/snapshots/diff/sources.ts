@@ -7,7 +7,7 @@ import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
 import type { IncusClient } from '../../incus/client';
 import { IncusInterruptedError, IncusOperationError, IncusUnreachableError, isNotFound } from '../../incus/errors';
 import { execInstanceBytes } from '../../incus/instances';
-import { listOperations } from '../../app/operations';
+import { DIFF_PREFIX, removeCommand, removeTemporary, type Temporary, type TemporaryJournal } from '../../app/temporaries';
 import { AppError, toErrorInfo } from '../../errors';
 import type { DiffCache } from './cache';
 import {
@@ -29,8 +29,6 @@ import {
 import { PACKAGE_DB_PATHS, prefixMatcher, type Manifest } from './manifest';
 import { readTarManifest } from './tar-manifest';
 
-/** Every temporary object a diff makes starts with this, so a user recognises it (`incus image list`, `incus snapshot list`). */
-export const TEMPORARY_PREFIX = 'coi-diff';
 const TEMPORARY_DESCRIPTION = 'temporary copy made by coi-desktop snapshot diff; removed when the diff ends';
 /** The listing's exit code when a tool it needs is missing in the container. */
 const TOOLS_MISSING = 90;
@@ -41,6 +39,8 @@ export interface DiffContext {
   project: string;
   container: string;
   cache: DiffCache;
+  /** Where the temporary images and snapshots are recorded until removed (see TemporaryJournal). */
+  journal?: TemporaryJournal;
   signal?: AbortSignal;
   /** What is happening, in words, with a percentage where Incus reports one. */
   progress: (text: string, percent: number | null) => void;
@@ -58,7 +58,7 @@ export type KeepFile = (path: string, stat: FileStat) => boolean;
 
 /** A name for a temporary object: `coi-diff-20261127-101500-1a2b`. */
 export function temporaryName(now: Date): string {
-  return `${timestampedName(TEMPORARY_PREFIX, now)}-${randomBytes(2).toString('hex')}`;
+  return `${timestampedName(DIFF_PREFIX.slice(0, -1), now)}-${randomBytes(2).toString('hex')}`;
 }
 
 /**
@@ -95,10 +95,16 @@ export async function currentManifest(ctx: DiffContext, instance: InstanceFull, 
   }
   const snapshot = temporaryName(ctx.now());
   ctx.progress(`Taking temporary snapshot ${snapshot} of ${ctx.container}`, null);
+  const recorded = await ctx.journal?.record({ kind: 'snapshot', instance: ctx.container, name: snapshot });
+  /** Whether the snapshot's request may still be on its way (Ctrl-C, no answer): its removal waits for it. */
+  let pending: string | undefined;
   return withCleanup(ctx, `temporary snapshot ${snapshot}`, async () => {
-    await ctx.client.run('POST', `/1.0/instances/${encodeURIComponent(ctx.container)}/snapshots`, { name: snapshot, stateful: false }, { signal: ctx.signal });
+    await ctx.client.run('POST', `/1.0/instances/${encodeURIComponent(ctx.container)}/snapshots`, { name: snapshot, stateful: false }, { signal: ctx.signal }).catch((error: unknown) => {
+      if (error instanceof IncusInterruptedError || error instanceof IncusUnreachableError) pending = 'unknown';
+      throw error;
+    });
     return { ...(await readPublished(ctx, { type: 'snapshot', name: `${ctx.container}/${snapshot}` }, `the current state of ${ctx.container}`)), cached: false };
-  }, () => removeTemporarySnapshot(ctx, snapshot));
+  }, () => removeRecorded(ctx, { kind: 'snapshot', instance: ctx.container, name: snapshot }, recorded, pending));
 }
 
 /**
@@ -267,6 +273,8 @@ const PublishedSchema = z.object({ fingerprint: z.string().regex(/^[0-9a-f]{64}$
  */
 async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'instance'; name: string }, what: string, keep?: () => KeepFile | undefined): Promise<Omit<SideManifest, 'cached'>> {
   const alias = `${temporaryName(ctx.now())}-${ctx.container}`.slice(0, 200);
+  // Recorded before Incus is asked: a process killed from here on leaves an entry the next diff, export or import finds.
+  const recorded = await ctx.journal?.record({ kind: 'image', alias });
   /** The publish Incus may still be running after an interruption: its id, or 'unknown' when its answer never came. */
   let pending: string | undefined;
   return withCleanup(ctx, `temporary image ${alias}`, async () => {
@@ -292,7 +300,7 @@ async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'ins
     } finally {
       stream.destroy();
     }
-  }, () => removeTemporaryImage(ctx, alias, pending));
+  }, () => removeRecorded(ctx, { kind: 'image', alias }, recorded, pending));
 }
 
 function percentOf(metadata: Record<string, unknown> | null | undefined): number | null {
@@ -300,38 +308,19 @@ function percentOf(metadata: Record<string, unknown> | null | undefined): number
   return Number.isFinite(percent) ? percent : null;
 }
 
-const AliasSchema = z.object({ target: z.string() });
-
-/** Removes the image behind `alias`, first waiting for the publish that may still make it. Never throws: says what is left. */
-async function removeTemporaryImage(ctx: DiffContext, alias: string, pendingOperation: string | undefined): Promise<string | undefined> {
-  const client = ctx.client.detached();
+/**
+ * Removes a temporary image or snapshot, first waiting for the request that may still make it, then
+ * forgets its journal entry (kept when it could not be removed). Never throws: says what is left.
+ */
+async function removeRecorded(ctx: DiffContext, object: Temporary, recorded: string | undefined, pending: string | undefined): Promise<string | undefined> {
+  const what = object.kind === 'image' ? `temporary image ${object.alias}` : `temporary snapshot ${object.name}`;
+  if (pending) ctx.progress(`Waiting for Incus to finish, to remove the ${what}`, null);
   try {
-    if (pendingOperation) {
-      ctx.progress(`Waiting for Incus to finish packing, to remove temporary image ${alias}`, null);
-      // No answer to the request came (it timed out, the connection dropped): the publish may have
-      // started all the same; Incus names it only "Downloading image", with no instance, so every one
-      // still running is waited for.
-      const running = pendingOperation === 'unknown'
-        ? (await listOperations(client)).filter((operation) => operation.status === 'Running' && operation.description === 'Downloading image').map((operation) => operation.id)
-        : [pendingOperation];
-      await Promise.all(running.map((id) => client.waitOperation(id).catch(() => undefined)));
-    }
-    const { target } = await client.query('GET', `/1.0/images/aliases/${encodeURIComponent(alias)}`, AliasSchema);
-    await client.run('DELETE', `/1.0/images/${encodeURIComponent(target)}`);
+    await removeTemporary(ctx.client, object, pending);
+    if (recorded) await ctx.journal?.forget(recorded);
     return undefined;
   } catch (error) {
-    if (isNotFound(error)) return undefined;
-    return `the temporary image ${alias} could not be removed (${toErrorInfo(error).message}); remove it with: incus image delete ${alias}`;
-  }
-}
-
-/** Removes a temporary snapshot; never throws: says what is left. */
-async function removeTemporarySnapshot(ctx: DiffContext, snapshot: string): Promise<string | undefined> {
-  try {
-    await ctx.client.detached().run('DELETE', `/1.0/instances/${encodeURIComponent(ctx.container)}/snapshots/${encodeURIComponent(snapshot)}`);
-    return undefined;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    return `the temporary snapshot ${snapshot} could not be removed (${toErrorInfo(error).message}); remove it with: incus snapshot delete ${ctx.container} ${snapshot}`;
+    if (recorded) ctx.journal?.release(recorded);
+    return `the ${what} could not be removed (${toErrorInfo(error).message}); remove it with: ${removeCommand(object, ctx.project)}`;
   }
 }
