@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepLeftovers, TemporaryJournal, TEMPORARIES_DIR } from '../../src/main/app/temporaries';
 import { findLocalSocket } from '../../src/main/incus/local-socket';
-import { cli, exited, interruptedAt, spawnCli } from '../helpers/cli';
+import { cli, exited, spawnCli } from '../helpers/cli';
 import { Fixtures, incus, localClient, requireDaemon, testName } from '../helpers/incus';
 import { SocketProxy } from '../helpers/socket-proxy';
 
@@ -17,6 +17,9 @@ let container: string;
 
 const configDir = () => mkdtempSync(join(tmpdir(), 'coi-temporaries-'));
 const env = (dir: string) => ({ COI_DESKTOP_CONFIG_DIR: dir, COI_CONTAINER: '' });
+
+/** In the body of the copy request: seen once the whole request has reached the daemon. */
+const COPY_BODY = '"type":"copy"';
 
 /** The pid of a process that has ended. */
 const endedPid = () => spawnSync(process.execPath, ['-e', '0']).pid;
@@ -33,18 +36,32 @@ async function exportCopies(fixture: Fixtures, of: string): Promise<string[]> {
   return names.filter((name) => name.startsWith(`coi-export-${of}`));
 }
 
-/** Runs the built CLI through a proxy that withholds the answer to the request containing `step`, and kills it with SIGKILL there. */
-async function killedAt(args: string[], step: string, dir: string): Promise<number> {
+/**
+ * Runs the built CLI through a proxy that withholds the answer to the request containing `step`, and
+ * sends it `signal` there, once `ready` (what the daemon shows meanwhile) has resolved.
+ */
+async function signalledAt(args: string[], step: string, dir: string, signal: NodeJS.Signals, ready?: () => Promise<unknown>): Promise<{ code: number; stderr: string }> {
   const proxy = new SocketProxy(findLocalSocket());
   await proxy.resume();
   const held = proxy.holdAnswersAfter(step);
   const child = spawnCli(args, { INCUS_SOCKET: proxy.path, ...env(dir) });
   const ended = exited(child);
-  await held;
-  child.kill('SIGKILL');
-  const { code } = await ended;
+  // A command that ends before the request is a failed test, not a hang.
+  await Promise.race([held, ended.then((run) => Promise.reject(new Error(`ended (${run.code}) before '${step}': ${run.stderr}`)))]);
+  await ready?.();
+  child.kill(signal);
+  const run = await ended;
   await proxy.cut();
-  return code;
+  return run;
+}
+
+/** Resolves with `check`'s first non-empty answer (a readiness signal of the daemon's, looked at every 100 ms). */
+async function until(check: () => Promise<string[]>): Promise<string[]> {
+  for (;;) {
+    const found = await check();
+    if (found.length > 0) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** A journal entry written as a killed process (or a hand) would leave it. */
@@ -59,11 +76,12 @@ beforeAll(async () => {
   requireDaemon();
   container = await fixtures.launch(testName('tmp'));
   await incus('snapshot', 'create', container, 's1');
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   for (const alias of await diffImages(container)) await incus('image', 'delete', alias).catch(() => undefined);
   for (const name of projects ? await exportCopies(projects, '') : []) projects?.adopt(name);
+  for (const name of await exportCopies(fixtures, container)) fixtures.adopt(name); // the copy a Ctrl-C left
   await projects?.cleanup();
   await local.close();
   await fixtures.cleanup();
@@ -72,7 +90,7 @@ afterAll(async () => {
 describe('temporary objects a killed command leaves on the server', () => {
   it('a snapshot diff killed with SIGKILL while reading its temporary image leaves it only until the next diff, which removes it', async () => {
     const dir = configDir();
-    const code = await killedAt(['snapshot', 'diff', 's1', '-c', container, '--summary'], '/export', dir);
+    const { code } = await signalledAt(['snapshot', 'diff', 's1', '-c', container, '--summary'], '/export', dir, 'SIGKILL');
     expect(code).toBe(137);
     const left = await diffImages(container);
     expect(left).toHaveLength(1); // what a killed process cannot remove
@@ -82,7 +100,7 @@ describe('temporary objects a killed command leaves on the server', () => {
     expect(next.code).toBe(0);
     expect(await diffImages(container)).toEqual([]);
     expect(readdirSync(join(dir, TEMPORARIES_DIR))).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   it("an export copy killed in another project is removed there after the host's project was changed", async () => {
     projects = await Fixtures.inProject('tmp-proj');
@@ -92,27 +110,32 @@ describe('temporary objects a killed command leaves on the server', () => {
     const hosts = (project?: string) => writeFileSync(join(dir, 'hosts.json'), JSON.stringify({ version: 1, hosts: [{ name: 'local', kind: 'local', ...(project ? { project } : {}) }] }));
     hosts(projects.project);
     const out = join(dir, 'p.tar.gz');
-    // Killed with the copy requested: Incus makes it all the same.
-    expect(await killedAt(['backup', 'export', '-c', inProject, '--snapshot', 'a', '-o', out], 'POST /1.0/instances', dir)).toBe(137);
-
+    // Killed while Incus makes the copy (it shows in the project's list).
+    const copying = () => until(() => exportCopies(projects!, inProject));
+    expect((await signalledAt(['backup', 'export', '-c', inProject, '--snapshot', 'a', '-o', out], COPY_BODY, dir, 'SIGKILL', copying)).code).toBe(137);
+    const left = await copying();
     hosts(undefined); // the user edits the host: it now uses the default project
     const next = await cli(['backup', 'export', '-c', container, '--instance-only', '-o', join(dir, 'next.tar.gz')], { env: env(dir) });
-    expect(next.stderr).toMatch(new RegExp(`Removed the temporary container 'coi-export-${inProject}-[0-9a-f]{8}' that an interrupted export left on local in project ${projects.project}`));
+    expect(next.stderr).toContain(`Removed the temporary container '${left[0]}' that an interrupted export left on local in project ${projects.project}`);
     expect(next.code).toBe(0);
     expect(await exportCopies(projects, inProject)).toEqual([]);
     expect(readdirSync(join(dir, TEMPORARIES_DIR))).toEqual([]);
   }, 90_000);
 
-  it('Ctrl-C while the copy is being made says it may still appear, and the next export removes it', async () => {
+  it('Ctrl-C right after the copy was requested never claims that nothing was left while the copy may still appear', async () => {
     const dir = configDir();
-    const run = await interruptedAt(['backup', 'export', '-c', container, '--snapshot', 's1', '-o', join(dir, 'c.tar.gz')], 'POST /1.0/instances', undefined, env(dir));
-    expect(run.stderr).toMatch(/the temporary container 'coi-export-\S+' was being made when the export stopped and may still appear: the next export, import or diff on local removes it, or run 'incus delete coi-export-\S+'/);
-    expect(run.stderr).not.toContain('nothing was left on the server');
+    const run = await signalledAt(['backup', 'export', '-c', container, '--snapshot', 's1', '-o', join(dir, 'c.tar.gz')], COPY_BODY, dir, 'SIGINT');
     expect(run.code).toBe(130);
-
-    const next = await cli(['backup', 'export', '-c', container, '--instance-only', '-o', join(dir, 'next.tar.gz')], { env: env(dir) });
-    expect(next.code).toBe(0);
-    expect(await exportCopies(fixtures, container)).toEqual([]);
+    const kept = readdirSync(join(dir, TEMPORARIES_DIR));
+    if (kept.length === 0) {
+      // Removed: the copy was made before the clean-up looked for it.
+      expect(run.stderr).toContain('nothing was left on the server');
+    } else {
+      // Not there yet (or still being made): its entry is kept, and the message says so.
+      expect(kept).toEqual([expect.stringMatching(new RegExp(`^instance-coi-export-${container}-[0-9a-f]{8}\\.json$`))]);
+      expect(run.stderr).toMatch(/the temporary container 'coi-export-\S+' (was being made when the export stopped and may still appear|could not be removed \(.*\)): the next export, import or diff on local removes it, or run 'incus delete coi-export-\S+'/);
+      expect(run.stderr).not.toContain('nothing was left on the server');
+    }
   }, 60_000);
 
   it('an entry naming anything but a coi-export-/coi-diff- object is never acted on: set aside with one notice naming the file', async () => {
@@ -156,6 +179,5 @@ describe('temporary objects a killed command leaves on the server', () => {
     expect(run.stderr).toContain('Move that file away (or remove it) and try again');
     expect(run.stderr).not.toContain('EEXIST');
     expect(run.code).not.toBe(0);
-    expect(await exportCopies(fixtures, container)).toEqual([]);
   });
 });

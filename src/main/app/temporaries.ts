@@ -15,6 +15,11 @@ export const TEMPORARIES_DIR = 'temporaries';
 export const EXPORT_COPY_PREFIX = 'coi-export-';
 /** Temporary images and snapshots `snapshot diff` makes start with this (`incus image list`, `incus snapshot list`). */
 export const DIFF_PREFIX = 'coi-diff-';
+/**
+ * An entry this young whose object is not there (yet) is kept: a request that reached Incus just before
+ * its process died can take a moment (seconds on a loaded server) before Incus even starts the operation.
+ */
+const SETTLE_MS = 60_000;
 /** How long clean-up keeps trying after the connection dropped (it reconnects meanwhile). */
 const CLEANUP_RETRY_MS = 20_000;
 
@@ -172,7 +177,8 @@ export function removeCommand(object: Temporary, project: string): string {
 /**
  * Removes the objects that commands on this computer left on the journal's host when they were killed:
  * each in the project it was made in. One made on another server than the host points to now is kept
- * and said. Never fails the command that asked: what could not be removed is said, and tried again next time.
+ * and said; one not there yet whose entry is younger than a minute is looked for again next time. Never
+ * fails the command that asked: what could not be removed is said, and tried again next time.
  */
 export async function sweepLeftovers(client: IncusClient, journal: TemporaryJournal | undefined, notice: (message: string) => void = () => undefined): Promise<void> {
   if (!journal) return;
@@ -187,6 +193,7 @@ export async function sweepLeftovers(client: IncusClient, journal: TemporaryJour
     }
     try {
       const removed = await removeTemporary(client.inProject(project), object, 'unknown');
+      if (!removed && Date.now() - Date.parse(entry.startedAt) < SETTLE_MS) continue; // may still appear: looked for again next time
       await journal.forget(file);
       if (removed) notice(`Removed ${what}`);
     } catch (error) {
@@ -199,17 +206,29 @@ const AliasSchema = z.object({ target: z.string() });
 
 /**
  * Removes `object` (ignoring the client's own signal: this is the clean-up after Ctrl-C too); whether
- * there was anything to remove. `pending`: the operation that may still make it (its id, or 'unknown':
- * every running one that could) is waited for first, so an object that appears later is not missed.
+ * there was anything to remove. `pending`: the operation that may still make it — its id (waited for
+ * first), or 'unknown': when the object is not there or cannot be removed yet (Incus refuses to delete
+ * an instance it is still creating), the running operations that could make it are waited for and
+ * it is tried again, so an object that appears later is not missed.
  */
 export async function removeTemporary(client: IncusClient, object: Temporary, pending?: string): Promise<boolean> {
   const detached = client.detached();
-  if (pending) await waitForPending(detached, object, pending);
-  if (object.kind === 'instance') return removeResource(detached, `/1.0/instances/${enc(object.name)}`);
-  if (object.kind === 'snapshot') return removeResource(detached, `/1.0/instances/${enc(object.instance)}/snapshots/${enc(object.name)}`);
+  if (pending && pending !== 'unknown') await detached.waitOperation(pending, { detached: true }).catch(() => undefined);
+  const first = await removeNow(detached, object).then((removed) => ({ removed }), (error: unknown) => ({ error }));
+  if ('removed' in first && (first.removed || pending !== 'unknown')) return first.removed;
+  if (pending !== 'unknown' || !(await waitForMaking(detached, object))) {
+    if ('error' in first) throw first.error;
+    return false;
+  }
+  return removeNow(detached, object);
+}
+
+async function removeNow(client: IncusClient, object: Temporary): Promise<boolean> {
+  if (object.kind === 'instance') return removeResource(client, `/1.0/instances/${enc(object.name)}`);
+  if (object.kind === 'snapshot') return removeResource(client, `/1.0/instances/${enc(object.instance)}/snapshots/${enc(object.name)}`);
   try {
-    const { target } = await detached.query('GET', `/1.0/images/aliases/${enc(object.alias)}`, AliasSchema);
-    return await removeResource(detached, `/1.0/images/${enc(target)}`);
+    const { target } = await client.query('GET', `/1.0/images/aliases/${enc(object.alias)}`, AliasSchema);
+    return await removeResource(client, `/1.0/images/${enc(target)}`);
   } catch (error) {
     if (isNotFound(error)) return false;
     throw error;
@@ -220,17 +239,16 @@ export async function removeTemporary(client: IncusClient, object: Temporary, pe
 const MAKING: Record<Temporary['kind'], string> = { instance: 'Creating instance', snapshot: 'Snapshotting instance', image: 'Downloading image' };
 
 /**
- * Waits for the operations that may still make `object`: those of its kind on its instance. A
- * publish names no instance, so for an image every publish still running is waited for.
+ * Waits for the running operations that could make `object`: those of its kind on its instance (a
+ * publish names no instance, so for an image every publish still running). Whether there were any.
  */
-async function waitForPending(client: IncusClient, object: Temporary, pending: string): Promise<void> {
+async function waitForMaking(client: IncusClient, object: Temporary): Promise<boolean> {
   const instance = object.kind === 'instance' ? object.name : object.kind === 'snapshot' ? object.instance : undefined;
-  const running = pending !== 'unknown'
-    ? [pending]
-    : (await listOperations(client))
-        .filter((operation) => operation.status === 'Running' && operation.description === MAKING[object.kind] && (instance === undefined || operation.instances.includes(instance)))
-        .map((operation) => operation.id);
-  await Promise.all(running.map((id) => client.waitOperation(id, { detached: true }).catch(() => undefined)));
+  const running = (await listOperations(client)).filter(
+    (operation) => operation.status === 'Running' && operation.description === MAKING[object.kind] && (instance === undefined || operation.instances.includes(instance)),
+  );
+  await Promise.all(running.map((operation) => client.waitOperation(operation.id, { detached: true }).catch(() => undefined)));
+  return running.length > 0;
 }
 
 /**

@@ -160,16 +160,16 @@ async function removeBackup(client: IncusClient, instance: string, backup: strin
 async function removeCopy(client: IncusClient, name: string, hooks: BackupHooks, settled: boolean, recorded: Recorded | undefined): Promise<void> {
   hooks.onStage?.(`removing the temporary container '${name}'`);
   const command = removeCommand({ kind: 'instance', name }, hooks.journal?.place.project ?? 'default');
+  const later = hooks.journal ? `the next export, import or diff on ${hooks.journal.place.host} removes it, or run '${command}'` : `run '${command}'`;
   const found = await removeTemporary(client, { kind: 'instance', name }).catch((error: unknown) => {
     if (recorded) hooks.journal?.release(recorded);
-    throw new AppError('incus', `the temporary container '${name}' could not be removed (${describe(error)}): run '${command}'`);
+    throw new AppError('incus', `the temporary container '${name}' could not be removed (${describe(error)}): ${later}`);
   });
   if (found || settled) {
     if (recorded) await hooks.journal?.forget(recorded);
     return;
   }
   if (recorded) hooks.journal?.release(recorded);
-  const later = hooks.journal ? `the next export, import or diff on ${hooks.journal.place.host} removes it, or run '${command}'` : `run '${command}' once it is there`;
   throw new AppError('incus', `the temporary container '${name}' was being made when the export stopped and may still appear: ${later}`);
 }
 
