@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { HostConfig } from '../../shared/hosts';
-import { processAlive, writeFileAtomic } from '../config/atomic-file';
+import { processAlive, removeStaleTemporaries, writeFileAtomic } from '../config/atomic-file';
 import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
 import { IncusUnreachableError, isNotFound } from '../incus/errors';
@@ -112,6 +112,7 @@ export class TemporaryJournal {
    * be read is set aside (renamed `….unreadable`) and said once in `problems`.
    */
   async leftovers(): Promise<{ found: { file: Recorded; entry: Entry }[]; problems: string[] }> {
+    await removeStaleTemporaries(this.dir); // an entry's write killed half-way
     const names = await readdir(this.dir).catch(() => [] as string[]);
     const found: { file: Recorded; entry: Entry }[] = [];
     const problems: string[] = [];
