@@ -37,3 +37,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
   const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
   throw new AppError('invalid-input', `invalid ${what}: ${where}${issue?.message ?? 'invalid'}`);
 }
+
+/** Incus has no project by this name (it answered 404 "Project not found", or listed none of it). */
+export function projectMissing(project: string): AppError {
+  return new AppError('not-found', `the Incus project '${project}' does not exist on this host: create it (incus project create ${project}), or name a project that exists in the host's "project" in hosts.json`);
+}

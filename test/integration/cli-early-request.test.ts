@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BUILT_BIN, cli, cliProcess, exited, spawnCli } from '../helpers/cli';
 import { Fixtures, requireDaemon, testName } from '../helpers/incus';
 import { silentSocket } from '../helpers/silent-socket';
+import { openCore } from '../helpers/transports';
 
 // `snapshot list --all` sends its requests to the local daemon before the CLI loads its modules
 // (src/main/cli/early-requests.ts); the command then reads those answers, as if it had asked itself.
@@ -162,6 +163,28 @@ describe('what the listing cannot do is said, never printed as an empty listing'
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain(`the Incus project '${project}' does not exist on this host`);
     expect(run.code).toBe(1);
+  });
+
+  it('a project the daemon does not have: a snapshot command names it (not "container not found"), and the overview shows the host with that error, not as empty', async () => {
+    requireDaemon();
+    const project = testName('no-such-project');
+    const config = mkdtempSync(join(tmpdir(), 'coi-early-config-'));
+    writeFileSync(join(config, 'hosts.json'), JSON.stringify({ version: 1, hosts: [{ name: 'local', kind: 'local', project }] }));
+    for (const args of [['snapshot', 'create', '-c', 'anything'], ['snapshot', 'list', '-c', 'anything']]) {
+      const run = await cli(args, { env: { COI_DESKTOP_CONFIG_DIR: config } });
+      expect(run.stderr).toContain(`the Incus project '${project}' does not exist on this host`);
+      expect(run.code).toBe(1);
+    }
+    const { core } = await openCore(project);
+    try {
+      for (const snapshots of [false, true]) {
+        const [local] = await core.handlers['containers.overview']({ snapshots });
+        // The daemon answers: the host is online, its read failed (a status that swung at each read flickered).
+        expect(local).toMatchObject({ status: { state: 'online' }, containers: [], error: { code: 'not-found', message: expect.stringContaining(`the Incus project '${project}' does not exist`) } });
+      }
+    } finally {
+      await core.close();
+    }
   });
 
   it.each([[['--version']], [['snapshot', 'list', '--all', '--format', 'json']]])('output that cannot be written (stdout is /dev/full): exit code 1 and one line saying so (%j)', async (args: string[]) => {

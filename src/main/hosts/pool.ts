@@ -161,6 +161,10 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
       const [containers, members] = await Promise.all([read(handle.service), handle.service.clusterMembers()]);
       return { host, status: handle.status, containers: markUnreachable(containers, members), members };
     } catch (error) {
+      // The daemon answered that what was asked is not there (a project it does not have): the host is
+      // as reachable as it was, only this read failed; its status stays (it would swing on each read).
+      const info = toErrorInfo(error);
+      if (info.code === 'not-found') return { host, status: handle.status, containers: [], error: { ...info, host } };
       return { host, status: this.failed(handle, error), containers: [], error: handle.lastError };
     }
   }

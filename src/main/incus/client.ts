@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { EnvelopeSchema, OperationSchema, type Envelope, type Operation } from './api-schemas';
 import { IncusError, IncusInterruptedError, IncusOperationError, IncusProtocolError, IncusUnreachableError } from './errors';
+import { projectMissing } from '../errors';
 import type { Answer, EarlyGet } from './early-get';
 import { AnswerItems } from './answer-items';
 import { request } from './http';
@@ -254,7 +255,7 @@ export class IncusClient {
       throw this.failure(error, combined, 'POST', path, this.requestTimeoutMs);
     });
     const envelope = parseOrThrow(EnvelopeSchema, safeJson(text, `POST ${path}`), `POST ${path}`);
-    if (envelope.type === 'error') throw new IncusError(envelope.error_code || response.statusCode, envelope.error || 'unknown Incus error', `POST ${path}`);
+    if (envelope.type === 'error') throw this.daemonError(envelope.error_code || response.statusCode, envelope.error || 'unknown Incus error', `POST ${path}`);
     const operation = parseOrThrow(OperationSchema, envelope.metadata, `POST ${path}`);
     return envelope.type === 'sync' ? operation : this.waitOperation(operation.id, wait);
   }
@@ -276,7 +277,7 @@ export class IncusClient {
   private async send(exchange: Exchange): Promise<Envelope> {
     const envelope = await this.exchange(exchange);
     if (envelope.type === 'error') {
-      throw new IncusError(envelope.error_code ?? 0, envelope.error || 'unknown Incus error', `${exchange.method} ${exchange.path}`);
+      throw this.daemonError(envelope.error_code ?? 0, envelope.error || 'unknown Incus error', `${exchange.method} ${exchange.path}`);
     }
     return envelope;
   }
@@ -326,10 +327,19 @@ export class IncusClient {
   }
 
   /** The daemon's error answer to a streamed request, read from its (small) JSON body. */
-  private async errorAnswer(response: Dispatcher.ResponseData, method: HttpMethod, path: string): Promise<IncusError> {
+  private async errorAnswer(response: Dispatcher.ResponseData, method: HttpMethod, path: string): Promise<Error> {
     const text = await response.body.text().catch(() => '');
     const envelope = EnvelopeSchema.safeParse(safeJsonOrNull(text));
-    return new IncusError(response.statusCode, (envelope.success && envelope.data.error) || `HTTP ${response.statusCode}`, `${method} ${path}`);
+    return this.daemonError(response.statusCode, (envelope.success && envelope.data.error) || `HTTP ${response.statusCode}`, `${method} ${path}`);
+  }
+
+  /**
+   * The daemon's error answer as an error. A project it does not have is said so, naming it: Incus
+   * answers 404 "Project not found" to most requests there (which would read as "container not
+   * found") and lists no instances at all (see `listInstanceHeads`).
+   */
+  private daemonError(status: number, message: string, request: string): Error {
+    return status === 404 && /^project not found$/i.test(message) ? projectMissing(this.project) : new IncusError(status, message, request);
   }
 
   /** `body`, whose errors (a dropped connection, an abort, a silent daemon) become this client's errors. */

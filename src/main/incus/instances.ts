@@ -11,13 +11,23 @@ const instancePath = (name: string) => `/1.0/instances/${enc(name)}`;
 const snapshotPath = (instance: string, snapshot: string) => `${instancePath(instance)}/snapshots/${enc(snapshot)}`;
 
 /** Every instance with its state and snapshots, in one request read instance by instance; only what a listing reads is kept. */
-export function listInstances(client: IncusClient): Promise<ListedInstance[]> {
-  return client.readItems(INSTANCE_LIST_PATH, instanceReader(`GET ${INSTANCE_LIST_PATH}`));
+export async function listInstances(client: IncusClient): Promise<ListedInstance[]> {
+  return inProjectThatExists(client, await client.readItems(INSTANCE_LIST_PATH, instanceReader(`GET ${INSTANCE_LIST_PATH}`)));
 }
 
 /** Every instance without its state and snapshots: the daemon's fast answer (it computes no instance's state). */
-export function listInstanceHeads(client: IncusClient): Promise<InstanceHead[]> {
-  return client.query('GET', '/1.0/instances?recursion=1', z.array(InstanceFullSchema.omit({ snapshots: true })));
+export async function listInstanceHeads(client: IncusClient): Promise<InstanceHead[]> {
+  return inProjectThatExists(client, await client.query('GET', '/1.0/instances?recursion=1', z.array(InstanceFullSchema.omit({ snapshots: true }))));
+}
+
+/**
+ * `instances`, once an empty list is known to be a project's own: Incus lists no instances, without an
+ * error, in a project it does not have. An empty list in a project other than the default one asks
+ * for the project, whose 404 the client reports naming it (`projectMissing`).
+ */
+async function inProjectThatExists<T>(client: IncusClient, instances: T[]): Promise<T[]> {
+  if (instances.length === 0 && client.project !== 'default') await client.query('GET', `/1.0/projects/${encodeURIComponent(client.project)}`, z.unknown());
+  return instances;
 }
 
 export function getInstance(client: IncusClient, name: string): Promise<InstanceFull> {
@@ -87,7 +97,7 @@ export function changeState(
 
 /** The names of all instances: one light request (no state, no snapshots). */
 export async function listInstanceNames(client: IncusClient): Promise<string[]> {
-  return (await client.query('GET', '/1.0/instances', z.array(z.string()))).map(nameOf);
+  return inProjectThatExists(client, (await client.query('GET', '/1.0/instances', z.array(z.string()))).map(nameOf));
 }
 
 /** The names of the storage pools. */

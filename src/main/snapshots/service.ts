@@ -441,7 +441,7 @@ export class SnapshotService {
   private async volumeDescriptions(read: () => Promise<StorageVolume[]>): Promise<Map<string, string>> {
     const volumes = await read().catch((error: unknown) => {
       if (refused(error)) return [];
-      throw projectMissing(error, this.client.project);
+      throw error;
     });
     return descriptionsOf(volumes);
   }
@@ -540,18 +540,8 @@ export async function readInstance(client: IncusClient, name: string): Promise<I
   }
 }
 
-/**
- * The daemon refused to show a resource to this project or user (403), or has none there (404). A
- * project that does not exist is not one of these: Incus lists no instances in it (an empty answer,
- * not an error), and its pools' volumes are the only answer that says so (see `projectMissing`).
- */
-const refused = (error: unknown) => error instanceof IncusError && (error.status === 403 || error.status === 404) && !/^project not found$/i.test(error.message);
-
-/** The error of a listing in a project the daemon does not have, when `error` says so; otherwise `error`. */
-function projectMissing(error: unknown, project: string): unknown {
-  if (!(error instanceof IncusError) || error.status !== 404 || !/^project not found$/i.test(error.message)) return error;
-  return new AppError('not-found', `the Incus project '${project}' does not exist on this host (its container list would be empty): create it (incus project create ${project}), or name a project that exists in the host's "project" in hosts.json`);
-}
+/** The daemon refused to show a resource to this project or user (403), or has none there (404). */
+const refused = (error: unknown) => error instanceof IncusError && (error.status === 403 || error.status === 404);
 
 function assertSnapshotName(name: string): void {
   const problem = snapshotNameProblem(name);
