@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lock } from 'proper-lockfile';
 import type { CoiCore } from '../../src/main/app/core';
 import { listServerBackups } from '../../src/main/backups/export';
 import { exportToFile, importFromFile } from '../../src/main/backups/files';
@@ -165,15 +166,26 @@ describe('backup export and import', () => {
     const left = await temporaryCopies(big);
     for (const name of left) fixtures.adopt(name);
     expect(left).toHaveLength(1); // what a killed process cannot remove
-    const unfinished = readdirSync(dir);
-    expect(unfinished).toEqual([expect.stringMatching(/^\.big\.tar\.gz\..*\.partial$/)]);
+    const [unfinished, lockOfIt] = readdirSync(dir).sort();
+    expect(unfinished).toMatch(/^\.big\.tar\.gz\.[0-9a-f]{8}\.partial$/);
+    expect(lockOfIt).toBe(`${unfinished}.lock`);
+    // Beside it: a file of the user's named alike but without a lock, and an export still running
+    // elsewhere (another pid namespace, another computer on a shared folder): its lock is fresh.
+    writeFileSync(join(dir, '.notes.0123abcd.partial'), 'mine');
+    const live = join(dir, '.other.tar.gz.89abcdef.partial');
+    writeFileSync(live, 'being written');
+    const releaseLive = await lock(live, { realpath: false, lockfilePath: `${live}.lock`, stale: 30_000, update: 5_000 });
+    // The killed export's lock is no longer refreshed: as it is once its 30 s have passed.
+    const past = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, lockOfIt!), past, past);
 
     const next = await cli(['backup', 'export', '-c', container, '--instance-only', '-o', join(dir, 'next.tar.gz')]);
+    await releaseLive();
     expect(next.stderr).toContain(`Removed the temporary container '${left[0]}' that an interrupted export left on local`);
-    expect(next.stderr).toContain(`Removed ${join(dir, unfinished[0]!)}, the unfinished file of an export that was killed`);
+    expect(next.stderr).toContain(`Removed ${join(dir, unfinished!)}, the unfinished file of an export that was killed`);
     expect(next.code).toBe(0);
     expect(await temporaryCopies(big)).toEqual([]);
-    expect(readdirSync(dir)).toEqual(['next.tar.gz']);
+    expect(readdirSync(dir).sort()).toEqual(['.notes.0123abcd.partial', '.other.tar.gz.89abcdef.partial', 'next.tar.gz']);
   }, 60_000);
 
   it('a file the daemon cannot read fails with its reason and creates nothing', async () => {

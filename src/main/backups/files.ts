@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { access, constants, link, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { check, lock } from 'proper-lockfile';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { processAlive } from '../config/atomic-file';
 import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
 import { exportedContainerName, streamBackup, type BackupHooks, type ExportRequest } from './export';
@@ -31,39 +31,58 @@ export interface ExportResult {
  */
 export async function exportToFile(client: IncusClient, request: ExportRequest, target: string, hooks: TransferHooks = {}): Promise<ExportResult> {
   await refuseExisting(target);
-  await removeDeadPartials(dirname(target), hooks);
-  const partial = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.partial`);
+  await removeAbandonedPartials(dirname(target), hooks);
+  const partial = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.partial`);
   return streamBackup(client, request, hooks, async (download) => {
     const meter = new TransferMeter(download.size ?? null, hooks.onProgress);
+    const release = await holdPartial(partial);
     try {
-      // `flush`: the file's data reaches the disk before the stream reports it closed.
-      await pipeline(download.body, meter, createWriteStream(partial, { flags: 'wx', mode: 0o600, flush: true }), { signal: hooks.signal });
-      checkComplete(meter.bytes, download.size);
-    } catch (error) {
-      await unlink(partial).catch(() => undefined);
-      throw nothingSaved(error);
+      try {
+        // `flush`: the file's data reaches the disk before the stream reports it closed.
+        await pipeline(download.body, meter, createWriteStream(partial, { flags: 'wx', mode: 0o600, flush: true }), { signal: hooks.signal });
+        checkComplete(meter.bytes, download.size);
+      } catch (error) {
+        await unlink(partial).catch(() => undefined);
+        throw nothingSaved(error);
+      }
+      await publish(partial, target);
+    } finally {
+      await release();
     }
-    await publish(partial, target);
     return { path: target, bytes: meter.bytes, sha256: meter.digest() };
   });
 }
 
-/** How `exportToFile` names its temporary file: `.<name>.<pid>.<8 hex>.partial`. */
-const PARTIAL = /^\..+\.(\d+)\.[0-9a-f]{8}\.partial$/;
+/** How `exportToFile` names its temporary file (`.<name>.<8 hex>.partial`) and the lock it holds on it (`….partial.lock`). */
+const PARTIAL = /^\..+\.[0-9a-f]{8}\.partial(\.lock)?$/;
+/** A partial file's lock not refreshed for this long belongs to an export that was killed (the holder refreshes it every 5 s). */
+const PARTIAL_STALE_MS = 30_000;
 
 /**
- * Removes the temporary files that exports into `dir` left when their process was killed (`kill -9`,
- * a power cut): only files named as `exportToFile` names them, and only those whose process has
- * ended (an export running now, even a stalled one, keeps its file; a pid used again only delays this).
+ * Holds the lock on an export's partial file (proper-lockfile: a `….lock` folder its holder keeps
+ * fresh), so that another export into the same folder — another process, another pid namespace,
+ * another computer on a shared folder — can tell a file still being written from one left by a kill.
+ * Resolves with the function that releases it.
  */
-async function removeDeadPartials(dir: string, hooks: TransferHooks): Promise<void> {
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const pid = PARTIAL.exec(name)?.[1];
-    if (!pid || processAlive(Number(pid))) continue;
-    await unlink(join(dir, name)).then(
-      () => hooks.onNotice?.(`Removed ${join(dir, name)}, the unfinished file of an export that was killed`),
-      () => undefined, // removed meanwhile by another export
-    );
+async function holdPartial(partial: string): Promise<() => Promise<void>> {
+  const release = await lock(partial, { realpath: false, lockfilePath: `${partial}.lock`, stale: PARTIAL_STALE_MS, update: 5_000, onCompromised: () => undefined });
+  return () => release().catch(() => undefined);
+}
+
+/**
+ * Removes what exports into `dir` left when their process was killed (`kill -9`, a power cut): a
+ * partial file, with its lock, once that lock has not been refreshed for `PARTIAL_STALE_MS`. A file
+ * without such a lock is never touched, whatever its name; nor is one whose export is running.
+ */
+async function removeAbandonedPartials(dir: string, hooks: TransferHooks): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((entry) => PARTIAL.test(entry) && entry.endsWith('.lock'))) {
+    const partial = join(dir, name.slice(0, -'.lock'.length));
+    const held = await check(partial, { realpath: false, lockfilePath: `${partial}.lock`, stale: PARTIAL_STALE_MS }).catch(() => true);
+    if (held) continue;
+    const removed = await unlink(partial).then(() => true, () => false); // gone already: killed before it was made
+    await rm(`${partial}.lock`, { recursive: true, force: true });
+    if (removed) hooks.onNotice?.(`Removed ${partial}, the unfinished file of an export that was killed`);
   }
 }
 
@@ -100,6 +119,9 @@ async function refuseExisting(target: string): Promise<void> {
   if (exists) throw new AppError('already-exists', `${target} already exists: remove it or choose another file (--output)`);
   const folder = await stat(dirname(target)).catch(() => undefined);
   if (!folder?.isDirectory()) throw new AppError('not-found', `the folder ${dirname(target)} does not exist`);
+  await access(dirname(target), constants.W_OK).catch(() => {
+    throw new AppError('invalid-input', `cannot write in the folder ${dirname(target)} (permission denied): choose another file (--output); nothing was exported`);
+  });
 }
 
 /** Fails unless exactly the announced number of bytes arrived (a cut connection can look like an end). */
