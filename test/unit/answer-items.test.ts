@@ -25,6 +25,17 @@ const json = fc.letrec((tie) => ({
 })).value;
 
 describe("a listing answer read item by item as it arrives", () => {
+  it('knows the metadata key written with escapes, however the answer is cut', () => {
+    const text = '{"type":"sync","metad\\u0061ta":[{"name":"coi-a"},{"name":"coi-b"}],"status_code":200}';
+    expect(JSON.parse(text)).toMatchObject({ metadata: [{ name: 'coi-a' }, { name: 'coi-b' }] });
+    for (const cut of [0, 10, 20, 21, 22, 25, 30]) expect(split(text, [cut]).items).toEqual([{ name: 'coi-a' }, { name: 'coi-b' }]);
+  });
+
+  it('makes an answer with two metadata arrays no JSON (JSON.parse would keep only the last)', () => {
+    const read = split('{"type":"sync","metadata":[{"name":"coi-old"}],"metadata":[{"name":"coi-new"}]}');
+    expect(() => JSON.parse(read.envelope) as unknown).toThrow();
+  });
+
   it('gives every item of metadata, in order, and the rest of the envelope, however the answer is cut', () => {
     fc.assert(
       fc.property(fc.array(json, { maxLength: 6 }), fc.dictionary(tricky, json, { maxKeys: 3 }), fc.boolean(), fc.array(fc.nat(), { maxLength: 12 }), (metadata, extra, indent, cuts) => {

@@ -6,6 +6,8 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const METADATA = Buffer.from('metadata');
+/** The longest envelope key kept: `metadata` with each letter escaped (`\u006d…`) is 48 bytes. */
+const MAX_KEY = 6 * METADATA.length;
 
 const isSpace = (byte: number) => byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
 
@@ -27,11 +29,13 @@ export class AnswerItems {
   private escaped = false;
   /** An item was not JSON: no more are parsed. */
   private invalid = false;
-  /** The bytes of the last string begun at depth 1 (a key of the envelope), up to the length of `metadata`. */
+  /** The bytes of the last string begun at depth 1 (a key of the envelope), up to `MAX_KEY`. */
   private key: number[] = [];
   private keyOverflow = false;
   /** Inside the envelope's `metadata` array. */
   private inItems = false;
+  /** A `metadata` array has begun (a second one is not JSON.parse's answer). */
+  private metadataSeen = false;
   /** The item being read: its pieces so far, and whether it is a string or a scalar (ended by the next separator). */
   private item: Buffer[] | undefined;
   private itemKind: 'container' | 'string' | 'scalar' = 'container';
@@ -142,12 +146,31 @@ export class AnswerItems {
   private keep(chunk: Buffer, from: number, to: number): void {
     for (let i = from; i < to && !this.keyOverflow; i += 1) {
       this.key.push(chunk[i]!);
-      if (this.key.length > METADATA.length) this.keyOverflow = true;
+      if (this.key.length > MAX_KEY) this.keyOverflow = true;
     }
   }
 
+  /**
+   * Whether the key before this array is `metadata`, also when written with escapes (`metad\u0061ta`).
+   * A second `metadata` array makes the answer invalid: JSON.parse would keep only the last one, and
+   * items of the first have been handed over already.
+   */
   private isMetadataKey(): boolean {
-    return !this.keyOverflow && this.key.length === METADATA.length && this.key.every((byte, i) => byte === METADATA[i]);
+    if (this.keyOverflow) return false;
+    const plain = this.key.length === METADATA.length && this.key.every((byte, i) => byte === METADATA[i]);
+    const named = plain || (this.key.includes(BACKSLASH) && escapedKey(this.key) === 'metadata');
+    if (named && this.metadataSeen) this.invalid = true;
+    if (named) this.metadataSeen = true;
+    return named;
+  }
+}
+
+/** A key's text, its escapes decoded; undefined when it is not a JSON string's content. */
+function escapedKey(bytes: number[]): string | undefined {
+  try {
+    return JSON.parse(`"${Buffer.from(bytes).toString('utf8')}"`) as string;
+  } catch {
+    return undefined;
   }
 }
 
