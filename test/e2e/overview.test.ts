@@ -230,7 +230,8 @@ describe('a host that goes away', () => {
       await world.core.registry.add(sshHost('flaky', flaky, { identityFiles: [key.file], project: far.project }));
       const farName = Object.keys(made)[3]!;
       const page = await open('/');
-      await card(page, 'flaky').getByText(/^1 container /).waitFor({ timeout: 15_000 });
+      // Its snapshots tallied too (the overview's second phase), before it goes away.
+      await card(page, 'flaky').getByText(/^1 container \(0 running\) · 3 snapshots$/).waitFor({ timeout: 15_000 });
       await flaky.stop();
 
       const flakyCard = card(page, 'flaky');
