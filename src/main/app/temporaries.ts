@@ -217,11 +217,10 @@ export async function removeTemporary(client: IncusClient, object: Temporary, pe
   if (pending && pending !== 'unknown') await detached.waitOperation(pending, { detached: true }).catch(() => undefined);
   const first = await removeNow(detached, object).then((removed) => ({ removed }), (error: unknown) => ({ error }));
   if ('removed' in first && (first.removed || pending !== 'unknown')) return first.removed;
-  if (pending !== 'unknown' || !(await waitForMaking(detached, object))) {
-    if ('error' in first) throw first.error;
-    return false;
-  }
-  return removeNow(detached, object);
+  if ('error' in first && pending !== 'unknown') throw first.error;
+  // Tried again after the wait, and after a refusal in any case: the operation may have ended meanwhile.
+  const waited = await waitForMaking(detached, object);
+  return waited || 'error' in first ? removeNow(detached, object) : false;
 }
 
 async function removeNow(client: IncusClient, object: Temporary): Promise<boolean> {
