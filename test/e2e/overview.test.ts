@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shot, staysAcrossRefreshes, useWebWorld } from '../helpers/browser';
-import { knowHost, sshHost } from '../helpers/hosts';
+import { knowHost, sshHost, statusReached } from '../helpers/hosts';
 import { Fixtures, testName } from '../helpers/incus';
 import { freePort, keygenFingerprint, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
 
@@ -311,7 +311,11 @@ describe('a host whose key changed', () => {
       rmSync(`${rekeyed.hostKey}.pub`);
       execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', rekeyed.hostKey]);
       const fresh = await keygenFingerprint(`${rekeyed.hostKey}.pub`);
+      // Its own reconnection meets the new key (a test sent at once could ride the dying session, and
+      // the reconnection's refusal come after, while the button is watched).
+      const changed = statusReached(world.core, 'rekeyed', 'host-key-changed', 20_000);
       await rekeyed.restart();
+      await changed;
 
       const page = await open('/host/rekeyed');
       await page.getByRole('heading', { name: 'rekeyed' }).waitFor();

@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HostConfig, SshHostConfig } from '../../src/shared/hosts';
+import type { HostConfig, HostStatus, SshHostConfig } from '../../src/shared/hosts';
+import type { CoiEvent } from '../../src/shared/contract';
+import type { CoiCore } from '../../src/main/app/core';
 import { findLocalSocket } from '../../src/main/incus/local-socket';
 import { HostPool } from '../../src/main/hosts/pool';
 import { HostRegistry } from '../../src/main/hosts/registry';
@@ -60,4 +62,21 @@ export async function makePool(setup: PoolSetup): Promise<{ pool: HostPool; poli
     readyTimeoutMs: setup.readyTimeoutMs,
   });
   return { pool, policy, certs, registry };
+}
+
+/** Resolves when `core` gives `host` the status `state`; rejects, naming the status it has, after `timeoutMs`. */
+export function statusReached(core: CoiCore, host: string, state: HostStatus['state'], timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (stop(), reject(new Error(`${host} is still ${core.pool.status(host).state}, not ${state}, after ${timeoutMs} ms`))), timeoutMs);
+    const listen = (event: CoiEvent) => {
+      if (event.type !== 'host-status' || event.host !== host || event.status.state !== state) return;
+      stop();
+      resolve();
+    };
+    const stop = () => {
+      clearTimeout(timer);
+      core.events.off('event', listen);
+    };
+    core.events.on('event', listen);
+  });
 }

@@ -6,10 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import { subscribeEvents } from '../../src/main/incus/events';
 import { findLocalSocket } from '../../src/main/incus/local-socket';
-import type { CoiEvent } from '../../src/shared/contract';
 import type { HostStatus } from '../../src/shared/hosts';
 import { cli } from '../helpers/cli';
-import { knowHost, sshHost } from '../helpers/hosts';
+import { knowHost, sshHost, statusReached } from '../helpers/hosts';
 import { HTTPS_URL, requireHttps, serverFingerprint } from '../helpers/https';
 import { Fixtures, requireDaemon } from '../helpers/incus';
 import { FaultyListener, forwardTo, keygenFingerprint, requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
@@ -55,23 +54,6 @@ function statusesOf(host: string): HostStatus['state'][] {
   return seen;
 }
 
-/** Resolves when `host` is given the status `state`; rejects, naming the status it has, after `timeoutMs`. */
-function statusReached(host: string, state: HostStatus['state'], timeoutMs = 10_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (stop(), reject(new Error(`${host} is still ${core.pool.status(host).state}, not ${state}, after ${timeoutMs} ms`))), timeoutMs);
-    const listen = (event: CoiEvent) => {
-      if (event.type !== 'host-status' || event.host !== host || event.status.state !== state) return;
-      stop();
-      resolve();
-    };
-    const stop = () => {
-      clearTimeout(timer);
-      core.events.off('event', listen);
-    };
-    core.events.on('event', listen);
-  });
-}
-
 /**
  * `sshd` reinstalled: a new host key, every session dropped. Resolves with the new key's fingerprint
  * once `host`'s own reconnection has met it (a test sent at once could still ride the dying session).
@@ -80,7 +62,7 @@ async function reinstalled(sshd: TestSshd, host: string): Promise<string> {
   rmSync(sshd.hostKey);
   rmSync(`${sshd.hostKey}.pub`);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', sshd.hostKey]);
-  const changed = statusReached(host, 'host-key-changed');
+  const changed = statusReached(core, host, 'host-key-changed');
   await sshd.restart();
   await changed;
   return keygenFingerprint(`${sshd.hostKey}.pub`);
@@ -150,7 +132,7 @@ describe('status is an output: a host waiting for the user is read as it is', ()
 
     // Another process (the terminal), on the same config: what the warning says to run.
     const env = { COI_DESKTOP_CONFIG_DIR: home.configDir, HOME: home.home, SSH_AUTH_SOCK: '' };
-    const back = statusReached('rekeyed-cli', 'online');
+    const back = statusReached(core, 'rekeyed-cli', 'online');
     expect(await cli(['host', 'forget-key', 'rekeyed-cli', '--fingerprint', fresh], { env })).toMatchObject({ code: 0 });
     expect(await cli(['host', 'test', 'rekeyed-cli', '--trust-fingerprint', fresh], { env })).toMatchObject({ code: 0 });
     await back;
