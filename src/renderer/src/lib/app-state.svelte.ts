@@ -219,11 +219,15 @@ class AppState {
     this.toast(ok ? 'ok' : 'error', ok ? detail : `${label} failed: ${detail}`);
   }
 
-  /** A toast stays 4 s (10 s for an error or one with a button such as *Undo*). */
+  /**
+   * A toast stays 4 s (10 s for an error). One with a button such as *Undo* stays until the user uses
+   * or dismisses it: an action that runs out on a timer is lost to whoever reads slowly or moves by
+   * keyboard (WCAG 2.2.1).
+   */
   toast(tone: Toast['tone'], text: string, action?: ToastAction): void {
     const id = this.nextId++;
     this.toasts = [...this.toasts, { id, tone, text, action }];
-    setTimeout(() => (this.toasts = this.toasts.filter((toast) => toast.id !== id)), tone === 'error' || action ? 10_000 : 4_000);
+    if (!action) setTimeout(() => (this.toasts = this.toasts.filter((toast) => toast.id !== id)), tone === 'error' ? 10_000 : 4_000);
   }
 
   /** Adds a result to the operations drawer's history, without a toast (the page that asked shows it). */
