@@ -269,7 +269,7 @@ describe('a host that goes away', () => {
 
       await flaky.restart();
       await page.getByRole('main').getByText(/^Online · \d+ ms$/).waitFor({ timeout: 40_000 });
-      await expect.poll(() => start.isDisabled(), { timeout: 5_000 }).toBe(false);
+      await expect.poll(() => start.isDisabled(), { timeout: 15_000 }).toBe(false);
       await page.close();
     } finally {
       await flaky.stop();

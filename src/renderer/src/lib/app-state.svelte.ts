@@ -372,10 +372,18 @@ class AppState {
     }, LIVE_DEBOUNCE_MS));
   }
 
-  /** Hosts without live events are read every 5 s; an offline host nobody is retrying is tested every 15 s. */
+  /**
+   * Hosts without live events are read every 5 s, and so is an online host whose last read failed (its
+   * containers would otherwise stay "last known", their actions off, until something else happened
+   * there); an offline host nobody is retrying is tested every 15 s.
+   */
   private poll(): void {
     this.ticks += 1;
     for (const host of this.polled) void this.refreshHost(host);
+    for (const summary of this.hosts) {
+      const name = summary.config.name;
+      if (summary.status.state === 'online' && !this.polled.has(name) && (this.rows[name]?.error || this.stale[name])) void this.refreshHost(name);
+    }
     if (this.ticks % 3 !== 0) return;
     for (const summary of this.hosts) {
       if (summary.status.state === 'offline' && !summary.status.nextRetryAt) void call('hosts.test', { host: summary.config.name }).catch(() => undefined);
