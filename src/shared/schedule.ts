@@ -81,13 +81,19 @@ export function intervalToCron(spec: string): CronResult {
   return { cron: count === 1 ? '* * * * *' : `*/${count} * * * *` };
 }
 
-/** "every 30 minutes", "every 2 hours", "hourly", "daily at 00:00", or the expression itself. */
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** "every 30 minutes", "every 2 hours", "hourly", "daily at 00:00", "weekly on Sunday at 00:00", or the expression itself. */
 export function scheduleSummary(cron: string): string {
   const fields = cron.trim().split(/\s+/);
   if (fields.length === 1 && cron.startsWith('@')) return cron.slice(1) === 'midnight' ? 'daily' : cron.slice(1).replace('annually', 'yearly');
   if (fields.length !== 5) return cron;
   const [minute, hour, dom, month, dow] = fields as [string, string, string, string, string];
   const rest = `${dom} ${month} ${dow}`;
+  const at = /^\d+$/.test(minute) && /^\d+$/.test(hour) ? `${hour.padStart(2, '0')}:${minute.padStart(2, '0')}` : null;
+  const day = /^[0-7]$/.test(dow) ? WEEKDAYS[Number(dow) % 7] : null;
+  if (at && day && dom === '*' && month === '*') return `weekly on ${day} at ${at}`;
+  if (at && /^\d+$/.test(dom) && month === '*' && dow === '*') return `monthly on day ${dom} at ${at}`;
   if (rest !== '* * *') return `cron ${cron}`;
   if (minute === '*' && hour === '*') return 'every minute';
   const minuteStep = /^\*\/(\d+)$/.exec(minute);

@@ -182,6 +182,7 @@ describe('the words of schedules and retention', () => {
     expect(presetFor('5 4 * * *').value).toBe('custom');
     expect(scheduleBadge(container([], { schedule: 'every 30 minutes' } as Partial<Container>))).toEqual({ short: '30 min', full: 'snapshots every 30 minutes' });
     expect(scheduleBadge(container([], { schedule: 'hourly' } as Partial<Container>))?.short).toBe('hourly');
+    expect(scheduleBadge(container([], { schedule: 'weekly on Sunday at 00:00' } as Partial<Container>))).toEqual({ short: 'weekly', full: 'snapshots weekly on Sunday at 00:00' });
     expect(scheduleBadge(container())).toBeNull();
   });
 

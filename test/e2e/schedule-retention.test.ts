@@ -112,6 +112,46 @@ describe('schedule and retention in the UI', () => {
     await page.close();
   });
 
+  it('keeps what the user is typing when the schedule or the policy changes elsewhere, says so, and saves the user\'s', async () => {
+    const { name } = await withSnapshots();
+    await world.core.handlers['schedule.set']({ host: 'local', container: name, every: '@daily', stopped: false, expiry: null });
+    await world.core.handlers['retention.set']({ host: 'local', container: name, policy: { keepLast: 3, hourly: 0, daily: 7, weekly: 0, monthly: 0, includeNamed: false } });
+    const page = await open(`/host/local/container/${name}/schedule`);
+    await page.getByText(/^Incus takes a snapshot daily/).waitFor();
+    await page.getByText(/^Stored policy: last 3, 7 daily\./).waitFor();
+
+    // The user starts editing both forms…
+    const often = page.getByRole('combobox', { name: /How often/ });
+    await often.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('option', { name: 'Custom: cron or interval' }).click();
+    const cron = page.getByLabel('Cron expression or interval');
+    await cron.fill('0 */2 * * *');
+    const keepLast = page.getByLabel('Keep the last', { exact: true });
+    await keepLast.fill('5');
+
+    // …when another window (or a terminal) changes what is stored: Incus's events bring it here.
+    await world.core.handlers['schedule.set']({ host: 'local', container: name, every: '@weekly', stopped: false, expiry: null });
+    await world.core.handlers['retention.set']({ host: 'local', container: name, policy: { keepLast: 4, hourly: 0, daily: 0, weekly: 2, monthly: 0, includeNamed: false } });
+    await page.getByText('The schedule was changed elsewhere while you edited it; your changes are kept.', { exact: false }).waitFor();
+    await page.getByText('The policy was changed elsewhere while you edited it; your numbers are kept.', { exact: false }).waitFor();
+    await page.getByText(/^Incus takes a snapshot weekly on Sunday at 00:00/).waitFor();
+    await page.getByText(/^Stored policy: last 4, 2 weekly\./).waitFor();
+    expect(await cron.inputValue()).toBe('0 */2 * * *');
+    expect(await keepLast.inputValue()).toBe('5');
+    await shot(page, 'schedule-changed-elsewhere');
+
+    // Save writes the user's schedule over the other one; Discard puts the stored policy back in the form.
+    await page.getByRole('button', { name: 'Save schedule' }).click();
+    await page.getByText(/^Incus takes a snapshot every 2 hours/).waitFor();
+    expect((await instance(name)).config['snapshots.schedule']).toBe('0 */2 * * *');
+    expect(await page.getByText('The schedule was changed elsewhere', { exact: false }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Discard my changes' }).click();
+    expect(await keepLast.inputValue()).toBe('4');
+    expect(page.violations).toEqual([]);
+    await page.close();
+  });
+
   it('holds at 1280×800, 800×600 and 200% zoom, light and dark: nothing scrolls sideways, every control is inside the window', async () => {
     const { name } = await withSnapshots();
     await world.core.handlers['schedule.set']({ host: 'local', container: name, every: '@daily', stopped: false, expiry: '2w' });

@@ -53,13 +53,13 @@ export const EXPIRY_PRESETS: readonly { value: string; label: string }[] = [
 
 /**
  * A container's schedule for list rows: `short` for the badge beside a clock ("30 min", "hourly",
- * "daily at 00:00") and `full` for its title and screen readers ("snapshots every 30 minutes"); null
+ * "daily", "weekly": the day and time are in `full`) and `full` for its title and screen readers ("snapshots every 30 minutes"); null
  * without one.
  */
 export function scheduleBadge(container: Pick<Container, 'schedule'>): { short: string; full: string } | null {
   const { schedule } = container;
   if (!schedule) return null;
-  const short = schedule.replace(/^every /, '').replace(/ minutes?$/, ' min').replace(/ hours?$/, ' h');
+  const short = schedule.replace(/^every /, '').replace(/ minutes?$/, ' min').replace(/ hours?$/, ' h').replace(/ (on|at) .*$/, '');
   return { short, full: `snapshots ${schedule}` };
 }
 
