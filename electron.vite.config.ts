@@ -25,7 +25,15 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
-    build: { rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } } },
+    build: {
+      // Fewer bytes to fetch and parse before the first paint (electron-vite leaves the renderer unminified).
+      minify: true,
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'src/renderer/index.html') },
+        // Building a zod schema has no effect beyond its value: one the renderer does not use is left out.
+        treeshake: { manualPureFunctions: ['z'] },
+      },
+    },
     plugins: [svelte({ configFile: resolve(__dirname, 'svelte.config.mjs') })],
   },
 });

@@ -1,4 +1,5 @@
-import { createCoiApi, IPC_CHANNEL_PREFIX, IPC_EVENT_CHANNEL, type CoiEvent } from '../shared/contract';
+import { createCoiApi } from '../shared/coi-api';
+import { IPC_CHANNEL_PREFIX, IPC_EVENT_CHANNEL, type CoiEvent } from '../shared/contract';
 
 /** The part of Electron's `ipcRenderer` the bridge uses. */
 export interface RendererIpc {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DiffFileRequestSchema, DiffFileResultSchema, DiffRequestSchema, DiffResultSchema } from './diff';
-import { ErrorInfoSchema, type ErrorInfo } from './errors';
+import { CALL_NAMES as LISTED_CALLS, type ListedCall } from './coi-api';
+import type { ErrorInfo } from './errors';
 import { CertFingerprintSchema, HostConfigSchema, HostNameSchema, HostStatusSchema, IncusHostSchema, SshHostSchema } from './hosts';
 import {
   ContainerSchema,
@@ -195,7 +196,7 @@ export const contract = {
   'operations.list': { input: HostRef, output: z.array(OperationSummarySchema) },
   /** Cancels an Incus operation, or a job of this app shown among them (a snapshot diff's `jobId`). */
   'operations.cancel': { input: HostRef.extend({ id: z.uuid() }).strict(), output: done },
-} as const;
+} as const satisfies Record<ListedCall, { input: z.ZodType; output: z.ZodType }>;
 
 /** Everything main pushes to the renderer. */
 export const CoiEventSchema = z.discriminatedUnion('type', [
@@ -233,11 +234,10 @@ export type CallOutput<N extends CallName> = z.infer<(typeof contract)[N]['outpu
 
 /** Results cross the boundary as data, so the renderer shows the real reason of a failure. */
 export type CallResult<N extends CallName> = { ok: true; value: CallOutput<N> } | { ok: false; error: ErrorInfo };
-export const CallFailureSchema = z.object({ ok: z.literal(false), error: ErrorInfoSchema });
 
 export const IPC_CHANNEL_PREFIX = 'coi:';
 export const IPC_EVENT_CHANNEL = 'coi:event';
-export const CALL_NAMES = Object.keys(contract) as CallName[];
+export const CALL_NAMES: readonly CallName[] = LISTED_CALLS;
 
 export type CoiListener = (event: CoiEvent) => void;
 
@@ -245,15 +245,3 @@ export type CoiListener = (event: CoiEvent) => void;
 export type CoiApi = { [N in CallName]: (input: CallInput<N>) => Promise<CallResult<N>> } & {
   on: (listener: CoiListener) => () => void;
 };
-
-/**
- * Builds `window.coi` from the contract table over any transport: Electron IPC in the preload,
- * HTTP in web mode. Nothing but the contract's calls and `on` is on it.
- */
-export function createCoiApi(
-  invoke: (name: CallName, input: unknown) => Promise<unknown>,
-  subscribe: (listener: CoiListener) => () => void,
-): CoiApi {
-  const calls = Object.fromEntries(CALL_NAMES.map((name) => [name, (input: unknown) => invoke(name, input)]));
-  return { ...calls, on: subscribe } as CoiApi;
-}

@@ -1,7 +1,8 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { createCoiApi, type CallName } from '../../src/shared/contract';
+import { createCoiApi } from '../../src/shared/coi-api';
+import type { CallName } from '../../src/shared/contract';
 import type { DiffEntry, DiffFileResult, DiffResult, FileStat } from '../../src/shared/diff';
 import DiffPage from '../../src/renderer/src/components/DiffPage.svelte';
 import { changesOf, countsText, countsWords, diffRows, filterChanges, patchLines, sideBySide } from '../../src/renderer/src/lib/diff-view';

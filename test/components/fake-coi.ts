@@ -1,4 +1,5 @@
-import { createCoiApi, type CallName } from '../../src/shared/contract';
+import { createCoiApi } from '../../src/shared/coi-api';
+import type { CallName } from '../../src/shared/contract';
 import type { ErrorInfo } from '../../src/shared/errors';
 
 /** An answer that is a failure of the call, with the core's error code and message. */

@@ -1,6 +1,7 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { createCoiApi, type CoiListener } from '../../src/shared/contract';
+import { createCoiApi } from '../../src/shared/coi-api';
+import type { CoiListener } from '../../src/shared/contract';
 import HostsWarning from '../../src/renderer/src/components/HostsWarning.svelte';
 
 const atStart = '/cfg/hosts.json could not be read (not JSON: x); it was kept as /cfg/hosts.json.corrupt-20261125-120000-1-abcdef and no saved hosts were loaded';

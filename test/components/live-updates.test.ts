@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createCoiApi, type CallName, type CoiEvent, type CoiListener } from '../../src/shared/contract';
+import { createCoiApi } from '../../src/shared/coi-api';
+import type { CallName, CoiEvent, CoiListener } from '../../src/shared/contract';
 
 type Answer = (name: CallName, input: unknown) => unknown;
 
@@ -79,5 +80,36 @@ describe('live updates in the renderer', () => {
     const exec = { id: '6e78ad43-0000-4000-8000-000000000001', description: 'Executing command', createdAt: '2026-11-27T04:00:00Z', mayCancel: false, progress: null, percent: null, error: '', instances: ['c1'] };
     for (const status of ['Pending', 'Running', 'Success', 'Running']) send({ type: 'operation', host: 'local', operation: { ...exec, status } });
     expect(app.operations.local?.map((operation) => operation.status)).toEqual(['Success']);
+  });
+
+  it('asks for the hosts and both phases of the overview at once: the rows do not wait for the host list to come back', async () => {
+    vi.useFakeTimers();
+    vi.resetModules();
+    const asked: string[] = [];
+    const local = { config: { name: 'local', kind: 'local' }, status: { state: 'online', latencyMs: 1 } };
+    const row = { name: 'coi-c1', status: 'Stopped', coi: true, snapshots: null };
+    let answerHosts: (value: unknown) => void = () => undefined;
+    const listeners: CoiListener[] = [];
+    const api = createCoiApi(
+      async (name, input) => {
+        asked.push(name === 'containers.overview' ? `${name} ${JSON.stringify(input)}` : name);
+        if (name === 'hosts.list') return { ok: true, value: await new Promise((resolve) => (answerHosts = resolve)) };
+        if (name === 'containers.overview') return { ok: true, value: [{ host: 'local', status: local.status, containers: [row] }] };
+        return { ok: true, value: [] };
+      },
+      (listener) => (listeners.push(listener), () => undefined),
+    );
+    Object.defineProperty(window, 'coi', { value: api, configurable: true, writable: true });
+    const { app } = await import('../../src/renderer/src/lib/app-state.svelte');
+    app.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(asked).toEqual(['hosts.list', 'containers.overview {"snapshots":false}', 'containers.overview {"snapshots":true}']);
+    expect(app.loaded).toBe(false);
+
+    answerHosts([local]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(app.hosts.map((host) => host.config.name)).toEqual(['local']);
+    expect(app.rows.local?.containers.map((container) => container.name)).toEqual(['coi-c1']);
+    expect(app.loaded).toBe(true);
   });
 });

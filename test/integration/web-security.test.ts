@@ -17,6 +17,7 @@ beforeAll(async () => {
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>COI Desktop</title>');
   mkdirSync(join(rendererDir, 'assets'));
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(rendererDir, 'assets', 'index-B0N1qvrI.js'), 'console.log(2)');
   writeFileSync(join(tmpdir(), 'coi-secret.txt'), 'secret');
   server = await startWebServer({ handlers: core.handlers, events: core.events, rendererDir });
   port = Number(new URL(server.url).port);
@@ -90,6 +91,16 @@ describe('web mode refuses what is not the app', () => {
     expect((await raw('/assets/app.js')).headers['content-type']).toBe('text/javascript; charset=utf-8');
     const unknown = await raw('/api/call/constructor', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` }, body: '{}' });
     expect(JSON.parse(unknown.body)).toEqual({ ok: false, error: { code: 'invalid-input', message: "there is no call named 'constructor'" } });
+  });
+});
+
+describe('web mode serves the built page for a fast start', () => {
+  it('lets the browser keep the scripts named by their content, and checks the page itself on every load', async () => {
+    // A reload then fetches index.html alone; a new build (new names in a new index.html) is seen at once.
+    expect((await raw('/assets/index-B0N1qvrI.js')).headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect((await raw('/')).headers['cache-control']).toBe('no-cache');
+    expect((await raw('/index.html')).headers['cache-control']).toBe('no-cache');
+    expect((await raw('/assets/app.js')).headers['cache-control']).toBe('no-cache');
   });
 });
 

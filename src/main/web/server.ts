@@ -165,8 +165,18 @@ async function serveStatic(root: string, pathname: string, request: IncomingMess
     return send(response, 404, problem('not found'));
   }
   securityHeaders(response);
-  response.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+  response.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': cacheControl(relative) });
   response.end(request.method === 'HEAD' ? undefined : content);
+}
+
+/**
+ * The build names every script and style sheet in `assets/` by a hash of its content: a browser may
+ * keep one for good (a reload fetches nothing but index.html), while index.html is checked on every
+ * load, so a new build is seen at once. Nothing is compressed: on loopback, compressing costs more
+ * time than the bytes it saves.
+ */
+function cacheControl(relative: string): string {
+  return /^assets\/[^/]+-[\w-]{8}\.(js|css)$/.test(relative) ? 'public, max-age=31536000, immutable' : 'no-cache';
 }
 
 function decodePath(pathname: string): string | undefined {

@@ -1,4 +1,5 @@
-import { CallFailureSchema, createCoiApi, type CoiApi, type CoiEvent, type CoiListener } from '../../shared/contract';
+import { createCoiApi } from '../../shared/coi-api';
+import type { CallName, CallResult, CoiApi, CoiEvent, CoiListener } from '../../shared/contract';
 
 /** Reads server-sent events from a fetch body (EventSource cannot send the token header). */
 async function readEvents(base: string, token: string, deliver: (event: CoiEvent) => void, signal: AbortSignal): Promise<void> {
@@ -42,7 +43,8 @@ export function createWebApi(token: string, base = ''): CoiApi {
         });
         return await response.json();
       } catch (error) {
-        return CallFailureSchema.parse({ ok: false, error: { code: 'host-unreachable', message: `COI Desktop's web server did not answer (${String(error)}); is 'coi-desktop web' still running?` } });
+        const message = `COI Desktop's web server did not answer (${String(error)}); is 'coi-desktop web' still running?`;
+        return { ok: false, error: { code: 'host-unreachable', message } } satisfies CallResult<CallName>;
       }
     },
     (listener) => {

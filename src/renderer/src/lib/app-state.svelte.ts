@@ -1,6 +1,7 @@
 import type { CoiEvent, HostSummary } from '../../../shared/contract';
 import type { HostStatus } from '../../../shared/hosts';
-import { containerRow, hostRows, type Container, type HostOverview, type HostRows, type OperationSummary, type Transfer } from '../../../shared/model';
+import type { Container, HostOverview, HostRows, OperationSummary, Transfer } from '../../../shared/model';
+import { containerRow, hostRows } from '../../../shared/rows';
 import { call, errorText } from './api';
 import { transferOutcome } from './backups.svelte';
 
@@ -98,8 +99,16 @@ class AppState {
   async refreshAll(): Promise<void> {
     this.overviewReads += 1;
     const since = this.statusEvents;
+    // Every read at once, not one round trip after another: the hosts, their containers' names and states
+    // (tens of milliseconds), and the snapshots' tallies (the daemon's slow answer).
+    const hosts = call('hosts.list', {});
+    const fast = call('containers.overview', { snapshots: false });
+    const full = call('containers.overview', { snapshots: true });
+    // Awaited below once the hosts are in; a failure of hosts.list leaves them unawaited but handled.
+    void fast.catch(() => undefined);
+    void full.catch(() => undefined);
     try {
-      this.hosts = (await call('hosts.list', {})).map((summary) => ({ ...summary, status: this.statusSince(summary.config.name, since, summary.status) }));
+      this.hosts = (await hosts).map((summary) => ({ ...summary, status: this.statusSince(summary.config.name, since, summary.status) }));
       // A removed host leaves nothing behind: no inventory, no polling.
       const known = new Set(this.hosts.map((host) => host.config.name));
       this.overview = Object.fromEntries(Object.entries(this.overview).filter(([host]) => known.has(host)));
@@ -108,10 +117,9 @@ class AppState {
       for (const host of Object.keys(this.knownAt)) if (!known.has(host)) delete this.knownAt[host];
       for (const host of Object.keys(this.stale)) if (!known.has(host)) delete this.stale[host];
       for (const host of this.polled) if (!known.has(host)) this.polled.delete(host);
-      // Two phases at once: names and states in tens of milliseconds, then the snapshots' tallies.
-      const first = call('containers.overview', { snapshots: false }).then((all) => all.forEach((host) => this.setRows(host, since)));
-      const all = await call('containers.overview', { snapshots: true });
-      for (const host of all) this.setRows(host, since);
+      // Names and states as soon as they come; the fast phase never replaces tallied rows (setRows).
+      const first = fast.then((all) => all.forEach((host) => this.setRows(host, since)));
+      for (const host of await full) this.setRows(host, since);
       await first.catch(() => undefined);
       this.loadError = null;
     } catch (error) {

@@ -1,4 +1,3 @@
-import type { Container } from '../../../shared/model';
 import { RetentionPolicySchema, type KeptBy, type RetentionEntry, type RetentionPolicy } from '../../../shared/retention';
 import { parseSchedule } from '../../../shared/schedule-times';
 import { localTime } from './format';
@@ -50,18 +49,6 @@ export const EXPIRY_PRESETS: readonly { value: string; label: string }[] = [
   { value: '1mo', label: '1 month' },
   { value: CUSTOM, label: 'Custom duration' },
 ];
-
-/**
- * A container's schedule for list rows: `short` for the badge beside a clock ("30 min", "hourly",
- * "daily", "weekly": the day and time are in `full`) and `full` for its title and screen readers ("snapshots every 30 minutes"); null
- * without one.
- */
-export function scheduleBadge(container: Pick<Container, 'schedule'>): { short: string; full: string } | null {
-  const { schedule } = container;
-  if (!schedule) return null;
-  const short = schedule.replace(/^every /, '').replace(/ minutes?$/, ' min').replace(/ hours?$/, ' h').replace(/ (on|at) .*$/, '');
-  return { short, full: `snapshots ${schedule}` };
-}
 
 /** The policy form's fields, in the order shown. */
 export const POLICY_FIELDS = [

@@ -1,4 +1,5 @@
 import type { HostStatus } from '../../../shared/hosts';
+import type { Container } from '../../../shared/model';
 import { expiryProblem } from '../../../shared/expiry';
 import { NAMES_SHOWN } from '../../../shared/names';
 
@@ -103,4 +104,16 @@ export function failureSummary(failed: readonly { name: string; error?: string }
 /** An expiry typed in a dialog, checked as the user types with the service's own rule (src/shared/expiry.ts). */
 export function expiryInputProblem(iso: string | null): string | undefined {
   return iso ? expiryProblem(iso) : 'pick a date and time';
+}
+
+/**
+ * A container's schedule for list rows: `short` for the badge beside a clock ("30 min", "hourly",
+ * "daily", "weekly": the day and time are in `full`) and `full` for its title and screen readers ("snapshots every 30 minutes"); null
+ * without one.
+ */
+export function scheduleBadge(container: Pick<Container, 'schedule'>): { short: string; full: string } | null {
+  const { schedule } = container;
+  if (!schedule) return null;
+  const short = schedule.replace(/^every /, '').replace(/ minutes?$/, ' min').replace(/ hours?$/, ' h').replace(/ (on|at) .*$/, '');
+  return { short, full: `snapshots ${schedule}` };
 }
