@@ -21,12 +21,20 @@ export function outcomeUnknown(error: unknown): boolean {
  * the host could not be asked again within `withinMs` (reconnecting as often as the backoff allows).
  */
 export async function snapshotAfterDrop(client: IncusClient, container: string, name: string, withinMs = LOOKUP_MS): Promise<InstanceSnapshot | null | undefined> {
+  return afterRunningOperations(client, container, async () => (await api.getInstance(client, container)).snapshots.find((snapshot) => snapshot.name === name) ?? null, withinMs);
+}
+
+/**
+ * What `read` finds once every operation still running on `container` has ended (the request that
+ * was interrupted may have started one); undefined when the host could not be asked again within
+ * `withinMs` (reconnecting as often as the backoff allows).
+ */
+export async function afterRunningOperations<T>(client: IncusClient, container: string, read: () => Promise<T>, withinMs = LOOKUP_MS): Promise<T | undefined> {
   const deadline = Date.now() + withinMs;
   for (let pause = 250; ; pause = Math.min(pause * 2, 2_000)) {
     try {
       await runningOperationsEnded(client, container);
-      const instance = await api.getInstance(client, container);
-      return instance.snapshots.find((snapshot) => snapshot.name === name) ?? null;
+      return await read();
     } catch (error) {
       if (!(error instanceof IncusUnreachableError) || Date.now() + pause > deadline) return undefined;
       await new Promise((resolve) => setTimeout(resolve, pause));

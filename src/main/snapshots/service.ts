@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expiryProblem } from '../../shared/expiry';
 import { parseStoredPins, parseStoredPolicy, PINNED_KEY, policySummary, RETENTION_KEY } from '../../shared/retention';
 import { scheduleSummary } from '../../shared/schedule';
@@ -10,7 +11,7 @@ import { IncusError, IncusInterruptedError, isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
 import { isCoiContainer } from './coi-naming';
-import { outcomeUnknown, runningOperationsEnded, snapshotAfterDrop } from './after-drop';
+import { afterRunningOperations, outcomeUnknown, runningOperationsEnded, snapshotAfterDrop } from './after-drop';
 import { afterRestore, checkMountTools, forgetArchives, mountsToRestore, takeSnapshot, type MountOptions } from './mount-archive';
 import { assertExcludes, EXCLUDES_KEY, excludesValue, heldMounts, mountExcludes, notCaptured, notCapturedBySnapshot } from './mounts';
 import { branchName, freeName } from './naming';
@@ -208,21 +209,51 @@ export class SnapshotService {
     const safetySnapshot = safety ? await this.takeSafetySnapshot(instance, options.wait, mounts.length > 0 ? mountOptions(options) : null) : null;
     const settings = settingsOf(await api.getInstanceConfig(this.client, container));
     if (plan.stops) await this.stopForRestore(container, safetySnapshot, options.wait);
+    const done = { stopped: plan.stops, safetySnapshot };
+    const mark = randomUUID();
+    await api.patchInstanceConfig(this.client, container, { [RESTORING_KEY]: mark }).catch(async (error: unknown) => {
+      throw await this.restoreFailed(container, snapshot, error, done, options.wait);
+    });
+    let interruption: IncusInterruptedError | undefined;
     try {
-      await api.restoreSnapshot(this.client, container, snapshot, stateful, options.wait);
+      // The request is not abandoned on Ctrl-C (Incus answers it at once with its operation): an
+      // interruption then always names the operation, whose outcome is looked up, never guessed.
+      await api.restoreSnapshot(this.client, container, snapshot, stateful, { ...options.wait, detached: true });
     } catch (error) {
-      throw await this.restoreFailed(container, snapshot, error, { stopped: plan.stops, safetySnapshot }, options.wait);
+      const lookedUp = await this.restoredAfterAll(container, mark, error);
+      if (lookedUp !== 'restored') throw await this.restoreFailed(container, snapshot, error, { ...done, lookedUp }, options.wait);
+      if (error instanceof IncusInterruptedError) interruption = error;
     }
-    const settingsLost = await api.patchInstanceConfig(this.client, container, settings).then(
+    // After Ctrl-C the restore was done all the same: it is finished (settings, archives, start) on a
+    // client the interruption does not abandon, the mounted folders left as they are.
+    const client = interruption ? this.client.detached() : this.client;
+    const wait = interruption ? { ...options.wait, signal: undefined } : options.wait;
+    const settingsLost = await api.patchInstanceConfig(client, container, settings).then(
       () => undefined,
       (error: unknown) => toErrorInfo(error).message,
     );
-    const mountsRestored = await afterRestore(this.client, instance, target, mounts, { ...mountOptions(options), leaveRunning: plan.startsAgain });
-    const startedAgain = plan.startsAgain ? await this.startAfterRestore(container, snapshot, safetySnapshot, options.wait) : false;
+    const mountsRestored = await afterRestore(client, instance, target, interruption ? [] : mounts, { ...mountOptions({ ...options, wait }), leaveRunning: plan.startsAgain });
+    const startedAgain = plan.startsAgain ? await this.startAfterRestore(container, snapshot, safetySnapshot, wait, client) : false;
     if (settingsLost !== undefined) {
       throw new AppError('incus', `container '${container}' was restored to snapshot '${snapshot}', but its schedule, retention policy and mount excludes could not be put back as they were (${settingsLost}); check them with 'coi-desktop snapshot schedule show' and 'coi-desktop retention show'`);
     }
+    if (interruption) throw restoredWhileInterrupted({ container, snapshot, safetySnapshot, startedAgain, mountsLeft: mounts.length > 0 });
     return { container, snapshot, stateful, safetySnapshot, stopped: plan.stops, startedAgain, mountsRestored };
+  }
+
+  /**
+   * Whether Incus restored the container after all, when the restore request was interrupted (Ctrl-C:
+   * Incus cannot cancel a restore) or its connection dropped: looked up once every operation on the
+   * container has ended. The restore gives the instance the snapshot's configuration, so the `mark`
+   * set just before it is gone exactly when it was done. Undefined for any other failure (Incus said
+   * why: nothing to look up); 'unknown' when the host could not be asked again.
+   */
+  private async restoredAfterAll(container: string, mark: string, error: unknown): Promise<LookedUp | undefined> {
+    if (!outcomeUnknown(error) && !(error instanceof IncusInterruptedError)) return undefined;
+    const client = error instanceof IncusInterruptedError ? this.client.detached() : this.client;
+    const config = await afterRunningOperations(client, container, () => api.getInstanceConfig(client, container));
+    if (config === undefined) return 'unknown';
+    return config[RESTORING_KEY] === mark ? 'not-restored' : 'restored';
   }
 
   async delete(container: string, snapshot: string, wait?: WaitOptions): Promise<void> {
@@ -384,26 +415,54 @@ export class SnapshotService {
 
   /**
    * The error of a restore that failed: when the container was stopped for it, it is started again
-   * first, and the error says how that went too.
+   * first, and the error says how that went too. `lookedUp`: what Incus was found to have done after an
+   * interruption or a dropped connection; 'unknown' (it could not be found out) starts nothing.
    */
-  private async restoreFailed(container: string, snapshot: string, error: unknown, done: { stopped: boolean; safetySnapshot: string | null }, wait?: WaitOptions): Promise<AppError> {
-    const cause = isNotFound(error) ? snapshotNotFound(container, snapshot, await this.instance(container)) : error;
+  private async restoreFailed(
+    container: string,
+    snapshot: string,
+    error: unknown,
+    done: { stopped: boolean; safetySnapshot: string | null; lookedUp?: LookedUp },
+    wait?: WaitOptions,
+  ): Promise<AppError> {
+    const state = { stopped: done.stopped, safetySnapshot: done.safetySnapshot };
+    if (done.lookedUp === 'unknown') return this.restoreUnknown(container, snapshot, error, state);
+    const interrupted = error instanceof IncusInterruptedError;
+    // After Ctrl-C the container is still put back as it was, on a client the interruption does not abandon.
+    const client = interrupted ? this.client.detached() : this.client;
+    const settle = interrupted ? { ...wait, signal: undefined } : wait;
+    await api.patchInstanceConfig(client, container, { [RESTORING_KEY]: '' }).catch(() => undefined);
+    const cause = isNotFound(error) ? snapshotNotFound(container, snapshot, await readInstance(client, container)) : error;
     const info = toErrorInfo(cause);
-    if (!done.stopped) return new AppError(info.code, `restore failed: ${info.message}`, { ...done, startedAgain: false });
-    const restarted = await this.startIfStopped(container, wait).then(
+    const what = interrupted ? 'Interrupted: nothing was restored' : `restore failed: ${info.message}`;
+    const lookedUp = done.lookedUp === 'not-restored' && !interrupted ? '; Incus did not restore it (looked up once the host answered again)' : '';
+    if (!done.stopped) return new AppError(info.code, `${what}${lookedUp}`, { ...state, startedAgain: false });
+    const restarted = await this.startIfStopped(container, settle, client).then(
       () => undefined,
       (startError: unknown) => toErrorInfo(startError).message,
     );
     const after = restarted === undefined
       ? 'the container was started again'
       : `starting the container again failed too (${restarted}); start it with 'coi-desktop container start ${container}'`;
-    return new AppError(info.code, `restore failed: ${info.message}; ${after}`, { ...done, startedAgain: restarted === undefined });
+    return new AppError(info.code, `${what}${lookedUp}; ${after}`, { ...state, startedAgain: restarted === undefined });
+  }
+
+  /** A restore whose request was cut off and whose outcome could not be looked up: what to check, never a guess. */
+  private restoreUnknown(container: string, snapshot: string, error: unknown, state: { stopped: boolean; safetySnapshot: string | null }): AppError {
+    const host = this.options.host ? ` --host ${this.options.host}` : '';
+    const kept = state.safetySnapshot ? ` The state before the restore is in snapshot '${state.safetySnapshot}'.` : '';
+    const stopped = state.stopped ? ` It was stopped for the restore: start it with 'coi-desktop container start ${container}${host}'.` : '';
+    return new AppError(
+      toErrorInfo(error).code,
+      `the restore of container '${container}' to snapshot '${snapshot}' may have been done: ${toErrorInfo(error).message}, and the host could not be asked again. Once it answers, 'incus config get ${container} ${RESTORING_KEY}' prints nothing if Incus restored it.${stopped}${kept}`,
+      { ...state, restored: null, startedAgain: false },
+    );
   }
 
   /** Starts the container again after a restore; a failure is an error that says the restore itself was done. */
-  private async startAfterRestore(container: string, snapshot: string, safetySnapshot: string | null, wait?: WaitOptions): Promise<boolean> {
+  private async startAfterRestore(container: string, snapshot: string, safetySnapshot: string | null, wait?: WaitOptions, client = this.client): Promise<boolean> {
     try {
-      await this.startIfStopped(container, wait);
+      await this.startIfStopped(container, wait, client);
       return true;
     } catch (error) {
       throw new AppError(
@@ -415,9 +474,9 @@ export class SnapshotService {
   }
 
   /** Starts the container unless it already runs (a stateful restore brings it back running). */
-  private async startIfStopped(container: string, wait?: WaitOptions): Promise<void> {
-    if (RUNNING_STATES.has((await api.getInstance(this.client, container)).status)) return;
-    await api.changeState(this.client, container, 'start', {}, wait);
+  private async startIfStopped(container: string, wait?: WaitOptions, client = this.client): Promise<void> {
+    if (RUNNING_STATES.has((await api.getInstance(client, container)).status)) return;
+    await api.changeState(client, container, 'start', {}, wait);
   }
 
   /** One snapshot as the app shows it, its description read from the volume snapshot behind it. */
@@ -509,11 +568,32 @@ export function markUnreachable<C extends Pick<Container, 'location' | 'unreacha
 }
 
 /**
+ * Set on the instance just before a restore request, to a value of that restore's own: the restore
+ * replaces the instance's configuration with the snapshot's, so the key is gone exactly when Incus
+ * did the restore. Read when the request was cut off; removed after every restore.
+ */
+const RESTORING_KEY = 'user.coi-desktop.restoring';
+
+/** What a restore whose request was cut off was found to have done. */
+type LookedUp = 'restored' | 'not-restored' | 'unknown';
+
+/**
+ * Ctrl-C came while Incus restored the container: a restore cannot be cancelled, so it was done and
+ * finished (settings put back, the container started again); the interruption still ends the command.
+ */
+function restoredWhileInterrupted(done: { container: string; snapshot: string; safetySnapshot: string | null; startedAgain: boolean; mountsLeft: boolean }): IncusInterruptedError {
+  const started = done.startedAgain ? '; it was started again' : '';
+  const mounts = done.mountsLeft ? '; the mounted folders were left as they are' : '';
+  const kept = done.safetySnapshot ? `. The state before the restore is in snapshot '${done.safetySnapshot}'` : '';
+  return new IncusInterruptedError(`Interrupted, but Incus had already restored container '${done.container}' to snapshot '${done.snapshot}' (a restore cannot be cancelled)${started}${mounts}${kept}`);
+}
+
+/**
  * The settings the app keeps on the instance. A restore gives the instance the configuration the
  * snapshot was taken with, which would turn off a schedule or a retention policy set since (or bring
  * back one removed since); they are put back as they were before the restore.
  */
-const SETTINGS_KEYS = ['snapshots.schedule', 'snapshots.schedule.stopped', 'snapshots.expiry', 'snapshots.pattern', RETENTION_KEY, PINNED_KEY, EXCLUDES_KEY];
+const SETTINGS_KEYS = [RESTORING_KEY, 'snapshots.schedule', 'snapshots.schedule.stopped', 'snapshots.expiry', 'snapshots.pattern', RETENTION_KEY, PINNED_KEY, EXCLUDES_KEY];
 
 /** Each setting's value before a restore ('' removes one that was not set). */
 function settingsOf(config: Record<string, string>): Record<string, string> {

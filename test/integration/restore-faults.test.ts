@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findLocalSocket } from '../../src/main/incus/local-socket';
+import { exited, interruptedAt, spawnCli } from '../helpers/cli';
+import { Fixtures, incus, readFile, requireDaemon, status, testName, writeFile } from '../helpers/incus';
+import { SocketProxy } from '../helpers/socket-proxy';
+
+/**
+ * A restore cut off at its hardest moment: Incus has the request (and cannot cancel a restore), the
+ * command loses it. What the command says must be what Incus did.
+ */
+const fixtures = new Fixtures();
+
+beforeAll(() => requireDaemon());
+afterAll(() => fixtures.cleanup());
+
+/** A running container whose /root/f reads 'bad', with a snapshot 'good' in which it reads 'good'. */
+async function containerToRestore(label: string): Promise<string> {
+  const name = await fixtures.launch(testName(label));
+  await writeFile(name, '/root/f', 'good');
+  await incus('snapshot', 'create', name, 'good');
+  await writeFile(name, '/root/f', 'bad');
+  return name;
+}
+
+/** Resolves once Incus has restored `name` (the restore takes away the key the command set just before it). */
+async function restoredByIncus(name: string): Promise<void> {
+  while ((await incus('config', 'get', name, 'user.coi-desktop.restoring')).trim() !== '') await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+describe('a restore cut off after Incus got it', () => {
+  it('Ctrl-C while Incus restores: says the restore was done (Incus cannot cancel it) and starts the container again', async () => {
+    const name = await containerToRestore('rsint');
+    // The answer to the wait on the restore's operation is held: the user presses Ctrl-C meanwhile.
+    const run = await interruptedAt(['snapshot', 'restore', 'good', '-c', name, '--stop', '-f'], '"restore":', '/wait');
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(
+      /Interrupted, but Incus had already restored container '.*' to snapshot 'good' \(a restore cannot be cancelled\); it was started again\. The state before the restore is in snapshot 'pre-restore-\d{8}-\d{6}'\n$/,
+    );
+    expect(run.stderr).not.toMatch(/restore failed/);
+    expect(await status(name)).toBe('RUNNING');
+    expect(await readFile(name, '/root/f')).toBe('good');
+    expect((await incus('config', 'get', name, 'user.coi-desktop.restoring')).trim()).toBe('');
+  });
+
+  it('the connection drops after the request: looked up once the daemon is back, reported restored and finished', async () => {
+    const name = await containerToRestore('rsdrop');
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const sent = proxy.holdAnswersAfter('"restore":');
+    const child = spawnCli(['snapshot', 'restore', 'good', '-c', name, '--stop', '-f'], { INCUS_SOCKET: proxy.path });
+    const done = exited(child);
+    await sent;
+    await restoredByIncus(name);
+    // The daemon goes away with the answer, and is back a second later.
+    await proxy.cut();
+    const back = new Promise((resolve) => setTimeout(resolve, 1_000)).then(() => proxy.resume());
+    const run = await done;
+    await back;
+    await proxy.cut();
+    expect(run.stderr).toMatch(/Restored container '.*' from snapshot 'good'; it was stopped for the restore and is running again\n/);
+    expect(run.code).toBe(0);
+    expect(await status(name)).toBe('RUNNING');
+    expect(await readFile(name, '/root/f')).toBe('good');
+  });
+});
