@@ -112,4 +112,27 @@ describe('live updates in the renderer', () => {
     expect(app.rows.local?.containers.map((container) => container.name)).toEqual(['coi-c1']);
     expect(app.loaded).toBe(true);
   });
+
+  it("reads a container opened directly once: the read begun at start is the one its page opens with", async () => {
+    vi.useFakeTimers();
+    vi.resetModules();
+    const reads: string[] = [];
+    const local = { config: { name: 'local', kind: 'local' }, status: { state: 'online', latencyMs: 1 } };
+    const c1 = { name: 'coi-c1', status: 'Stopped', coi: true, snapshots: [] };
+    const answers: Partial<Record<CallName, unknown>> = { 'hosts.list': [local], 'containers.overview': [] };
+    await startApp((name, input) => {
+      if (name !== 'containers.get') return answers[name];
+      reads.push((input as { container: string }).container);
+      return c1;
+    });
+    const { app } = await import('../../src/renderer/src/lib/app-state.svelte');
+    app.readFirst('local', 'coi-c1');
+    expect(reads).toEqual(['coi-c1']);
+    expect(await app.openContainer('local', 'coi-c1')).toBeNull();
+    expect(reads).toEqual(['coi-c1']);
+    expect(app.overview.local?.containers.map((container) => container.name)).toEqual(['coi-c1']);
+    // Taken once: the page opened again (or another container's) reads anew.
+    await app.openContainer('local', 'coi-c1');
+    expect(reads).toEqual(['coi-c1', 'coi-c1']);
+  });
 });

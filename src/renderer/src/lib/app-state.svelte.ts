@@ -87,6 +87,8 @@ class AppState {
   private latestStatus = new Map<string, { at: number; status: HostStatus }>();
   private ticks = 0;
   private started = false;
+  /** The read `readFirst` began, until the container page takes it. */
+  private firstRead: { key: string; read: Promise<string | null> } | undefined;
 
   start(): void {
     if (this.started) return;
@@ -156,6 +158,18 @@ class AppState {
     } catch (error) {
       return errorText(error);
     }
+  }
+
+  /** Begins reading the container of a page opened directly (start.ts), before that page's code has arrived. */
+  readFirst(host: string, name: string): void {
+    this.firstRead = { key: JSON.stringify([host, name]), read: this.refreshContainer(host, name) };
+  }
+
+  /** The read a container page opens with: the one begun at start for it (taken once), or a new one. */
+  openContainer(host: string, name: string): Promise<string | null> {
+    const first = this.firstRead;
+    this.firstRead = undefined;
+    return first?.key === JSON.stringify([host, name]) ? first.read : this.refreshContainer(host, name);
   }
 
   /** Puts a container just read (or just made, by Branch) into its host's lists, so its page shows it at once. */
