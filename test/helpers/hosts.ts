@@ -22,7 +22,7 @@ export function tempHome(): { home: string; sshDir: string; configDir: string } 
 }
 
 /** Trusts `sshd`'s host key the way a user who has ssh'd there before does: a line in ~/.ssh/known_hosts. */
-export function knowHost(sshDir: string, ...servers: TestSshd[]): void {
+export function knowHost(sshDir: string, ...servers: Pick<TestSshd, 'knownHostsLine'>[]): void {
   writeFileSync(join(sshDir, 'known_hosts'), servers.map((server) => server.knownHostsLine()).join('\n') + '\n');
 }
 

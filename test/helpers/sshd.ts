@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Connection, Server } from 'ssh2';
 
 const run = promisify(execFile);
 export const SSHD = '/usr/sbin/sshd';
@@ -312,5 +313,54 @@ export class FaultyListener {
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);
     this.behaviour(socket, index);
+  }
+}
+
+/**
+ * An SSH server (ssh2's) on 127.0.0.1 that completes the handshake, lets any key in, answers
+ * keepalives and never answers a channel open: a session that stalls after authentication.
+ */
+export class ChannelStallServer {
+  port = 0;
+  /** Channel opens it received (and left unanswered). */
+  channelOpens = 0;
+  private readonly clients = new Set<Connection>();
+  private server: Server | undefined;
+
+  private constructor(private readonly hostKey: KeyPair) {}
+
+  static async start(dir: string): Promise<ChannelStallServer> {
+    const made = new ChannelStallServer(await makeKey(dir, 'stall-host', 'ed25519'));
+    const ssh2 = await import('ssh2');
+    const server = new ssh2.Server({ hostKeys: [readFileSync(made.hostKey.file)] }, (client) => made.accept(client));
+    made.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    made.port = (server.address() as { port: number }).port;
+    return made;
+  }
+
+  knownHostsLine(): string {
+    const [type, key] = this.hostKey.publicKey.split(' ');
+    return `[127.0.0.1]:${this.port} ${type} ${key}`;
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.clients) client.end();
+    await new Promise((resolve) => (this.server ? this.server.close(resolve) : resolve(undefined)));
+  }
+
+  private accept(client: Connection): void {
+    this.clients.add(client);
+    client.on('error', () => undefined);
+    client.on('close', () => this.clients.delete(client));
+    client.on('authentication', (context) => (context.method === 'publickey' ? context.accept() : context.reject(['publickey'])));
+    client.on('ready', () => {
+      const unanswered = () => {
+        this.channelOpens += 1;
+      };
+      client.on('openssh.streamlocal', unanswered);
+      client.on('session', unanswered);
+      client.on('tcpip', unanswered);
+    });
   }
 }

@@ -9,11 +9,11 @@ import type { HostStatus, SshHostConfig } from '../../src/shared/hosts';
 import { cliProcess, type CliRun } from '../helpers/cli';
 import { knowHost, makePool, sshHost, tempHome } from '../helpers/hosts';
 import { Fixtures, incus, requireDaemon, snapshotNames, testName } from '../helpers/incus';
-import { closeAfterBanner, closeAfterKex, FaultyListener, forwardTo, neverSpeak, requireSshd, sshdWithKey, type ConnectionBehaviour, type TestSshd } from '../helpers/sshd';
+import { ChannelStallServer, closeAfterBanner, closeAfterKex, FaultyListener, forwardTo, makeKey, neverSpeak, requireSshd, sshdWithKey, type ConnectionBehaviour, type TestSshd } from '../helpers/sshd';
 import { openCore, webFace, type Face } from '../helpers/transports';
 
 const pools: HostPool[] = [];
-const listeners: FaultyListener[] = [];
+const listeners: (FaultyListener | ChannelStallServer)[] = [];
 const servers: TestSshd[] = [];
 const cores: { core: CoiCore; face?: Face }[] = [];
 const fixtures = new Fixtures();
@@ -115,6 +115,23 @@ describe('a handshake that ends early is an error, never silence', () => {
     const result = await pool.test('box');
     expect(result.error).toMatchObject({ code: 'host-unreachable', message: expect.stringMatching(/no SSH answer in time/) });
   }, 10_000);
+
+  it('a server that lets the key in and then never opens a channel: the test fails when the handshake time is up', async () => {
+    const home = tempHome();
+    const server = await ChannelStallServer.start(home.home);
+    listeners.push(server);
+    const key = await makeKey(home.home, 'client', 'ed25519');
+    knowHost(home.sshDir, server);
+    const { pool } = await makePool({ home, hosts: [boxAt(server.port, { identityFiles: [key.file] })], readyTimeoutMs: 1_500 });
+    pools.push(pool);
+    const result = await pool.test('box');
+    expect(server.channelOpens).toBeGreaterThan(0);
+    expect(result.status).toMatchObject({ state: 'offline' });
+    expect(result.error).toMatchObject({
+      code: 'host-unreachable',
+      message: expect.stringMatching(/accepted the SSH session but did not open a channel to the Incus socket \/var\/lib\/incus\/unix\.socket within 1\.5 s/),
+    });
+  }, 20_000);
 
   it.each(closing)('a server that %s: every command exits 1 with the reason', async (_label, behaviour) => {
     const server = await listener(behaviour);

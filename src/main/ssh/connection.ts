@@ -7,6 +7,9 @@ import { AppError } from '../errors';
 import { hostKeyFromBlob, type HostKey } from './known-hosts';
 import { loadSsh2 } from './ssh2';
 
+/** How long a handshake, and the opening of a channel, may take when the host's options do not say. */
+const READY_TIMEOUT_MS = 15_000;
+
 /** Resolves when `key` may be trusted for `endpoint`; rejects with the reason otherwise. */
 export type HostKeyCheck = (endpoint: SshEndpoint, key: HostKey) => Promise<void>;
 
@@ -75,13 +78,28 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
     return this.connecting;
   }
 
-  /** A channel to the unix socket `path` on the host (`direct-streamlocal@openssh.com`). */
+  /**
+   * A channel to the unix socket `path` on the host (`direct-streamlocal@openssh.com`). A server that
+   * does not answer the open within the handshake's time limit fails it (it answers keepalives, so
+   * nothing else would ever end the wait); a channel it opens later is closed at once.
+   */
   async openStreamLocal(path: string): Promise<ClientChannel> {
     const client = await this.session();
+    const limitMs = this.options.readyTimeoutMs ?? READY_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(new AppError('host-unreachable', `${this.options.label} accepted the SSH session but did not open a channel to the Incus socket ${path} within ${limitMs / 1000} s: its sshd may be at its session limit (MaxSessions) or stuck; try again later`));
+      }, limitMs);
       try {
-        client.openssh_forwardOutStreamLocal(path, (error, channel) => (error ? reject(error) : resolve(channel)));
+        client.openssh_forwardOutStreamLocal(path, (error, channel) => {
+          clearTimeout(timer);
+          if (late) return error ? undefined : channel.close();
+          return error ? reject(error) : resolve(channel);
+        });
       } catch (error) {
+        clearTimeout(timer);
         // ssh2 throws "Not connected" synchronously when the session has just dropped.
         reject(new AppError('connection-lost', `the connection to ${this.options.label} was lost (${(error as Error).message})`));
       }
@@ -181,7 +199,7 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
         port: endpoint.port,
         username: endpoint.user,
         ...(sock ? { sock } : {}),
-        readyTimeout: this.options.readyTimeoutMs ?? 15_000,
+        readyTimeout: this.options.readyTimeoutMs ?? READY_TIMEOUT_MS,
         keepaliveInterval: this.options.keepaliveIntervalMs ?? 2_500,
         keepaliveCountMax: 2,
         authHandler: this.options.auth(endpoint, tried),
