@@ -23,6 +23,22 @@ export const parts = {
   addHost: once(() => import('../components/AddHostDialog.svelte')),
   drawer: once(() => import('../components/OperationsDrawer.svelte')),
   passphrase: once(() => import('../components/PassphraseDialog.svelte')),
+  // A container page's Schedule and retention tab: cron parsing, the retention engine, the policy's schema.
+  schedulePanel: once(() => import('../components/SchedulePanel.svelte')),
+  retentionPanel: once(() => import('../components/RetentionPanel.svelte')),
+};
+
+/** A container page's dialogs, each fetched when it first opens (bits-ui's dialog comes with the first). */
+export const dialogs = {
+  create: once(() => import('../components/CreateSnapshotDialog.svelte')),
+  restore: once(() => import('../components/RestoreDialog.svelte')),
+  delete: once(() => import('../components/DeleteDialog.svelte')),
+  deleteAll: once(() => import('../components/DeleteAllDialog.svelte')),
+  rename: once(() => import('../components/RenameDialog.svelte')),
+  expiry: once(() => import('../components/ExpiryDialog.svelte')),
+  describe: once(() => import('../components/DescriptionDialog.svelte')),
+  export: once(() => import('../components/ExportDialog.svelte')),
+  branch: once(() => import('../components/BranchDialog.svelte')),
 };
 
 /**
@@ -31,5 +47,5 @@ export const parts = {
  */
 export function preloadParts(): void {
   const idle = (run: () => void) => ('requestIdleCallback' in window ? requestIdleCallback(run, { timeout: 2_000 }) : setTimeout(run, 200));
-  idle(() => Object.values(parts).forEach((load) => void load().catch(() => undefined)));
+  idle(() => [...Object.values(parts), ...Object.values(dialogs)].forEach((load) => void load().catch(() => undefined)));
 }
