@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import { createGzip } from 'node:zlib';
+import { pack } from 'tar-stream';
 import { mkdtempSync, readdirSync, readFileSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +27,16 @@ const relays: FaultyListener[] = [];
 let container: string;
 /** A container whose backup (24 MB of random data) is far bigger than what sockets hold in flight. */
 let big: string;
+
+/** A gzipped tarball of `entries` ([path, content]), in that order. */
+async function gzippedTar(entries: [string, string][]): Promise<Buffer> {
+  const tar = pack();
+  for (const [name, content] of entries) tar.entry({ name }, content);
+  tar.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar.pipe(createGzip())) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const freshDir = () => mkdtempSync(join(tmpdir(), 'coi-backup-'));
@@ -187,6 +200,30 @@ describe('backup export and import', () => {
     expect(await temporaryCopies(big)).toEqual([]);
     expect(readdirSync(dir).sort()).toEqual(['.notes.0123abcd.partial', '.other.tar.gz.89abcdef.partial', 'next.tar.gz']);
   }, 60_000);
+
+  it("refuses a backup that lists a snapshot named '..' before sending it (Incus 6.0.4 would write it outside the container's snapshots)", async () => {
+    // Made with tar-stream as Incus lays a backup out; a daemon of the test's own logs what reaches it.
+    const file = join(freshDir(), 'dotdot.tar.gz');
+    writeFileSync(file, await gzippedTar([
+      ['backup/index.yaml', 'name: dotdot\nbackend: dir\npool: default\ntype: container\nsnapshots:\n- good\n- ..\n'],
+      ['backup/container/rootfs/marker', 'x'],
+      ['backup/snapshots/../rootfs/marker', 'x'],
+    ]));
+    const requests: string[] = [];
+    const socket = join(freshDir(), 'incus.socket');
+    const daemon = createServer((request, response) => {
+      requests.push(`${request.method} ${request.url}`);
+      request.resume();
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify({ type: 'sync', status: 'Success', status_code: 200, metadata: [] }));
+    });
+    await new Promise<void>((resolve) => daemon.listen(socket, resolve));
+    const run = await cli(['backup', 'import', file, '--name', testName('dotdot')], { env: { INCUS_SOCKET: socket } });
+    daemon.close();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^Error: the backup holds a snapshot named '\.\.': Incus would write it outside the container's own snapshots .*nothing was sent\)$/m);
+    expect(requests.filter((line) => line.startsWith('POST'))).toEqual([]);
+  }, 30_000);
 
   it('a file the daemon cannot read fails with its reason and creates nothing', async () => {
     const dir = freshDir();

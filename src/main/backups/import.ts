@@ -27,8 +27,9 @@ export interface ImportResult {
 /**
  * Creates an instance from a backup tarball: `POST /1.0/instances` with the tarball as the body
  * (`X-Incus-name` for a new name), streamed with progress. A name already taken is refused before a
- * byte is sent; a file the daemon cannot read fails with its reason. Temporary copies that killed
- * exports left on this host are removed first.
+ * byte is sent, and so is a backup listing a snapshot named '..' (backup-index.ts); a file the daemon
+ * cannot read fails with its reason. Temporary copies that killed exports left on this host are
+ * removed first.
  */
 export async function importBackup(client: IncusClient, source: ImportSource, hooks: TransferHooks = {}): Promise<ImportResult> {
   await sweepLeftovers(client, hooks.journal, hooks.onNotice);
@@ -41,8 +42,9 @@ export async function importBackup(client: IncusClient, source: ImportSource, ho
       throw new AppError('already-exists', `an instance named '${source.name}' already exists: ${hint} (nothing was changed)`);
     }
   }
+  const { checkedBackup } = await import('./backup-index');
+  const body = await checkedBackup(source.body());
   const meter = new TransferMeter(source.size, hooks.onProgress, { hash: false });
-  const body = source.body();
   body.on('error', (error) => meter.destroy(error));
   body.pipe(meter);
   const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
