@@ -5,7 +5,7 @@ import type { Container, HostOverview, HostTestResult } from '../../shared/model
 import type { ErrorInfo } from '../../shared/errors';
 import { AppError, toErrorInfo } from '../errors';
 import type { IncusClient } from '../incus/client';
-import { markUnreachable, SnapshotService } from '../snapshots/service';
+import { markUnreachable, SnapshotService, type SnapshotServiceOptions } from '../snapshots/service';
 import { openHostClient, type HostClient, type HostClientDeps } from './host-client';
 import type { HostList } from './registry';
 
@@ -198,6 +198,16 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     return Promise.race([work, late]).finally(() => clearTimeout(timer));
   }
 
+  /**
+   * Records each snapshot this app takes, for a later diff against it (snapshots/diff/record.ts);
+   * `COI_DESKTOP_SNAPSHOT_RECORD=off` leaves that out (a diff then packs the snapshot).
+   */
+  private recorder(config: HostConfig, client: IncusClient): SnapshotServiceOptions['afterCreate'] {
+    if (this.options.env.COI_DESKTOP_SNAPSHOT_RECORD === 'off') return undefined;
+    const deps = { client, host: config.name, project: config.project ?? 'default', configDir: this.options.configDir };
+    return async (instance, snapshot, signal) => (await import('../snapshots/diff/diff')).recordTakenSnapshot(deps, instance, snapshot, signal);
+  }
+
   private handle(host: string): Handle {
     const existing = this.handles.get(host);
     if (existing) return existing;
@@ -205,7 +215,8 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     const checkServerCert = config.kind === 'incus' ? this.options.checkServerCertFor(config) : refuseCert;
     const refusal = () => (waitsForUser(handle.status) ? refusalOf(handle) : undefined);
     const opened = openHostClient(config, { ...this.options, checkHostKey: this.options.checkHostKeyFor(host), checkServerCert, refusal });
-    const handle: Handle = { ...opened, config, service: new SnapshotService(opened.client, { coiPrefix: this.options.coiPrefix, ...(config.kind !== 'local' ? { host: config.name } : {}) }), status: { state: 'idle' } };
+    const service = new SnapshotService(opened.client, { coiPrefix: this.options.coiPrefix, ...(config.kind !== 'local' ? { host: config.name } : {}), afterCreate: this.recorder(config, opened.client) });
+    const handle: Handle = { ...opened, config, service, status: { state: 'idle' } };
     opened.connection?.on('lost', (reason, nextRetryAt) => {
       handle.lastError = { code: 'host-unreachable', message: reason, host };
       this.setStatus(handle, { state: 'offline', reason, nextRetryAt: nextRetryAt.toISOString() });

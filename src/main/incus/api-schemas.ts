@@ -60,6 +60,8 @@ export const InstanceFullSchema = z.object({
   status_code: z.number(),
   type: z.string(),
   created_at: z.string(),
+  /** When it last started (Incus sets it at each start, not on exec): a restart changes it. */
+  last_used_at: z.string().nullish(),
   project: z.string().nullish(),
   location: z.string().nullish(),
   expanded_config: stringMap,

@@ -23,6 +23,11 @@ export interface SnapshotServiceOptions {
   /** The remote host's name, for the commands messages suggest (absent: the local daemon). */
   host?: string;
   now?: () => Date;
+  /**
+   * Called once a snapshot is created, with the container as read before and the snapshot; its
+   * failure does not fail the create (see snapshots/diff/record.ts: what a later diff can skip).
+   */
+  afterCreate?: (instance: InstanceFull, snapshot: InstanceSnapshot, signal?: AbortSignal) => Promise<unknown>;
 }
 
 export interface CreateOptions {
@@ -140,10 +145,12 @@ export class SnapshotService {
         await this.createdAfterDrop(container, name, error); // throws unless it was created
       });
     await takeSnapshot(this.client, instance, take, { includeMounts: options.includeMounts ?? false, ...mountOptions(options) });
-    return toSnapshot(await api.getSnapshot(this.client, container, name).catch((error: unknown) => {
+    const made = await api.getSnapshot(this.client, container, name).catch((error: unknown) => {
       if (!outcomeUnknown(error)) throw error;
       return this.createdAfterDrop(container, name, error);
-    }));
+    });
+    await this.options.afterCreate?.(instance, made, options.wait?.signal).catch(() => undefined); // only a later diff is slower
+    return toSnapshot(made);
   }
 
   /** After a drop during a create: the snapshot if it was made, else an error that says whether it was. */

@@ -30,15 +30,20 @@ const CachedSchema = z.object({
   packageDbs: z.object({ dpkg: z.string().optional(), apk: z.string().optional() }),
 });
 
+/** What is checked of a snapshot's record (see record.ts): a manifest and the paths it does not cover. */
+const RecordSchema = CachedSchema.extend({ unknown: z.array(z.string()) });
+
 /** What is checked of a cached listing of a container's current state (each entry: path, inode, ctime, size, mtime, sha256). */
 const ListingSchema = z.object({ format: z.literal(FORMAT), key: z.string(), listedAt: z.number(), hashes: z.array(z.unknown()) });
 
-/** A container for good: a name can be used again after a delete, with another creation time. */
+/** A container for good (a name can be used again after a delete, with another creation time), since it last started. */
 export interface ContainerKey {
   host: string;
   project: string;
   container: string;
   createdAt: string;
+  /** Its `last_used_at`: when it last started. */
+  startedAt: string;
 }
 
 /** What identifies a snapshot for good: a snapshot never changes, but a name can be used again after a delete. */
@@ -56,6 +61,15 @@ export interface SnapshotKey {
  * manifest is read once; every later diff against it only reads the other side, and hashes only
  * the files changed since. Nothing here is needed: a missing or unreadable entry is computed again.
  */
+/**
+ * What is known of a snapshot without reading it: the manifest of every path whose state in the
+ * snapshot is certain, and the paths (each with what is below it) whose state is not.
+ */
+export interface SnapshotRecord {
+  manifest: Manifest;
+  unknown: string[];
+}
+
 export class DiffCache {
   constructor(private readonly dir: string) {}
 
@@ -73,7 +87,7 @@ export class DiffCache {
    * started by the container's clock; undefined when there is none.
    */
   async readHashes(key: ContainerKey): Promise<{ listedAt: number; hashes: Map<string, KnownHash> } | undefined> {
-    const { path, id } = this.pathOf('listings', [key.host, key.project, key.container, key.createdAt]);
+    const { path, id } = this.pathOf('listings', [key.host, key.project, key.container, key.createdAt, key.startedAt]);
     try {
       const raw = JSON.parse(await readFile(path, 'utf8')) as { hashes?: unknown };
       const parsed = ListingSchema.safeParse({ ...raw, hashes: [] });
@@ -87,7 +101,7 @@ export class DiffCache {
   }
 
   async writeHashes(key: ContainerKey, listedAt: number, hashes: Map<string, KnownHash>): Promise<void> {
-    const { path, id } = this.pathOf('listings', [key.host, key.project, key.container, key.createdAt]);
+    const { path, id } = this.pathOf('listings', [key.host, key.project, key.container, key.createdAt, key.startedAt]);
     await writeFileAtomic(path, JSON.stringify({ format: FORMAT, key: id, listedAt, hashes: [...hashes.values()] }), NO_SYNC);
     await prune(join(this.dir, 'listings'), (files) => files.length > KEEP_MANIFESTS);
   }
@@ -111,6 +125,30 @@ export class DiffCache {
     const cached = { format: FORMAT, key: id, files: [...manifest.files], mounts: manifest.mounts, packageDbs: manifest.packageDbs };
     await writeFileAtomic(path, JSON.stringify(cached), NO_SYNC);
     await prune(join(this.dir, 'manifests'), (files) => files.length > KEEP_MANIFESTS);
+  }
+
+  /**
+   * What coi-desktop found of a snapshot right after taking it (see record.ts): the entries it knows
+   * to be the snapshot's, and the paths whose snapshot state it does not know.
+   */
+  async readRecord(key: SnapshotKey): Promise<SnapshotRecord | undefined> {
+    const { path, id } = this.pathOf('records', [key.host, key.project, key.container, key.snapshot, key.createdAt]);
+    try {
+      const raw = JSON.parse(await readFile(path, 'utf8')) as { files?: unknown };
+      const parsed = RecordSchema.safeParse({ ...raw, files: [] });
+      if (!parsed.success || parsed.data.key !== id || !Array.isArray(raw.files)) return undefined;
+      const manifest = { files: new Map(raw.files as [string, FileStat][]), mounts: parsed.data.mounts, packageDbs: parsed.data.packageDbs };
+      return { manifest, unknown: parsed.data.unknown };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeRecord(key: SnapshotKey, record: SnapshotRecord): Promise<void> {
+    const { path, id } = this.pathOf('records', [key.host, key.project, key.container, key.snapshot, key.createdAt]);
+    const { manifest, unknown } = record;
+    await writeFileAtomic(path, JSON.stringify({ format: FORMAT, key: id, files: [...manifest.files], mounts: manifest.mounts, packageDbs: manifest.packageDbs, unknown }), NO_SYNC);
+    await prune(join(this.dir, 'records'), (files) => files.length > KEEP_MANIFESTS);
   }
 
   /** A file's content by its sha256, if kept. */

@@ -15,7 +15,8 @@ import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
 import type { IncusClient } from '../../incus/client';
 import { parseInput } from '../../errors';
 import { readInstance, snapshotNotFound } from '../service';
-import { DiffCache } from './cache';
+import { DiffCache, type SnapshotRecord } from './cache';
+import { recordSnapshot, uncoveredPath, type Compared } from './record';
 import { compareManifests, PACKAGE_DB_PATHS, pathFilter, type Manifest } from './manifest';
 import { comparePackages } from './packages';
 import { sweepLeftovers, type TemporaryJournal } from '../../app/temporaries';
@@ -87,6 +88,14 @@ function context(deps: DiffDeps, container: string, run: DiffRun): DiffContext {
   };
 }
 
+/**
+ * Records snapshot `snapshot`, just taken of `instance` (as read before), for later diffs against it
+ * (see record.ts); returns why it was not recorded, or undefined.
+ */
+export async function recordTakenSnapshot(deps: Omit<DiffDeps, 'journal'>, instance: InstanceFull, snapshot: InstanceSnapshot, signal?: AbortSignal): Promise<string | undefined> {
+  return recordSnapshot(context(deps, instance.name, { signal }), instance, snapshot);
+}
+
 /** `/a/b/` → `/a/b`; the root stays "/". */
 const trimPath = (path: string) => path.replace(/\/+$/, '') || '/';
 
@@ -104,12 +113,12 @@ export async function diffSnapshots(deps: DiffDeps, input: DiffInput, run: DiffR
   const excluded: string[] = request.allPaths ? [] : [...DIFF_DEFAULT_EXCLUDES];
   const startedAt = ctx.now();
 
-  const [from, to] = await bothSides(ctx, sides, paths, excluded);
+  const packagesCompared = Object.values(PACKAGE_DB_PATHS).some((path) => pathFilter(paths, [], [])(path));
+  const [from, to] = await bothSides(ctx, sides, { paths, excluded, packages: packagesCompared });
   const mounts = [...new Set([...from.manifest.mounts, ...to.manifest.mounts])];
   const include = pathFilter(paths, excluded, mounts);
   const changes = compareManifests(from.manifest, to.manifest, include);
   await ctx.cache.writeBlobs([...from.kept.values(), ...to.kept.values()]).catch(() => undefined); // a cache that cannot be written only costs time
-  const packagesCompared = Object.values(PACKAGE_DB_PATHS).some((path) => pathFilter(paths, [], [])(path));
   ctx.progress('Compared', 100);
   return {
     host: deps.host,
@@ -129,21 +138,36 @@ export async function diffSnapshots(deps: DiffDeps, input: DiffInput, run: DiffR
 }
 
 /**
- * Both sides' manifests, read at the same time. Against the current state, the snapshot's image is
- * read once the container's own listing is in (it is much quicker), so the snapshot's version of
- * each file that differs can be kept for the diff view.
+ * Both sides' manifests, read at the same time. Against the current state, the snapshot's record
+ * (see record.ts) stands for it when it covers the comparison; else the snapshot's image is read once
+ * the container's own listing is in (it is much quicker), so the snapshot's version of each file that
+ * differs can be kept for the diff view.
  */
-async function bothSides(ctx: DiffContext, sides: Sides, paths: string[], excluded: string[]): Promise<[SideManifest, SideManifest]> {
+async function bothSides(ctx: DiffContext, sides: Sides, compared: Compared): Promise<[SideManifest, SideManifest]> {
+  const { paths, excluded } = compared;
   let current: Manifest | undefined;
   const toSide = sides.to
     ? snapshotManifest(ctx, sides.to)
-    : currentManifest(ctx, sides.instance, { roots: paths.length > 0 ? paths : ['/'], prunes: excluded.filter((pattern) => !pattern.includes('*')) });
+    : currentManifest(ctx, sides.instance, { roots: paths.length > 0 ? [...paths] : ['/'], prunes: excluded.filter((pattern) => !pattern.includes('*')) });
   void toSide.then((side) => (current = side.manifest), () => undefined);
-  const fromSide = snapshotManifest(ctx, sides.from, () => (current ? keepDiffering(current, pathFilter(paths, excluded, current.mounts)) : undefined));
+  const keep = () => (current ? keepDiffering(current, pathFilter(paths, excluded, current.mounts)) : undefined);
+  const fromSide = snapshotManifest(ctx, sides.from, keep, sides.to ? undefined : (record) => recordedSide(ctx, sides.from, record, toSide, compared));
   const [a, b] = await Promise.allSettled([fromSide, toSide]);
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
   return [a.value, b.value];
+}
+
+/**
+ * The snapshot's manifest from its record when the record covers what the diff compares, judged
+ * before the container's listing is in (with the record's own mount points) and again after (with
+ * the listing's); undefined, saying why, when the snapshot must be read.
+ */
+async function recordedSide(ctx: DiffContext, snapshot: InstanceSnapshot, record: SnapshotRecord, current: Promise<SideManifest>, compared: Compared): Promise<Manifest | undefined> {
+  const uncovered = uncoveredPath(record, record.manifest.mounts, compared) ?? uncoveredPath(record, (await current).manifest.mounts, compared);
+  if (uncovered === undefined) return record.manifest;
+  ctx.progress(`Snapshot ${snapshot.name} was recorded when it was taken, all but ${uncovered} (it changed while the snapshot was taken, or was left out): reading the snapshot`, null);
+  return undefined;
 }
 
 /** Keeps the small files that differ from `other`, up to a budget: the ones the diff view will ask for. */

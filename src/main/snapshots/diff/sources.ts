@@ -9,7 +9,7 @@ import { IncusInterruptedError, IncusOperationError, IncusUnreachableError, isNo
 import { execInstanceBytes } from '../../incus/instances';
 import { DIFF_PREFIX, removeCommand, removeTemporary, type Temporary, type TemporaryJournal } from '../../app/temporaries';
 import { AppError, toErrorInfo } from '../../errors';
-import type { DiffCache } from './cache';
+import type { ContainerKey, DiffCache, SnapshotRecord } from './cache';
 import {
   escapedPath,
   HASH_FILES_SCRIPT,
@@ -62,13 +62,22 @@ export function temporaryName(now: Date): string {
 }
 
 /**
- * A snapshot's manifest: from this computer's cache, else read from a temporary image of the
- * snapshot (then cached: a snapshot never changes). `keep` picks files whose content is kept.
+ * A snapshot's manifest: from this computer's cache, else from the record coi-desktop made when it
+ * took the snapshot when `fromRecord` accepts it (see record.ts), else read from a temporary image of
+ * the snapshot (then cached: a snapshot never changes). `keep` picks files whose content is kept.
  */
-export async function snapshotManifest(ctx: DiffContext, snapshot: InstanceSnapshot, keep?: () => KeepFile | undefined): Promise<SideManifest> {
+export async function snapshotManifest(
+  ctx: DiffContext,
+  snapshot: InstanceSnapshot,
+  keep?: () => KeepFile | undefined,
+  fromRecord?: (record: SnapshotRecord) => Promise<Manifest | undefined>,
+): Promise<SideManifest> {
   const key = { host: ctx.host, project: ctx.project, container: ctx.container, snapshot: snapshot.name, createdAt: snapshot.created_at };
   const cached = await ctx.cache.readManifest(key);
   if (cached) return { manifest: cached, cached: true, kept: new Map() };
+  const record = fromRecord && (await ctx.cache.readRecord(key));
+  const recorded = record && (await fromRecord(record));
+  if (recorded) return { manifest: recorded, cached: true, kept: new Map() };
   const read = await readPublished(ctx, { type: 'snapshot', name: `${ctx.container}/${snapshot.name}` }, `snapshot ${snapshot.name}`, keep);
   await ctx.cache.writeManifest(key, read.manifest);
   return { ...read, cached: false };
@@ -85,10 +94,10 @@ export async function snapshotFile(ctx: DiffContext, snapshot: InstanceSnapshot,
  * what is compared crosses the wire). Stopped: read from a temporary image of it. Frozen, or running
  * without those tools: a temporary snapshot is taken and read the same way, then removed.
  */
-export async function currentManifest(ctx: DiffContext, instance: InstanceFull, scope: { roots: string[]; prunes: string[] }): Promise<SideManifest> {
+export async function currentManifest(ctx: DiffContext, instance: InstanceFull, scope: ListingScope): Promise<SideManifest> {
   if (instance.status === 'Running') {
     const listed = await listInside(ctx, instance, scope);
-    if (listed) return { manifest: listed, cached: false, kept: new Map() };
+    if (listed) return { manifest: listed.manifest, cached: false, kept: new Map() };
   }
   if (instance.status === 'Stopped') {
     return { ...(await readPublished(ctx, { type: 'instance', name: ctx.container }, `container ${ctx.container}`)), cached: false };
@@ -128,34 +137,30 @@ async function withCleanup<T>(ctx: DiffContext, what: string, run: () => Promise
   return result;
 }
 
+/** Which part of a running container a listing covers: below `roots`, not below `prunes` (`find -path` patterns). */
+export interface ListingScope {
+  roots: string[];
+  prunes: string[];
+}
+
 /**
- * The listing made inside a running container, or undefined when it lacks a tool (the caller reads
- * an image instead). Files whose ctime is older than the previous listing of this container are
- * not hashed again when their inode, ctime, size and mtime are those it hashed (see
+ * The listing made inside a running container, and its manifest, or undefined when it lacks a tool
+ * (the caller reads an image instead). Files whose ctime is older than the previous listing of this
+ * container are not hashed again when their inode, ctime, size and mtime are those it hashed (see
  * `trustedHashes`); the rest are hashed inside the container.
  */
-async function listInside(ctx: DiffContext, instance: InstanceFull, scope: { roots: string[]; prunes: string[] }): Promise<Manifest | undefined> {
+export async function listInside(ctx: DiffContext, instance: InstanceFull, scope: ListingScope): Promise<{ listing: Listing; manifest: Manifest } | undefined> {
   ctx.progress(`Listing and hashing the files of ${ctx.container} inside it`, null);
   const mounts = diskMounts(instance);
-  const key = { host: ctx.host, project: ctx.project, container: ctx.container, createdAt: instance.created_at };
+  const key = hashesKey(ctx, instance);
   const previous = await ctx.cache.readHashes(key);
-  const check = `for t in ${LISTING_TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 || exit ${TOOLS_MISSING}; done; `;
-  const command = ['sh', '-c', check + LISTING_SCRIPT, 'sh', ...listingArgs(previous === undefined, scope.roots, [...scope.prunes, ...mounts])];
-  const wait = { signal: ctx.signal };
   const [result, dpkg, apk] = await Promise.all([
-    execInstanceBytes(ctx.client, ctx.container, command, wait).catch((error: unknown) => {
-      // Without sh at all Incus fails the exec itself ("Command not found"): read an image instead.
-      if (error instanceof IncusOperationError && error.outcome === 'failed' && /command not found/i.test(error.message)) {
-        return { exitCode: TOOLS_MISSING, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
-      }
-      throw error;
-    }),
+    listingExec(ctx, listingArgs(previous === undefined, scope.roots, [...scope.prunes, ...mounts])),
     readTextFile(ctx, PACKAGE_DB_PATHS.dpkg),
     readTextFile(ctx, PACKAGE_DB_PATHS.apk),
   ]);
-  if (result.exitCode === TOOLS_MISSING) return undefined;
-  if (result.exitCode !== 0) throw listingFailed(ctx, result);
-  const listing = parseListing(result.stdout, mounts);
+  if (!result) return undefined;
+  const listing = parseListing(result, mounts);
   // the clock going back would make ctimes repeat: then nothing of the previous listing is used
   const known = previous && previous.listedAt <= listing.listedAt ? previous.hashes : new Map<string, KnownHash>();
   const { missing, reused } = reuseHashes(listing, known);
@@ -167,7 +172,33 @@ async function listInside(ctx: DiffContext, instance: InstanceFull, scope: { roo
   const manifest = manifestOf(listing);
   if (dpkg !== undefined) manifest.packageDbs.dpkg = dpkg;
   if (apk !== undefined) manifest.packageDbs.apk = apk;
-  return manifest;
+  return { listing, manifest };
+}
+
+/**
+ * The hashes of a container's last listing are its own until it starts again: a restore (which
+ * stops and starts it) can put back, on a copy-on-write driver, inodes whose ctime is an old one.
+ */
+function hashesKey(ctx: DiffContext, instance: InstanceFull): ContainerKey {
+  return { host: ctx.host, project: ctx.project, container: ctx.container, createdAt: instance.created_at, startedAt: instance.last_used_at ?? '' };
+}
+
+/**
+ * Runs LISTING_SCRIPT with `args` inside the container: its output, or undefined when the container
+ * lacks a tool it needs.
+ */
+export async function listingExec(ctx: DiffContext, args: string[]): Promise<Buffer | undefined> {
+  const check = `for t in ${LISTING_TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 || exit ${TOOLS_MISSING}; done; `;
+  const result = await execInstanceBytes(ctx.client, ctx.container, ['sh', '-c', check + LISTING_SCRIPT, 'sh', ...args], { signal: ctx.signal }).catch((error: unknown) => {
+    // Without sh at all Incus fails the exec itself ("Command not found"): read an image instead.
+    if (error instanceof IncusOperationError && error.outcome === 'failed' && /command not found/i.test(error.message)) {
+      return { exitCode: TOOLS_MISSING, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+    }
+    throw error;
+  });
+  if (result.exitCode === TOOLS_MISSING) return undefined;
+  if (result.exitCode !== 0) throw listingFailed(ctx, result);
+  return result.stdout;
 }
 
 function listingFailed(ctx: DiffContext, result: { exitCode: number; stderr: Buffer }): AppError {
@@ -209,7 +240,7 @@ function mergedHashes(known: Map<string, KnownHash>, listing: Listing, roots: st
 }
 
 /** Where the container's disks other than its root are mounted: a snapshot does not hold them. */
-function diskMounts(instance: InstanceFull): string[] {
+export function diskMounts(instance: InstanceFull): string[] {
   return Object.values(instance.expanded_devices)
     .filter((device) => device.type === 'disk' && device.path && device.path !== '/')
     .map((device) => `/${device.path!.replace(/^\/+|\/+$/g, '')}`);
