@@ -188,7 +188,9 @@ export async function execInstanceBytes(client: IncusClient, instance: string, c
     await client.query('DELETE', path, z.unknown()).catch(() => undefined); // a leftover log is harmless
     return bytes;
   };
-  return { exitCode: metadata.data.return, stdout: await read('1'), stderr: await read('2') };
+  // both logs at once: each is a download and a delete, round trips a listing's diff waits for
+  const [stdout, stderr] = await Promise.all([read('1'), read('2')]);
+  return { exitCode: metadata.data.return, stdout, stderr };
 }
 
 /** Removes a file of an instance, running or stopped; false when it was not there. */
