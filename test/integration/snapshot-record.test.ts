@@ -8,6 +8,7 @@ import { getInstance, getSnapshot } from '../../src/main/incus/instances';
 import type { IncusClient } from '../../src/main/incus/client';
 import { cli } from '../helpers/cli';
 import { tempHome } from '../helpers/hosts';
+import { openCore } from '../helpers/transports';
 import { Fixtures, incus, localClient, requireDaemon, testName } from '../helpers/incus';
 
 /**
@@ -145,7 +146,32 @@ describe('a snapshot taken by coi-desktop', () => {
     expect(await recordTakenSnapshot(deps, before, await getSnapshot(client, box, 's'))).toBe('the container started again after the snapshot began');
   });
 
-  it('a snapshot not taken by coi-desktop is read from an image', async () => {
+  it('a snapshot Incus takes of a COI container while the app runs (its schedule, a terminal) is recorded too', async () => {
+    const prefix = 'test-recev-';
+    const saved = process.env.COI_CONTAINER_PREFIX;
+    process.env.COI_CONTAINER_PREFIX = prefix;
+    const { core, home } = await openCore().finally(() => (process.env.COI_CONTAINER_PREFIX = saved));
+    try {
+      await core.pool.test('local');
+      await core.liveEventsOpen('local');
+      const box = await fixtures.launch(testName('recev'));
+      expect(box.startsWith(prefix)).toBe(true);
+      await incus('exec', box, '--', 'sh', '-c', `mkdir /w && printf hello > /w/f\n${SETTLE}`);
+      await incus('snapshot', 'create', box, 'scheduled');
+      const { created_at: createdAt } = await getSnapshot(client, box, 'scheduled');
+      const cache = new DiffCache(join(home.configDir, 'cache', 'diff'));
+      const key = { host: 'local', project: 'default', container: box, snapshot: 'scheduled', createdAt };
+      for (const deadline = Date.now() + 20_000; !(await cache.readRecord(key)) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+      await incus('exec', box, '--', 'sh', '-c', 'printf HELLO > /w/f');
+      const result = await diff(home.configDir, ['scheduled', '-c', box, '--path', '/w']);
+      expect(result.cached.from).toBe(true);
+      expect(result.modified.map((entry) => entry.path)).toEqual(['/w/f']);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('a snapshot not taken by coi-desktop, and not seen by a running app, is read from an image', async () => {
     const box = await fixtures.launch(testName('recordnot'));
     await incus('snapshot', 'create', box, 'outside');
     const { configDir } = tempHome();

@@ -11,7 +11,7 @@ import { AppError, toErrorInfo } from '../errors';
 import { findLocalSocket } from '../incus/local-socket';
 import { HostPool, statusOf } from '../hosts/pool';
 import { HostRegistry, type HostList } from '../hosts/registry';
-import { coiPrefix } from '../snapshots/coi-naming';
+import { coiPrefix, isCoiContainer } from '../snapshots/coi-naming';
 import type { AskPassphrase } from '../ssh/auth';
 import { HostKeyPolicy, type AskTrust, type ForgottenKey } from '../ssh/host-key-check';
 import { KnownHosts } from '../ssh/known-hosts';
@@ -19,7 +19,7 @@ import { certPins, ServerCertPolicy, type CertPins } from '../https/server-certs
 import { decodeTrustToken, joinWithToken } from '../https/join';
 import type { IncusRemote } from '../https/incus-remotes';
 import { createHandlers } from './handlers';
-import { serverOf, TemporaryJournal, TEMPORARIES_DIR } from './temporaries';
+import { DIFF_PREFIX, serverOf, TemporaryJournal, TEMPORARIES_DIR } from './temporaries';
 import type { Handlers } from './dispatch';
 import type { HostEventStreams } from './host-events';
 import { AppJobs } from './jobs';
@@ -90,6 +90,7 @@ export class CoiCore {
     if (Streams) {
       this.keeper = new RetentionKeeper(this.pool, () => registry.list().map((host) => host.name), (event) => this.emit(event));
       this.events.on('event', this.keeper.hear);
+      this.events.on('event', this.recordSeen);
     }
     this.followRegistry();
     if (options.liveEvents !== false) this.stopWatching.push(registry.watch(), ...this.followKnownHosts());
@@ -102,6 +103,22 @@ export class CoiCore {
   private readonly pins: CertPins;
   /** Hosts being tested before they are saved (the "Add host" flow). */
   private readonly candidates = new Map<string, HostConfig>();
+
+  /**
+   * A snapshot of a COI container that this app did not take (Incus's schedule, a terminal) is
+   * recorded as well, a second after Incus says it is made (the app's own create has recorded its
+   * snapshot by then: each is recorded once), for a later diff against it (snapshots/diff/record.ts).
+   * Not the diff's own temporary snapshots.
+   */
+  private readonly recordSeen = (event: CoiEvent): void => {
+    if (event.type !== 'lifecycle' || event.action !== 'instance-snapshot-created' || !event.container) return;
+    const { host, container } = event;
+    const snapshot = /^\/1\.0\/instances\/[^/]+\/snapshots\/([^/?]+)/.exec(event.source)?.[1];
+    if (!snapshot || !isCoiContainer(container, coiPrefix(this.options.env))) return;
+    const name = decodeURIComponent(snapshot);
+    if (name.startsWith(DIFF_PREFIX)) return;
+    setTimeout(() => void this.pool.recordSeen(host, container, name).catch(() => undefined), 1000).unref(); // only a later diff is slower
+  };
 
   /** Opens the core on the config directory, first removing what a writer killed mid-write left there. */
   static async open(options: CoreOptions): Promise<CoiCore> {

@@ -5,7 +5,8 @@ import type { Container, HostOverview, HostTestResult } from '../../shared/model
 import type { ErrorInfo } from '../../shared/errors';
 import { AppError, toErrorInfo } from '../errors';
 import type { IncusClient } from '../incus/client';
-import { markUnreachable, SnapshotService, type SnapshotServiceOptions } from '../snapshots/service';
+import type { InstanceFull, InstanceSnapshot } from '../incus/api-schemas';
+import { markUnreachable, readInstance, SnapshotService, type SnapshotServiceOptions } from '../snapshots/service';
 import { openHostClient, type HostClient, type HostClientDeps } from './host-client';
 import type { HostList } from './registry';
 
@@ -50,6 +51,8 @@ const ServerSchema = z.object({
  */
 export class HostPool extends EventEmitter<{ status: [host: string, status: HostStatus] }> {
   private readonly handles = new Map<string, Handle>();
+  /** The snapshots recorded (or being recorded) by this process: host, container, name, creation time. */
+  private readonly recorded = new Set<string>();
 
   constructor(private readonly options: HostPoolOptions) {
     super();
@@ -203,9 +206,35 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
    * `COI_DESKTOP_SNAPSHOT_RECORD=off` leaves that out (a diff then packs the snapshot).
    */
   private recorder(config: HostConfig, client: IncusClient): SnapshotServiceOptions['afterCreate'] {
-    if (this.options.env.COI_DESKTOP_SNAPSHOT_RECORD === 'off') return undefined;
+    if (this.recordsOff) return undefined;
+    return (instance, snapshot, signal) => this.record(config, client, instance, snapshot, signal);
+  }
+
+  private get recordsOff(): boolean {
+    return this.options.env.COI_DESKTOP_SNAPSHOT_RECORD === 'off';
+  }
+
+  /** Records a snapshot once per process (the app's own create and the event it causes name the same one); says why not, or undefined. */
+  private async record(config: HostConfig, client: IncusClient, instance: InstanceFull, snapshot: InstanceSnapshot, signal?: AbortSignal): Promise<string | undefined> {
+    const key = [config.name, instance.name, snapshot.name, snapshot.created_at].join('\u0000');
+    if (this.recorded.has(key)) return 'recorded already';
+    this.recorded.add(key);
     const deps = { client, host: config.name, project: config.project ?? 'default', configDir: this.options.configDir };
-    return async (instance, snapshot, signal) => (await import('../snapshots/diff/diff')).recordTakenSnapshot(deps, instance, snapshot, signal);
+    return (await import('../snapshots/diff/diff')).recordTakenSnapshot(deps, instance, snapshot, signal);
+  }
+
+  /**
+   * Records snapshot `snapshot` of `container` that this process did not take (Incus's schedule, a
+   * terminal), heard of by the app while the container may still be as it was (see record.ts: the
+   * record holds only what provably did not change since the snapshot began). Says why not, or undefined.
+   */
+  async recordSeen(host: string, container: string, snapshot: string): Promise<string | undefined> {
+    if (this.recordsOff) return 'records are off';
+    const client = this.client(host);
+    const instance = await readInstance(client, container);
+    const made = instance.snapshots.find((candidate) => candidate.name === snapshot);
+    if (!made) return 'the snapshot is gone';
+    return this.record(this.configOf(host), client, instance, made);
   }
 
   private handle(host: string): Handle {

@@ -40,15 +40,21 @@ export const MARGIN = 2;
  * packs the snapshot, so a failure only costs time.
  */
 export async function recordSnapshot(ctx: DiffContext, instance: InstanceFull, snapshot: InstanceSnapshot): Promise<string | undefined> {
+  // a virtual machine's files get their ctimes from its own kernel's clock, not the one Incus read
+  if (instance.type !== 'container') return `${instance.name} is a ${instance.type}, not a container`;
   if (instance.status !== 'Running') return `the container is ${instance.status.toLowerCase()}`;
   const first = await listInside(ctx, instance, { roots: ['/'], prunes: [...RECORD_PRUNES] });
   if (!first) return 'the container lacks a tool the listing needs';
   // The second listing starts after the first has read every name, stat, link target and hash.
-  const output = await listingExec(ctx, listingArgs(false, ['/'], [...RECORD_PRUNES, ...diskMounts(instance)]));
+  const output = await listingExec(ctx, listingArgs(false, ['/'], [...RECORD_PRUNES, ...diskMounts(snapshot)]));
   if (!output) return 'the container lacks a tool the listing needs';
   const second = parseListing(output, first.listing.mounts);
-  const restarted = restartedSince(await readInstance(ctx.client, ctx.container), snapshot);
+  const now = await readInstance(ctx.client, ctx.container);
+  const restarted = restartedSince(now, snapshot);
   if (restarted) return restarted;
+  // a disk mounted since the snapshot would have been listed as if the snapshot held what it shows
+  const disks = (of: Pick<InstanceFull, 'expanded_devices'>) => diskMounts(of).join('\n');
+  if (disks(instance) !== disks(snapshot) || disks(now) !== disks(snapshot)) return "the container's disks are not the snapshot's";
   const takenAt = Math.floor(Date.parse(snapshot.created_at) / 1000);
   // the container's clock is the daemon's (one kernel): a listing before the snapshot means it is not
   if (!Number.isSafeInteger(takenAt) || first.listing.listedAt < takenAt - 1) return 'the clocks of the container and of Incus disagree';

@@ -240,7 +240,7 @@ function mergedHashes(known: Map<string, KnownHash>, listing: Listing, roots: st
 }
 
 /** Where the container's disks other than its root are mounted: a snapshot does not hold them. */
-export function diskMounts(instance: InstanceFull): string[] {
+export function diskMounts(instance: Pick<InstanceFull, 'expanded_devices'>): string[] {
   return Object.values(instance.expanded_devices)
     .filter((device) => device.type === 'disk' && device.path && device.path !== '/')
     .map((device) => `/${device.path!.replace(/^\/+|\/+$/g, '')}`);
