@@ -328,6 +328,7 @@ async function main(): Promise<void> {
     const diff = await diffBench({ cli: CLI, image: IMAGE, prefix: PREFIX, files: Number(args.files), runs: Number(args['diff-runs']), timed });
     process.stdout.write(`Snapshot diff goals (issue 11), ${diff.title}, Incus ${version}:\n\n${diffGoals(diff.rows)}`);
     process.stdout.write('\n' + table(`Snapshot diff, ${diff.title}, Incus ${version}:`, diff.rows, 'vs diff -rq', 'command'));
+    process.stdout.write('\n' + table(`Snapshot create and its record, the same container, median of ${args['diff-runs']} runs after a warm-up, Incus ${version}:`, diff.create, 'vs no record', 'command'));
     if (args.only === 'diff') return;
     process.stdout.write('\n');
   }
