@@ -106,9 +106,9 @@ export class CoiCore {
 
   /**
    * A snapshot of a COI container that this app did not take (Incus's schedule, a terminal) is
-   * recorded as well, a second after Incus says it is made (the app's own create has recorded its
-   * snapshot by then: each is recorded once), for a later diff against it (snapshots/diff/record.ts).
-   * Not the diff's own temporary snapshots.
+   * recorded as well, once Incus has made it (it announces it before copying; the app's own create
+   * has recorded its snapshot by then: each is recorded once), for a later diff against it
+   * (snapshots/diff/record.ts). Not the diff's own temporary snapshots.
    */
   private readonly recordSeen = (event: CoiEvent): void => {
     if (event.type !== 'lifecycle' || event.action !== 'instance-snapshot-created' || !event.container) return;
@@ -316,6 +316,7 @@ export class CoiCore {
       checkHostKeyFor: (host) => this.policy.checkFor(host),
       checkServerCertFor: (config) => this.certs.checkFor(config),
       configDir: this.options.configDir,
+      recordAfterReturn: this.options.liveEvents !== false,
       localSocket: findLocalSocket(this.options.env),
       env: this.options.env,
       signal: this.options.signal,

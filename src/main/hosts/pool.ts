@@ -6,6 +6,7 @@ import type { ErrorInfo } from '../../shared/errors';
 import { AppError, toErrorInfo } from '../errors';
 import type { IncusClient } from '../incus/client';
 import type { InstanceFull, InstanceSnapshot } from '../incus/api-schemas';
+import { listOperations } from '../app/operations';
 import { markUnreachable, readInstance, SnapshotService, type SnapshotServiceOptions } from '../snapshots/service';
 import { openHostClient, type HostClient, type HostClientDeps } from './host-client';
 import type { HostList } from './registry';
@@ -19,6 +20,11 @@ export interface HostPoolOptions extends Omit<HostClientDeps, 'checkHostKey' | '
   concurrency?: number;
   /** How long one host may take in the overview before it is reported offline. */
   hostTimeoutMs?: number;
+  /**
+   * Whether a snapshot's record (snapshots/diff/record.ts) is made after its create returns: in a face
+   * that stays (the app, web mode), so the user does not wait for it; a one-shot command waits.
+   */
+  recordAfterReturn?: boolean;
 }
 
 interface Handle extends HostClient {
@@ -207,7 +213,8 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
    */
   private recorder(config: HostConfig, client: IncusClient): SnapshotServiceOptions['afterCreate'] {
     if (this.recordsOff) return undefined;
-    return (instance, snapshot, signal) => this.record(config, client, instance, snapshot, signal);
+    if (!this.options.recordAfterReturn) return (instance, snapshot, signal) => this.record(config, client, instance, snapshot, signal);
+    return async (instance, snapshot) => void this.record(config, client, instance, snapshot).catch(() => undefined); // only a later diff is slower
   }
 
   private get recordsOff(): boolean {
@@ -231,6 +238,9 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
   async recordSeen(host: string, container: string, snapshot: string): Promise<string | undefined> {
     if (this.recordsOff) return 'records are off';
     const client = this.client(host);
+    // Incus announces a snapshot before it copies anything (freezing the container meanwhile on some drivers)
+    const copying = (await listOperations(client)).filter((operation) => operation.status === 'Running' && operation.instances.includes(container) && /snapshot/i.test(operation.description));
+    await Promise.all(copying.map((operation) => client.waitOperation(operation.id).catch(() => undefined)));
     const instance = await readInstance(client, container);
     const made = instance.snapshots.find((candidate) => candidate.name === snapshot);
     if (!made) return 'the snapshot is gone';
