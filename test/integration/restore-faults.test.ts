@@ -63,3 +63,29 @@ describe('a restore cut off after Incus got it', () => {
     expect(await readFile(name, '/root/f')).toBe('good');
   });
 });
+
+describe('a branch cut off after Incus got it', () => {
+  it('the connection drops after the copy request: looked up once the daemon is back, reported created, never made twice', async () => {
+    const source = await containerToRestore('brdrop');
+    const copy = testName('brdrop-copy');
+    fixtures.adopt(copy);
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const sent = proxy.holdAnswersAfter('"type":"copy"');
+    const child = spawnCli(['snapshot', 'branch', 'good', copy, '-c', source], { INCUS_SOCKET: proxy.path });
+    const done = exited(child);
+    await sent;
+    while ((await incus('list', `^${copy}$`, '--format', 'csv', '-c', 'n')).trim() === '') await new Promise((resolve) => setTimeout(resolve, 50));
+    // Incus is making the copy; the daemon goes away with the answer, and is back a second later.
+    await proxy.cut();
+    const back = new Promise((resolve) => setTimeout(resolve, 1_000)).then(() => proxy.resume());
+    const run = await done;
+    await back;
+    await proxy.cut();
+    expect(run.stderr).toMatch(new RegExp(`Created container '${copy}' from snapshot 'good'`));
+    expect(run.code).toBe(0);
+    expect(await readFile(copy, '/root/f')).toBe('good');
+    const copies = (await incus('list', '--format', 'csv', '-c', 'n')).split('\n').filter((name) => name.startsWith(copy));
+    expect(copies).toEqual([copy]);
+  });
+});

@@ -310,9 +310,25 @@ export class SnapshotService {
     const problem = instanceNameProblem(name);
     if (problem) throw new AppError('invalid-input', problem);
     if (names.has(name)) throw new AppError('already-exists', `a container named '${name}' already exists`);
-    await api.copyFromSnapshot(this.client, container, snapshot, name, wait, member ?? clusterLocation(instance.location));
+    await api.copyFromSnapshot(this.client, container, snapshot, name, wait, member ?? clusterLocation(instance.location)).catch(async (error: unknown) => {
+      if (!outcomeUnknown(error)) throw error;
+      await this.copiedAfterDrop(name, error); // throws unless the copy was made
+    });
     await forgetArchives(this.client, name, heldMounts(instance.snapshots.find((candidate) => candidate.name === snapshot)?.config ?? {}));
     return this.getContainer(name);
+  }
+
+  /**
+   * After a drop during a branch: returns when the copy `name` exists once its operation has ended (the
+   * name was free before, so it is this copy), else an error that says whether it was made.
+   */
+  private async copiedAfterDrop(name: string, error: unknown): Promise<void> {
+    const names = await afterRunningOperations(this.client, name, () => api.listInstanceNames(this.client));
+    if (names?.includes(name)) return;
+    const info = toErrorInfo(error);
+    if (names) throw new AppError(info.code, `${info.message}; container '${name}' was not created`);
+    const where = `coi-desktop container list${this.options.host ? ` --host ${this.options.host}` : ''}`;
+    throw new AppError('connection-lost', `the connection dropped (${info.message}); container '${name}' may have been created: check with ${where}`);
   }
 
   /** Renames a snapshot; the new name is held to the same rules as a new snapshot's. */
