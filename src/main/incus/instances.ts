@@ -11,8 +11,18 @@ const instancePath = (name: string) => `/1.0/instances/${enc(name)}`;
 const snapshotPath = (instance: string, snapshot: string) => `${instancePath(instance)}/snapshots/${enc(snapshot)}`;
 
 /** Every instance with its state and snapshots, in one request read instance by instance; only what a listing reads is kept. */
-export async function listInstances(client: IncusClient): Promise<ListedInstance[]> {
-  return inProjectThatExists(client, await client.readItems(INSTANCE_LIST_PATH, instanceReader(`GET ${INSTANCE_LIST_PATH}`)));
+export function listInstances(client: IncusClient): Promise<ListedInstance[]> {
+  return listInstancesAs(client, (instance) => instance);
+}
+
+/**
+ * listInstances, each instance turned by `keep` into what the caller holds as soon as it is read: the
+ * instance as read (its snapshots' config maps, the instance's expanded config) is then garbage while
+ * it is still young, never copied into the old generation, where it would stay until a full collection.
+ */
+export async function listInstancesAs<T>(client: IncusClient, keep: (instance: ListedInstance) => T): Promise<T[]> {
+  const read = instanceReader(`GET ${INSTANCE_LIST_PATH}`);
+  return inProjectThatExists(client, await client.readItems(INSTANCE_LIST_PATH, (value, path) => keep(read(value, path))));
 }
 
 /** Every instance without its state and snapshots: the daemon's fast answer (it computes no instance's state). */

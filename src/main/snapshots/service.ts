@@ -85,8 +85,12 @@ export class SnapshotService {
    * it (the daemon's slow answer is the instances'), the pools' volumes for the snapshot descriptions.
    */
   async listContainers(): Promise<Container[]> {
-    const [instances, descriptions] = await Promise.all([api.listInstances(this.client), this.poolDescriptions()]);
-    return instances.map((instance) => this.toContainer(instance, descriptions)).sort(coiFirst);
+    const names = interner();
+    const [containers, descriptions] = await Promise.all([
+      api.listInstancesAs(this.client, (instance) => this.toContainer(instance, NO_DESCRIPTIONS, names)),
+      this.poolDescriptions(),
+    ]);
+    return withDescriptions(containers, descriptions).sort(coiFirst);
   }
 
   /**
@@ -548,7 +552,8 @@ export class SnapshotService {
     return readInstance(this.client, name);
   }
 
-  private toContainer(instance: ListedInstance, descriptions: ReadonlyMap<string, string>): Container {
+  /** `names` gives each snapshot name the one string all its equals share (a listing holds thousands of `snap0`…). */
+  private toContainer(instance: ListedInstance, descriptions: ReadonlyMap<string, string>, names: (name: string) => string = (name) => name): Container {
     return {
       name: instance.name,
       status: instance.status,
@@ -556,7 +561,7 @@ export class SnapshotService {
       createdAt: instance.created_at,
       coi: isCoiContainer(instance.name, this.options.coiPrefix),
       statefulCapable: instance.expanded_config['migration.stateful'] === 'true',
-      snapshots: snapshotsOf(instance, descriptions, toSnapshot),
+      snapshots: snapshotsOf(instance, descriptions, (snapshot, description) => toSnapshot(snapshot, description, names)),
       notCaptured: notCaptured(instance.expanded_devices),
       mountExcludes: mountExcludes(instance.expanded_config),
       ...automation(instance.expanded_config),
@@ -675,9 +680,37 @@ const mountOptions = (options: { wait?: WaitOptions; onMountProgress?: (message:
  * `description`: the volume snapshot's, where it was read (Incus 6.0 instance snapshots have none).
  * `mounts`: the archives of mounted folders it holds, recorded in its config (mounts.ts).
  */
-function toSnapshot(snapshot: ListedSnapshot, description?: string): Snapshot {
+function toSnapshot(snapshot: ListedSnapshot, description?: string, names: (name: string) => string = (name) => name): Snapshot {
+  const listed = listedSnapshot(snapshot, description);
+  listed.name = names(listed.name);
   const mounts = heldMounts(snapshot.config);
-  return { ...listedSnapshot(snapshot, description), ...(mounts.length > 0 ? { mounts } : {}) };
+  if (mounts.length > 0) listed.mounts = mounts;
+  return listed;
+}
+
+const NO_DESCRIPTIONS: ReadonlyMap<string, string> = new Map();
+
+/** Gives back, for each string, the first equal one it was given: equal names held once. */
+function interner(): (value: string) => string {
+  const seen = new Map<string, string>();
+  return (value) => {
+    const known = seen.get(value);
+    if (known !== undefined) return known;
+    seen.set(value, value);
+    return value;
+  };
+}
+
+/** Puts the volume snapshots' descriptions (read beside the instances) on the containers' snapshots, as listedSnapshot would have. */
+function withDescriptions(containers: Container[], descriptions: ReadonlyMap<string, string>): Container[] {
+  if (descriptions.size === 0) return containers;
+  for (const container of containers) {
+    for (const snapshot of container.snapshots) {
+      const description = descriptions.get(`${container.name}/${snapshot.name}`);
+      if (description) snapshot.description = description;
+    }
+  }
+  return containers;
 }
 
 function toSnapshotDetail(container: string, snapshot: InstanceSnapshot, description?: string): SnapshotDetail {
