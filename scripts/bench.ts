@@ -152,16 +152,22 @@ async function localRows(first: boolean): Promise<Row[]> {
   ];
 }
 
+/** scripts/bench-memory.cjs's figures, in bytes. */
 interface Memory {
   before: number;
+  /** After the readings and 10 s idle, no collection forced. */
+  idle: number;
+  /** Then after full collections. */
   after: number;
   peak: number;
+  reads: number;
   heapUsed: number;
 }
 
 /**
- * The resident memory of the built core holding 10 hosts × 500 × 50 that it read itself from a fake
- * daemon serving the daemon's own answer for the benchmark's containers, scaled (scripts/bench-memory.cjs).
+ * The resident memory of the built core holding 10 hosts × 500 × 50 that it read itself (and read
+ * again, as the tray refreshes) from a fake daemon serving the daemon's own answer for the benchmark's
+ * containers, scaled (scripts/bench-memory.cjs).
  */
 async function coreMemory(): Promise<Memory[]> {
   const { stdout: answer } = await run('incus', ['query', '/1.0/instances?recursion=2'], { maxBuffer: 1 << 28 });
@@ -205,9 +211,9 @@ function goals(startup: Row[], listings: { size: number; rows: Row[] }[], memory
     { goal: `G3 per-container loop ÷ listing (${listings[0]!.size} calls)`, figure: `${(loop.median / ours.median).toFixed(1)}×`, target: '≥ 5×', met: loop.median >= 5 * ours.median },
     {
       goal: 'G6 core RSS holding 10 × 500 × 50',
-      figure: `${mb(plain.after)} (code alone ${mb(plain.before)}, JS heap ${mb(plain.heapUsed)}, peak while reading ${mb(plain.peak)}; with --single-threaded-gc ${mb(singleThreaded.after)})`,
+      figure: `${mb(plain.idle)} idle after ${plain.reads} readings, ${mb(plain.after)} after a full GC (code alone ${mb(plain.before)}, JS heap ${mb(plain.heapUsed)}, peak ${mb(plain.peak)}; with --single-threaded-gc ${mb(singleThreaded.idle)} / ${mb(singleThreaded.after)})`,
       target: '< 150 MB',
-      met: plain.after < 150 * 2 ** 20,
+      met: plain.idle < 150 * 2 ** 20 && plain.after < 150 * 2 ** 20,
     },
   ];
   return [

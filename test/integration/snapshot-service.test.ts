@@ -133,6 +133,35 @@ describe('list', () => {
   it('says which container is missing', async () => {
     await expectAppError(service.listSnapshots('test-does-not-exist'), 'not-found', /container 'test-does-not-exist' not found/);
   });
+
+  // A listing gives back the last listing's objects for the snapshots that did not change (G6, issue 10).
+  it('a listing made again shows every change since the last one, as a first listing does', async () => {
+    const refreshing = new SnapshotService(client, { coiPrefix: 'coi-' });
+    const name = await fixtures.launch(testName('relist'), { stopped: true });
+    for (const snap of ['kept', 'described', 'expiring', 'renamed', 'deleted']) await incus('snapshot', 'create', name, snap);
+    const mine = async (from: SnapshotService) => (await from.listContainers()).find((container) => container.name === name)!;
+    const first = await mine(refreshing);
+
+    await refreshing.setDescription(name, 'described', 'now described');
+    await refreshing.setExpiry(name, 'expiring', new Date(Date.now() + 3_600_000).toISOString());
+    await refreshing.rename(name, 'renamed', 'renamed-2');
+    await refreshing.delete(name, 'deleted');
+    await incus('snapshot', 'create', name, 'added');
+    const second = await mine(refreshing);
+    expect(second).toEqual(await mine(new SnapshotService(client, { coiPrefix: 'coi-' })));
+    expect(second.snapshots.map((snapshot) => snapshot.name).sort()).toEqual(['added', 'described', 'expiring', 'kept', 'renamed-2']);
+    expect(second.snapshots.find((snapshot) => snapshot.name === 'described')?.description).toBe('now described');
+    expect(second.snapshots.find((snapshot) => snapshot.name === 'expiring')?.expiresAt).not.toBeNull();
+    // Unchanged: the same object, nothing made again; the first listing is left as it was.
+    expect(second.snapshots.find((snapshot) => snapshot.name === 'kept')).toBe(first.snapshots.find((snapshot) => snapshot.name === 'kept'));
+    expect(first.snapshots.find((snapshot) => snapshot.name === 'described')?.description).toBe('');
+
+    await refreshing.setDescription(name, 'described', '');
+    const third = await mine(refreshing);
+    expect(third).toEqual(await mine(new SnapshotService(client, { coiPrefix: 'coi-' })));
+    expect(third.snapshots.find((snapshot) => snapshot.name === 'described')?.description).toBe('');
+    expect(second.snapshots.find((snapshot) => snapshot.name === 'described')?.description).toBe('now described');
+  });
 });
 
 describe('restore', () => {

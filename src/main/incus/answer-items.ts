@@ -36,16 +36,21 @@ export class AnswerItems {
   private inItems = false;
   /** A `metadata` array has begun (a second one is not JSON.parse's answer). */
   private metadataSeen = false;
-  /** The item being read: its pieces so far, and whether it is a string or a scalar (ended by the next separator). */
-  private item: Buffer[] | undefined;
+  /** An item is being read; whether it is a string or a scalar (ended by the next separator). */
+  private inItem = false;
   private itemKind: 'container' | 'string' | 'scalar' = 'container';
+  /** The envelope's bytes (copies: a piece of a chunk would keep the whole chunk). */
   private readonly envelope: Buffer[] = [];
   /**
-   * Where an item that arrived in several chunks is put together (most do: an instance with 50
-   * snapshots is ~90 kB, a chunk 64 kB): one buffer for the whole answer, grown as needed. A buffer
-   * per item (Buffer.concat) left the C allocator ~20 MB of freed blocks between longer-lived ones.
+   * The bytes so far of an item that began in an earlier chunk (most do: an instance with 50
+   * snapshots is ~90 kB, a chunk 64 kB), copied: one buffer for the whole answer, grown as needed.
+   * Holding the chunks instead kept each one alive across the wait for the next, long enough for V8
+   * to move it to its old generation, which freed it only at a full collection (~10 MB of chunks
+   * for 4 hosts read at once); a buffer per item (Buffer.concat) left the C allocator ~7 MB of freed
+   * blocks between longer-lived ones.
    */
-  private scratch = Buffer.alloc(0);
+  private pending = Buffer.alloc(0);
+  private pendingLength = 0;
   private count = 0;
   /** The answer's first characters, for a message about an answer that is not JSON. */
   head = '';
@@ -69,24 +74,24 @@ export class AnswerItems {
         if (this.depth === 1 && !this.inItems) this.keep(chunk, i, end);
         this.inString = false;
         i = end;
-        if (this.item && this.itemKind === 'string' && this.depth === 2) {
+        if (this.inItem && this.itemKind === 'string' && this.depth === 2) {
           this.finishItem(chunk, from, end + 1);
           from = end + 1;
         }
         continue;
       }
-      if (this.inItems && this.depth === 2 && !this.item) {
+      if (this.inItems && this.depth === 2 && !this.inItem) {
         if (isSpace(byte) || byte === COMMA) {
           from = i + 1;
           continue;
         }
         if (byte !== CLOSE_ARRAY) {
-          this.item = [];
+          this.inItem = true;
           this.itemKind = byte === OPEN_OBJECT || byte === OPEN_ARRAY ? 'container' : byte === QUOTE ? 'string' : 'scalar';
           from = i;
         }
       }
-      if (this.item && this.itemKind === 'scalar' && this.depth === 2 && (isSpace(byte) || byte === COMMA || byte === CLOSE_ARRAY)) {
+      if (this.inItem && this.itemKind === 'scalar' && this.depth === 2 && (isSpace(byte) || byte === COMMA || byte === CLOSE_ARRAY)) {
         this.finishItem(chunk, from, i);
         from = i;
         if (byte !== CLOSE_ARRAY) {
@@ -100,7 +105,7 @@ export class AnswerItems {
       } else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) {
         this.depth += 1;
         if (this.depth === 2 && byte === OPEN_ARRAY && this.isMetadataKey()) {
-          this.envelope.push(chunk.subarray(from, i + 1));
+          this.envelope.push(Buffer.from(chunk.subarray(from, i + 1)));
           this.inItems = true;
           from = i + 1;
         }
@@ -109,33 +114,41 @@ export class AnswerItems {
         if (this.inItems && this.depth === 1) {
           this.inItems = false;
           from = i; // the closing bracket is the envelope's
-        } else if (this.item && this.itemKind === 'container' && this.depth === 2) {
+        } else if (this.inItem && this.itemKind === 'container' && this.depth === 2) {
           this.finishItem(chunk, from, i + 1);
           from = i + 1;
         }
       }
     }
-    if (this.item) this.item.push(chunk.subarray(from));
-    else if (!this.inItems) this.envelope.push(chunk.subarray(from));
+    if (this.inItem) this.keepPending(chunk, from, chunk.length);
+    else if (!this.inItems) this.envelope.push(Buffer.from(chunk.subarray(from)));
   }
 
   /** The envelope's text, `metadata` (when it was an array) left empty; `end` hands over an item a truncated answer left open. */
   end(): string {
-    if (this.item && this.itemKind === 'scalar') this.finishItem(Buffer.alloc(0), 0, 0);
-    if (this.item) this.envelope.push(...this.item); // unfinished: the envelope is then no JSON, as the answer was not
+    if (this.inItem && this.itemKind === 'scalar') this.finishItem(Buffer.alloc(0), 0, 0);
+    if (this.inItem) this.envelope.push(this.pending.subarray(0, this.pendingLength)); // unfinished: the envelope is then no JSON, as the answer was not
     const text = Buffer.concat(this.envelope).toString('utf8');
     return this.invalid ? `${text}\u0000` : text;
   }
 
   private finishItem(chunk: Buffer, from: number, to: number): void {
-    const pieces = this.item!;
-    pieces.push(chunk.subarray(from, to));
-    this.item = undefined;
+    this.inItem = false;
     const index = this.count++;
-    if (this.invalid) return;
+    if (this.invalid) {
+      this.pendingLength = 0;
+      return;
+    }
+    let text: string;
+    if (this.pendingLength === 0) text = chunk.toString('utf8', from, to);
+    else {
+      this.keepPending(chunk, from, to);
+      text = this.pending.toString('utf8', 0, this.pendingLength);
+      this.pendingLength = 0;
+    }
     let value: unknown;
     try {
-      value = JSON.parse(pieces.length === 1 ? pieces[0]!.toString('utf8') : this.joined(pieces));
+      value = JSON.parse(text);
     } catch {
       this.invalid = true;
       return;
@@ -143,14 +156,15 @@ export class AnswerItems {
     this.onItem(value, index);
   }
 
-  /** The text of an item's pieces, put together in `scratch`. */
-  private joined(pieces: Buffer[]): string {
-    let length = 0;
-    for (const piece of pieces) length += piece.length;
-    if (this.scratch.length < length) this.scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * this.scratch.length));
-    let at = 0;
-    for (const piece of pieces) at += piece.copy(this.scratch, at);
-    return this.scratch.toString('utf8', 0, length);
+  /** Adds `chunk[from..to)` to the item's bytes so far. */
+  private keepPending(chunk: Buffer, from: number, to: number): void {
+    const length = this.pendingLength + to - from;
+    if (this.pending.length < length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(length, 2 * this.pending.length));
+      this.pending.copy(grown, 0, 0, this.pendingLength);
+      this.pending = grown;
+    }
+    this.pendingLength += chunk.copy(this.pending, this.pendingLength, from, to);
   }
 
   private startKey(): void {

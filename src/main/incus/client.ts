@@ -135,16 +135,18 @@ export class IncusClient {
    * A synchronous GET whose metadata is a list, each item checked by `item` as soon as it has arrived
    * (`path` is its index, as in a checker's messages): a big answer (45 MB for 500 containers × 50
    * snapshots) is never held whole, as text or parsed. The first wrong item is reported once the
-   * answer is known to be a success, as `read` reports a wrong list.
+   * answer is known to be a success, as `read` reports a wrong list. An item `item` gives undefined
+   * for is left out (nothing holds it while the rest arrives).
    */
-  async readItems<T>(path: string, item: (value: unknown, path: string) => T, signal?: AbortSignal): Promise<T[]> {
+  async readItems<T>(path: string, item: (value: unknown, path: string) => T | undefined, signal?: AbortSignal): Promise<T[]> {
     const label = `GET ${path}`;
     const items: T[] = [];
     let wrong: unknown;
     const onItem = (value: unknown, index: number) => {
       if (wrong !== undefined) return;
       try {
-        items.push(item(value, String(index)));
+        const kept = item(value, String(index));
+        if (kept !== undefined) items.push(kept);
       } catch (error) {
         wrong = error;
       }

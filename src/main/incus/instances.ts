@@ -134,10 +134,14 @@ export function listVolumeSnapshots(client: IncusClient, at: SnapshotVolumes): P
   return client.read('GET', `${volumeSnapshotsPath(at)}?recursion=1`, readVolumeList);
 }
 
-/** Every volume of a pool, volume snapshots included (named `instance/snapshot`). */
-export function listPoolVolumes(client: IncusClient, pool: string): Promise<StorageVolume[]> {
+/** The volumes of a pool that `keep` keeps, volume snapshots included (named `instance/snapshot`): each is let go as soon as it is read. */
+export function listPoolVolumes(client: IncusClient, pool: string, keep: (volume: StorageVolume) => boolean): Promise<StorageVolume[]> {
   const path = poolVolumesPath(pool);
-  return client.readItems(path, volumeReader(`GET ${path}`));
+  const read = volumeReader(`GET ${path}`);
+  return client.readItems(path, (value, at) => {
+    const volume = read(value, at);
+    return keep(volume) ? volume : undefined;
+  });
 }
 
 export async function setVolumeSnapshotDescription(client: IncusClient, at: SnapshotVolumes, snapshot: string, description: string): Promise<void> {

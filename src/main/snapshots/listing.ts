@@ -12,19 +12,30 @@ export function listedSnapshot(snapshot: ListedSnapshot, description?: string): 
     createdAt: snapshot.created_at,
     expiresAt: snapshot.expires_at,
     stateful: snapshot.stateful,
-    sizeBytes: typeof snapshot.size === 'number' && snapshot.size >= 0 ? snapshot.size : null,
+    sizeBytes: sizeBytes(snapshot),
     description: description || snapshot.description,
   };
 }
+
+/** Whether listedSnapshot(snapshot, description) would be the same as `shown` (mounts aside), without making it. */
+export function listsAs(snapshot: ListedSnapshot, description: string | undefined, shown: Snapshot): boolean {
+  return shown.name === snapshot.name && shown.createdAt === snapshot.created_at && shown.expiresAt === snapshot.expires_at && shown.stateful === snapshot.stateful
+    && shown.sizeBytes === sizeBytes(snapshot) && shown.description === (description || snapshot.description);
+}
+
+const sizeBytes = (snapshot: ListedSnapshot) => (typeof snapshot.size === 'number' && snapshot.size >= 0 ? snapshot.size : null);
 
 /** An instance's snapshots, newest first, each made by `read` with its description. */
 export function snapshotsOf(instance: ListedInstance, descriptions: ReadonlyMap<string, string>, read: (snapshot: ListedSnapshot, description?: string) => Snapshot = listedSnapshot): Snapshot[] {
   return instance.snapshots.map((snapshot) => read(snapshot, descriptions.get(`${instance.name}/${snapshot.name}`))).sort(newestFirst);
 }
 
-/** The snapshot descriptions among a pool's volumes, by `instance/snapshot` (custom volumes' snapshots left out). */
+/** A volume that gives an instance snapshot its description: a volume snapshot (`instance/snapshot`, not a custom volume's) that has one. */
+export const describesSnapshot = (volume: StorageVolume) => volume.name.includes('/') && volume.type !== 'custom' && volume.description !== '';
+
+/** The snapshot descriptions among a pool's volumes, by `instance/snapshot` (custom volumes' snapshots and empty descriptions left out). */
 export function descriptionsOf(volumes: readonly StorageVolume[]): Map<string, string> {
-  return new Map(volumes.filter((volume) => volume.name.includes('/') && volume.type !== 'custom').map((volume) => [volume.name, volume.description]));
+  return new Map(volumes.filter(describesSnapshot).map((volume) => [volume.name, volume.description]));
 }
 
 /** The COI containers among `instances` in the listing's order, each with its snapshots: what `snapshot list --all` prints. */

@@ -15,7 +15,7 @@ import { afterRunningOperations, outcomeUnknown, runningOperationsEnded, snapsho
 import { afterRestore, checkMountTools, forgetArchives, mountsToRestore, takeSnapshot, type MountOptions } from './mount-archive';
 import { assertExcludes, EXCLUDES_KEY, excludesValue, heldMounts, mountExcludes, notCaptured, notCapturedBySnapshot } from './mounts';
 import { branchName, freeName } from './naming';
-import { coiFirst, descriptionsOf, listedSnapshot, newestFirst, snapshotsOf } from './listing';
+import { coiFirst, describesSnapshot, descriptionsOf, listedSnapshot, listsAs, newestFirst, snapshotsOf } from './listing';
 
 export interface SnapshotServiceOptions {
   /** code-on-incus container name prefix (`COI_CONTAINER_PREFIX`, default `coi-`). */
@@ -72,6 +72,13 @@ const RUNNING_STATES = new Set(['Running', 'Frozen']);
 /** The snapshot behaviour of `coi snapshot`, over one Incus daemon. */
 export class SnapshotService {
   private readonly now: () => Date;
+  /**
+   * The snapshots of each container in the last listing, by container name. The next listing gives
+   * back the same objects for the snapshots that have not changed: what a refresh reads again then
+   * dies young, and the old generation does not fill with copies of the inventory, which an idle
+   * process would keep until its next full collection (about 40 MB for each 10 hosts × 500 × 50).
+   */
+  private listed = new Map<string, Snapshot[]>();
 
   constructor(
     private readonly client: IncusClient,
@@ -85,12 +92,14 @@ export class SnapshotService {
    * it (the daemon's slow answer is the instances'), the pools' volumes for the snapshot descriptions.
    */
   async listContainers(): Promise<Container[]> {
-    const names = interner();
+    const memory: ListingMemory = { names: interner(), known: this.listed };
     const [containers, descriptions] = await Promise.all([
-      api.listInstancesAs(this.client, (instance) => this.toContainer(instance, NO_DESCRIPTIONS, names)),
+      api.listInstancesAs(this.client, (instance) => this.toContainer(instance, NO_DESCRIPTIONS, memory)),
       this.poolDescriptions(),
     ]);
-    return withDescriptions(containers, descriptions).sort(coiFirst);
+    const listed = withDescriptions(containers, descriptions).sort(coiFirst);
+    this.listed = new Map(listed.map((container) => [container.name, container.snapshots]));
+    return listed;
   }
 
   /**
@@ -108,7 +117,7 @@ export class SnapshotService {
       if (refused(error)) return [];
       throw error;
     });
-    const perPool = await Promise.all(pools.map((pool) => this.volumeDescriptions(() => api.listPoolVolumes(this.client, pool))));
+    const perPool = await Promise.all(pools.map((pool) => this.volumeDescriptions(() => api.listPoolVolumes(this.client, pool, describesSnapshot))));
     return new Map(perPool.flatMap((map) => [...map]));
   }
 
@@ -552,8 +561,7 @@ export class SnapshotService {
     return readInstance(this.client, name);
   }
 
-  /** `names` gives each snapshot name the one string all its equals share (a listing holds thousands of `snap0`…). */
-  private toContainer(instance: ListedInstance, descriptions: ReadonlyMap<string, string>, names: (name: string) => string = (name) => name): Container {
+  private toContainer(instance: ListedInstance, descriptions: ReadonlyMap<string, string>, memory?: ListingMemory): Container {
     return {
       name: instance.name,
       status: instance.status,
@@ -561,7 +569,7 @@ export class SnapshotService {
       createdAt: instance.created_at,
       coi: isCoiContainer(instance.name, this.options.coiPrefix),
       statefulCapable: instance.expanded_config['migration.stateful'] === 'true',
-      snapshots: snapshotsOf(instance, descriptions, (snapshot, description) => toSnapshot(snapshot, description, names)),
+      snapshots: memory ? rememberedSnapshots(instance, descriptions, memory) : snapshotsOf(instance, descriptions, toSnapshot),
       notCaptured: notCaptured(instance.expanded_devices),
       mountExcludes: mountExcludes(instance.expanded_config),
       ...automation(instance.expanded_config),
@@ -688,6 +696,29 @@ function toSnapshot(snapshot: ListedSnapshot, description?: string, names: (name
   return listed;
 }
 
+/** What one listing carries from instance to instance: equal names held once, and the last listing's snapshots by container. */
+interface ListingMemory {
+  names: (name: string) => string;
+  known: ReadonlyMap<string, Snapshot[]>;
+}
+
+/**
+ * The instance's snapshots as the listing shows them, each unchanged one the last listing's object
+ * (and the last listing's list when none changed), compared before anything is made: V8 soon makes
+ * objects of a kind that always lived long in its old generation directly, where a copy dropped at
+ * once would still stay until a full collection.
+ */
+function rememberedSnapshots(instance: ListedInstance, descriptions: ReadonlyMap<string, string>, memory: ListingMemory): Snapshot[] {
+  const known = memory.known.get(instance.name);
+  const byName = new Map(known?.map((snapshot) => [snapshot.name, snapshot]));
+  const snapshots = snapshotsOf(instance, descriptions, (snapshot, description) => {
+    const same = byName.get(snapshot.name);
+    if (same && same.mounts === undefined && listsAs(snapshot, description, same) && heldMounts(snapshot.config).length === 0) return same;
+    return toSnapshot(snapshot, description, memory.names);
+  });
+  return known && snapshots.length === known.length && snapshots.every((snapshot, i) => snapshot === known[i]) ? known : snapshots;
+}
+
 const NO_DESCRIPTIONS: ReadonlyMap<string, string> = new Map();
 
 /** Gives back, for each string, the first equal one it was given: equal names held once. */
@@ -701,14 +732,17 @@ function interner(): (value: string) => string {
   };
 }
 
-/** Puts the volume snapshots' descriptions (read beside the instances) on the containers' snapshots, as listedSnapshot would have. */
+/**
+ * Puts the volume snapshots' descriptions (read beside the instances) on the containers' snapshots, as
+ * listedSnapshot would have. A snapshot is never changed (an earlier listing may hold it): one whose
+ * description differs is replaced by a copy.
+ */
 function withDescriptions(containers: Container[], descriptions: ReadonlyMap<string, string>): Container[] {
   if (descriptions.size === 0) return containers;
   for (const container of containers) {
-    for (const snapshot of container.snapshots) {
-      const description = descriptions.get(`${container.name}/${snapshot.name}`);
-      if (description) snapshot.description = description;
-    }
+    const described = (snapshot: Snapshot) => descriptions.get(`${container.name}/${snapshot.name}`) || snapshot.description;
+    if (container.snapshots.every((snapshot) => described(snapshot) === snapshot.description)) continue;
+    container.snapshots = container.snapshots.map((snapshot) => (described(snapshot) === snapshot.description ? snapshot : { ...snapshot, description: described(snapshot) }));
   }
   return containers;
 }
