@@ -1,7 +1,8 @@
 // The `backup` section of `npm run bench`: export and import of a container holding MB megabytes of
 // random data (incompressible, so the backup is about as big), over the local socket and over SSH
 // (a real sshd on 127.0.0.1), beside `incus export` / `incus import` on the same container, with each
-// command's peak RSS (GNU time's %M). The commands of one table take turns (peer, local, SSH; peer,
+// command's peak RSS (GNU time's %M). The import table also has `incus import` through a tunnel the
+// OpenSSH client opens to the same sshd: what the SSH transport itself costs, the floor of our SSH row. The commands of one table take turns (peer, local, SSH; peer,
 // local, SSH; …) so that a load that changes during the section weighs on each of them alike, and the
 // 1-minute load average is read at every run and printed with the table.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -127,8 +128,10 @@ export async function backupRows(setup: Setup): Promise<{ exports: BackupTable; 
       cli('coi-desktop backup export (local socket)', ['backup', 'export', '-c', name, '-o', file('local')], remove(file('local'))),
       cli('coi-desktop backup export --host (SSH tunnel)', ['backup', 'export', '-c', name, '-o', file('ssh'), '--host', 'bench'], remove(file('ssh'))),
     ]);
+    const viaOpenSsh = openSshTunnel(dir, sshd, key.file, join(home.sshDir, 'known_hosts'));
     const imports = await rounds('import', setup.runs, size, [
       { label: 'incus import (Go client, local socket)', once: () => measured(['incus', 'import', file('reference'), copy]), after: deleteCopy },
+      { label: 'incus import through an OpenSSH tunnel (ssh -L, same sshd)', once: () => measured(viaOpenSsh(['incus', 'import', file('reference'), copy])), after: deleteCopy },
       cli('coi-desktop backup import (local socket)', ['backup', 'import', file('reference'), '--name', copy], deleteCopy),
       cli('coi-desktop backup import --host (SSH tunnel)', ['backup', 'import', file('reference'), '--name', copy, '--host', 'bench'], deleteCopy),
     ]);
@@ -139,6 +142,32 @@ export async function backupRows(setup: Setup): Promise<{ exports: BackupTable; 
     await sshd.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `argv` (an `incus` command) run through a tunnel the OpenSSH client opens to the same sshd: the
+ * transport's floor for the SSH rows (OpenSSH's own C client, same cipher as ours, aes128-gcm, host
+ * key checked). One shell command, so that its time includes the SSH handshake as ours does: the
+ * master connection forks once its forward is up (`-f`, ExitOnForwardFailure), Incus's client
+ * reaches the remote socket through it (INCUS_SOCKET), and `-O exit` ends it.
+ */
+function openSshTunnel(dir: string, sshd: { host: string; port: number }, identity: string, knownHosts: string): (argv: string[]) => string[] {
+  const socket = join(dir, 'tunnel.sock');
+  const control = join(dir, 'tunnel.ctl');
+  const options = ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'IdentitiesOnly=yes', '-i', identity, '-p', String(sshd.port), '-o', `ControlPath=${control}`];
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const ssh = (extra: string[]) => ['ssh', ...options, ...extra, `root@${sshd.host}`].map(quote).join(' ');
+  return (argv) => [
+    'sh',
+    '-c',
+    [
+      `rm -f ${quote(socket)}`,
+      `${ssh(['-c', 'aes128-gcm@openssh.com', '-M', '-f', '-N', '-o', 'ExitOnForwardFailure=yes', '-L', `${socket}:/var/lib/incus/unix.socket`])} || exit 1`,
+      `INCUS_SOCKET=${quote(socket)} ${argv.map(quote).join(' ')}; code=$?`,
+      `${ssh(['-O', 'exit'])} 2>/dev/null`,
+      'exit $code',
+    ].join('\n'),
+  ];
 }
 
 /** A markdown table: time (median, range), throughput, the ratio to the first row (the peer), peak RSS; then the load average. */
