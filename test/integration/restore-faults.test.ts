@@ -89,3 +89,21 @@ describe('a branch cut off after Incus got it', () => {
     expect(copies).toEqual([copy]);
   });
 });
+
+describe('retention apply cut off', () => {
+  it('Ctrl-C during an expiry write: says how many writes Incus made (the one under way looked up), sends no more', async () => {
+    const name = await fixtures.launch(testName('retint'), { stopped: true });
+    for (let i = 1; i <= 4; i += 1) await incus('snapshot', 'create', name, `snap-20261127-09000${i}`);
+    await incus('config', 'set', name, 'user.coi-desktop.retention', JSON.stringify({ keepLast: 1, hourly: 0, daily: 0, weekly: 0, monthly: 0, includeNamed: false }));
+    // Newest first: …03 is written; the answer to the wait on …02's write is held while the user presses Ctrl-C.
+    const run = await interruptedAt(['retention', 'apply', '-c', name, '-f'], `PATCH /1.0/instances/${name}/snapshots/snap-20261127-090002`, '/wait');
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(new RegExp(`Interrupted: 2 of 3 expiry writes on '${name}' were made, 1 not; .*coi-desktop retention apply -c ${name}\\n$`));
+    expect(run.stderr).not.toMatch(/failed/);
+    const listed = (await incus('snapshot', 'list', name, '--format', 'csv', '-c', 'nE')).trim().split('\n');
+    const expiries = new Map(listed.map((line) => line.replace(/"/g, '').split(',').map((field) => field.trim()) as [string, string]));
+    // …01 was never sent: no expiry. (…02 and …03 have one, or Incus has already deleted them.)
+    expect(expiries.get('snap-20261127-090001')).toBe('');
+    for (const going of ['snap-20261127-090002', 'snap-20261127-090003']) expect(expiries.get(going) ?? 'deleted').not.toBe('');
+  });
+});

@@ -14,8 +14,9 @@ import { snapshotNameProblem } from '../../shared/names';
 import type { ListedInstance } from '../incus/instance-list';
 import type { IncusClient, WaitOptions } from '../incus/client';
 import * as api from '../incus/instances';
-import { isNotFound } from '../incus/errors';
+import { IncusInterruptedError, isNotFound } from '../incus/errors';
 import { AppError, toErrorInfo } from '../errors';
+import { afterRunningOperations } from './after-drop';
 import { readInstance } from './service';
 
 /**
@@ -92,7 +93,8 @@ export interface ApplyOptions {
 /**
  * Writes the plan's expiries (only those that change). A `going` snapshot gets the plan's time, in
  * the past by now: Incus deletes it at its next pruning (about a minute). Each write that fails is
- * reported and the others are still made; a snapshot already gone is not a failure.
+ * reported and the others are still made; a snapshot already gone is not a failure. Ctrl-C stops the
+ * writes: the one under way is looked up, and the error says how many were made and how many not.
  */
 export async function applyPlan(client: IncusClient, plan: RetentionPlan, options: ApplyOptions = {}): Promise<RetentionApplyResult> {
   const writes = plan.entries.filter((entry) => entry.change);
@@ -101,9 +103,11 @@ export async function applyPlan(client: IncusClient, plan: RetentionPlan, option
   for (const [index, entry] of writes.entries()) {
     let error: string | undefined;
     try {
-      await api.setSnapshotExpiry(client, plan.container, entry.name, entry.expiresAt, options.wait);
+      // Not abandoned on Ctrl-C (Incus answers at once with its operation), so an interruption names the operation to look up.
+      await api.setSnapshotExpiry(client, plan.container, entry.name, entry.expiresAt, { ...options.wait, detached: true });
       applied += 1;
     } catch (cause) {
+      if (cause instanceof IncusInterruptedError) throw await interruptedApply(client, plan, writes, index, applied);
       if (!isNotFound(cause)) {
         error = toErrorInfo(cause).message;
         failed.push({ name: entry.name, error });
@@ -112,6 +116,35 @@ export async function applyPlan(client: IncusClient, plan: RetentionPlan, option
     options.onProgress?.(index + 1, writes.length, entry, error);
   }
   return { plan, applied, failed };
+}
+
+/**
+ * Ctrl-C during write `index` of `writes` (`applied` made before it): whether Incus made that one is
+ * read back once the container's operations have ended; the ones after it were never sent.
+ */
+async function interruptedApply(client: IncusClient, plan: RetentionPlan, writes: RetentionEntry[], index: number, applied: number): Promise<IncusInterruptedError> {
+  const entry = writes[index]!;
+  const detached = client.detached();
+  let why = 'the host did not answer';
+  const written = await afterRunningOperations(detached, plan.container, async () => sameExpiry((await api.getSnapshot(detached, plan.container, entry.name)).expires_at, entry.expiresAt)).catch(
+    (error: unknown) => {
+      if (isNotFound(error)) return true; // gone: it was going, and Incus already deleted it
+      why = toErrorInfo(error).message;
+      return undefined;
+    },
+  );
+  const made = applied + (written === true ? 1 : 0);
+  const unknown = written === undefined ? ` (whether the one of '${entry.name}' was could not be found out: ${why})` : '';
+  return new IncusInterruptedError(
+    `Interrupted: ${made} of ${writes.length} expiry writes on '${plan.container}' were made${unknown}, ${writes.length - made - (written === undefined ? 1 : 0)} not; a snapshot whose expiry has passed is deleted by Incus within a minute. Applying again makes only what is still to change: coi-desktop retention apply -c ${plan.container}`,
+  );
+}
+
+/** Two expiries alike: both "never" (Incus's zero time), or the same second. */
+function sameExpiry(current: string | null | undefined, wanted: string | null): boolean {
+  const never = (time: string | null | undefined) => !time || time.startsWith('0001-01-01');
+  if (never(current) || never(wanted)) return never(current) && never(wanted);
+  return Math.abs(Date.parse(current!) - Date.parse(wanted!)) < 1_000;
 }
 
 /** Plans with the stored policy and applies at once (the core's re-apply, and `retention apply -f`). */
