@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,12 +180,23 @@ describe('a snapshot taken by coi-desktop', () => {
     }
   });
 
-  it('a snapshot not taken by coi-desktop, and not seen by a running app, is read from an image', async () => {
+  it('a snapshot not taken by coi-desktop, and not seen by a running app, is read from an image; so is one made again under a recorded name', async () => {
     const box = await fixtures.launch(testName('recordnot'));
     await incus('snapshot', 'create', box, 'outside');
     const { configDir } = tempHome();
     const result = await diff(configDir, ['outside', '-c', box]);
     expect(result.cached.from).toBe(false);
     expect(manifestsRead(configDir)).toBe(1);
+
+    // recorded, deleted, and taken again with the same name outside coi-desktop: another snapshot, no record
+    await incus('exec', box, '--', 'sh', '-c', `mkdir /w && printf one > /w/f\n${SETTLE}`);
+    expect((await cli(['snapshot', 'create', 'again', '-c', box], { env: { COI_DESKTOP_CONFIG_DIR: configDir } })).code).toBe(0);
+    await incus('snapshot', 'delete', box, 'again');
+    await incus('exec', box, '--', 'sh', '-c', 'printf two > /w/f');
+    await incus('snapshot', 'create', box, 'again');
+    await incus('exec', box, '--', 'sh', '-c', 'printf six > /w/f');
+    const again = await diff(configDir, ['again', '-c', box, '--path', '/w']);
+    expect(again.cached.from).toBe(false);
+    expect(again.modified).toMatchObject([{ path: '/w/f', before: { sha256: createHash('sha256').update('two').digest('hex') } }]);
   });
 });

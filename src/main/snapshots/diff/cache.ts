@@ -18,6 +18,8 @@ const NO_SYNC = { sync: false };
 const FORMAT = 1;
 /** Manifests kept; the least recently used beyond this are removed. */
 const KEEP_MANIFESTS = 40;
+/** Bytes of snapshot records (every snapshot the app takes has one, diffed or not); the least recently used beyond this are removed. */
+const KEEP_RECORD_BYTES = 256 * 1024 * 1024;
 /** Bytes of kept file contents (for the diff view's text diffs); the least recently used beyond this are removed. */
 const KEEP_BLOB_BYTES = 256 * 1024 * 1024;
 
@@ -137,6 +139,8 @@ export class DiffCache {
       const raw = JSON.parse(await readFile(path, 'utf8')) as { files?: unknown };
       const parsed = RecordSchema.safeParse({ ...raw, files: [] });
       if (!parsed.success || parsed.data.key !== id || !Array.isArray(raw.files)) return undefined;
+      const now = new Date();
+      await utimes(path, now, now).catch(() => undefined); // recently used
       const manifest = { files: new Map(raw.files as [string, FileStat][]), mounts: parsed.data.mounts, packageDbs: parsed.data.packageDbs };
       return { manifest, unknown: parsed.data.unknown };
     } catch {
@@ -148,7 +152,7 @@ export class DiffCache {
     const { path, id } = this.pathOf('records', [key.host, key.project, key.container, key.snapshot, key.createdAt]);
     const { manifest, unknown } = record;
     await writeFileAtomic(path, JSON.stringify({ format: FORMAT, key: id, files: [...manifest.files], mounts: manifest.mounts, packageDbs: manifest.packageDbs, unknown }), NO_SYNC);
-    await prune(join(this.dir, 'records'), (files) => files.length > KEEP_MANIFESTS);
+    await prune(join(this.dir, 'records'), (files) => files.length > KEEP_MANIFESTS || files.reduce((sum, file) => sum + file.size, 0) > KEEP_RECORD_BYTES);
   }
 
   /** A file's content by its sha256, if kept. */
