@@ -42,10 +42,13 @@ export const dialogs = {
 };
 
 /**
- * Fetches every part while the page is idle, after it has shown what it opened with: the first click
- * on a container, `Ctrl+K` or *Add host* then finds its code already here.
+ * Fetches every part while the page is idle, after it has shown what it opened with, one part per idle
+ * moment (a keystroke meanwhile is not kept waiting): the first click on a container, `Ctrl+K` or
+ * *Add host* then finds its code already here.
  */
 export function preloadParts(): void {
   const idle = (run: () => void) => ('requestIdleCallback' in window ? requestIdleCallback(run, { timeout: 2_000 }) : setTimeout(run, 200));
-  idle(() => [...Object.values(parts), ...Object.values(dialogs)].forEach((load) => void load().catch(() => undefined)));
+  const queue = [...Object.values(parts), ...Object.values(dialogs)];
+  const next = () => void queue.shift()?.().catch(() => undefined).finally(() => idle(next));
+  idle(next);
 }
