@@ -8,7 +8,7 @@ import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
 import { exportedContainerName, streamBackup, type BackupHooks, type ExportRequest } from './export';
 import { importBackup, type ImportResult } from './import';
-import { TransferMeter, type TransferProgress } from './progress';
+import { TransferMeter, transportFailure, type TransferProgress } from './progress';
 
 /** Read the file to import in 1 MiB chunks: with Node's 64 KiB default the upload takes twice as long. */
 const READ_CHUNK = 1 << 20;
@@ -43,7 +43,7 @@ export async function exportToFile(client: IncusClient, request: ExportRequest, 
         checkComplete(meter.bytes, download.size);
       } catch (error) {
         await unlink(partial).catch(() => undefined);
-        throw nothingSaved(error);
+        throw nothingSaved(transportFailure(error, 'download', meter.bytes, download.size ?? null, client.requestTimeoutMs));
       }
       await publish(partial, target);
     } finally {

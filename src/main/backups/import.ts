@@ -2,10 +2,11 @@ import type { Readable } from 'node:stream';
 import { instanceNameProblem } from '../../shared/names';
 import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
-import { IncusError, IncusOperationError } from '../incus/errors';
+import { IncusError, IncusOperationError, IncusUnreachableError } from '../incus/errors';
 import * as api from '../incus/instances';
 import { sweepLeftovers } from '../app/temporaries';
-import { TransferMeter } from './progress';
+import { afterRunningOperations, outcomeUnknown } from '../snapshots/after-drop';
+import { TransferMeter, transportFailure } from './progress';
 import type { TransferHooks } from './files';
 
 export interface ImportSource {
@@ -59,10 +60,34 @@ export async function importBackup(client: IncusClient, source: ImportSource, ho
     const created = (operation.resources?.instances ?? []).map((url) => decodeURIComponent(url.split('/').pop() ?? '').split('?')[0] ?? '');
     return { name: source.name ?? created[0] ?? null, bytes: meter.bytes };
   } catch (error) {
+    if (outcomeUnknown(error) && !hooks.signal?.aborted) {
+      return importAfterDrop(client, source, transportFailure(error, 'upload', meter.bytes, source.size, client.requestTimeoutMs), hooks, meter.bytes);
+    }
     throw explainImportFailure(error, source);
   } finally {
     body.destroy();
   }
+}
+
+/**
+ * After the upload stalled or its connection dropped: whether Incus created the instance, looked up
+ * once the host answers again and every operation on that name has ended (never assumed, never
+ * imported again). Made: the import succeeded, and a notice says what happened. Not made: an error
+ * saying nothing was imported. Unknown (the host stayed away, or the name is not known): an error
+ * saying what to check before importing again.
+ */
+async function importAfterDrop(client: IncusClient, source: ImportSource, error: unknown, hooks: TransferHooks, bytes: number): Promise<ImportResult> {
+  const what = error instanceof Error ? error.message : String(error);
+  const code = error instanceof IncusUnreachableError && error.code === 'timeout' ? 'incus-unreachable' : 'connection-lost';
+  const name = source.name;
+  if (name === undefined) throw new AppError(code, `${what}; whether Incus imported the backup is unknown (its name could not be read from the file): look with 'incus list' on the host before importing it again`);
+  const made = await afterRunningOperations(client, name, async () => (await api.listInstanceNames(client)).includes(name));
+  if (made === true) {
+    hooks.onNotice?.(`${what}; but Incus had the whole file and created '${name}' (looked up once the host answered again)`);
+    return { name, bytes };
+  }
+  if (made === false) throw new AppError(code, `${what}; nothing was imported: Incus has no instance '${name}' (looked up once the host answered again); import the file again`);
+  throw new AppError(code, `${what}; whether '${name}' was imported is unknown (the host did not answer again): check with 'incus list ${name}' on the host before importing it again`);
 }
 
 /** The daemon's reason, with what to do next where it is clear. */

@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { createHash, type Hash } from 'node:crypto';
 import { humanSize } from '../../shared/size';
+import { IncusUnreachableError } from '../incus/errors';
 
 /** How far a transfer is: bytes so far, the total when known, the rate over the last seconds and the time left. */
 export interface TransferProgress {
@@ -78,4 +79,22 @@ export function progressLine(progress: TransferProgress): string {
   const of = progress.total === null ? '' : ` of ${humanSize(progress.total)} (${Math.floor((progress.bytes / Math.max(progress.total, 1)) * 100)}%)`;
   const eta = progress.etaSeconds === null ? '' : ` · ${Math.ceil(progress.etaSeconds)} s left`;
   return `${humanSize(progress.bytes)}${of} · ${humanSize(Math.round(progress.bytesPerSecond))}/s${eta}`;
+}
+
+/**
+ * A transfer's transport failure, saying how far it got: `the upload stalled after 2.0 MiB of 48.0
+ * MiB: nothing moved for 30 s` for a connection that stayed open while no byte moved for the request
+ * time limit (`COI_DESKTOP_REQUEST_TIMEOUT_MS`: undici's timers run between bytes), `…; after 2.0 MiB
+ * of 48.0 MiB` added to a lost connection's message. Other errors (the daemon's answers, Ctrl-C) and
+ * a transfer that had sent every byte are returned as they are.
+ */
+export function transportFailure(error: unknown, direction: 'upload' | 'download', bytes: number, total: number | null, limitMs: number): unknown {
+  if (!(error instanceof IncusUnreachableError) || (total !== null && bytes >= total)) return error;
+  const sofar = `${humanSize(bytes)}${total === null ? '' : ` of ${humanSize(total)}`}`;
+  if (error.code !== 'timeout') {
+    error.message = `${error.message}; the ${direction} had reached ${sofar}`;
+    return error;
+  }
+  const hint = `set COI_DESKTOP_REQUEST_TIMEOUT_MS to wait longer on a slow link`;
+  return new IncusUnreachableError(error.endpoint, 'timeout', `the ${direction} ${direction === 'upload' ? 'to' : 'from'} ${error.endpoint} stalled after ${sofar}: nothing moved for ${limitMs / 1000} s (the connection stayed open; ${hint})`);
 }

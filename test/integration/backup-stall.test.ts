@@ -1,0 +1,217 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoiCore } from '../../src/main/app/core';
+import { listServerBackups } from '../../src/main/backups/export';
+import { exportToFile, importFromFile } from '../../src/main/backups/files';
+import { IncusClient } from '../../src/main/incus/client';
+import { createLocalDispatcher } from '../../src/main/incus/http';
+import { listInstanceNames } from '../../src/main/incus/instances';
+import { findLocalSocket } from '../../src/main/incus/local-socket';
+import type { SshHostConfig } from '../../src/shared/hosts';
+import { Fixtures, incus, localClient, requireDaemon, testName } from '../helpers/incus';
+import { requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
+import { openCore } from '../helpers/transports';
+
+/**
+ * A transfer whose transport stalls (the connection stays open, nothing moves: a frozen relay, an
+ * sshd session stopped with SIGSTOP) ends within a bounded time, says what stalled and how far it got,
+ * and never reports success; an import looks up whether Incus created the instance.
+ */
+const fixtures = new Fixtures();
+const local = localClient();
+const cores: CoiCore[] = [];
+const servers: TestSshd[] = [];
+const frozen: number[] = [];
+const relays: FreezingRelay[] = [];
+/** A container whose backup (24 MB of random data) is far bigger than what sockets and SSH windows hold in flight. */
+let big: string;
+let backupFile: string;
+const freshDir = () => mkdtempSync(join(tmpdir(), 'coi-stall-'));
+/** The time limit the tests give a request (COI_DESKTOP_REQUEST_TIMEOUT_MS). */
+const LIMIT_MS = 2_000;
+
+beforeAll(async () => {
+  requireDaemon();
+  requireSshd();
+  big = await fixtures.launch(testName('stall'));
+  await incus('exec', big, '--', 'dd', 'if=/dev/urandom', 'of=/big', 'bs=1048576', 'count=24');
+  backupFile = join(freshDir(), 'big.tar.gz');
+  await exportToFile(local, { container: big, instanceOnly: true }, backupFile);
+}, 90_000);
+
+afterAll(async () => {
+  signal(frozen, 'SIGCONT');
+  for (const relay of relays) await relay.close();
+  for (const core of cores) await core.close();
+  for (const server of servers) await server.stop();
+  await local.close();
+  await fixtures.cleanup();
+});
+
+function signal(pids: number[], name: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // ended already
+    }
+  }
+}
+
+/** The processes serving `sshd`'s connections (not the listener): what SIGSTOP freezes mid-transfer. */
+function sessionPids(sshd: TestSshd): number[] {
+  const all = [Number(readFileSync(join(sshd.dir, 'sshd.pid'), 'utf8'))];
+  for (let index = 0; index < all.length; index++) {
+    let children = '';
+    try {
+      children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(all[index])], { encoding: 'utf8' });
+    } catch {
+      // none
+    }
+    all.push(...children.split('\n').map((line) => Number(line.trim())).filter((pid) => pid > 0));
+  }
+  return all.slice(1);
+}
+
+/** An SSH host `box` served by a real sshd of this file's own, connected already (its session is running). */
+async function sshClient(): Promise<{ client: IncusClient; sshd: TestSshd }> {
+  const { sshd, key } = await sshdWithKey('stall');
+  servers.push(sshd);
+  const { core, home } = await openCore();
+  cores.push(core);
+  writeFileSync(join(home.sshDir, 'known_hosts'), sshd.knownHostsLine() + '\n');
+  const host: SshHostConfig = { kind: 'ssh', name: 'box', user: 'root', host: '127.0.0.1', port: sshd.port, identityFiles: [key.file] };
+  await core.registry.add(host);
+  const client = core.pool.client('box');
+  await listInstanceNames(client);
+  return { client, sshd };
+}
+
+/** A unix-socket relay to the daemon that can freeze the connection carrying a transfer: it stays open, nothing moves either way. */
+class FreezingRelay {
+  readonly path = join(mkdtempSync(join(tmpdir(), 'coi-freeze-')), 'unix.socket');
+  private server: Server | undefined;
+  private readonly pairs: { client: Socket; daemon: Socket; bytes: number }[] = [];
+
+  async start(): Promise<IncusClient> {
+    this.server = createServer((client) => {
+      const daemon = createConnection(findLocalSocket());
+      const pair = { client, daemon, bytes: 0 };
+      for (const socket of [client, daemon]) {
+        socket.on('error', () => undefined);
+        socket.on('data', (chunk: Buffer) => (pair.bytes += chunk.length));
+      }
+      client.on('close', () => daemon.destroy());
+      daemon.on('close', () => client.destroy());
+      client.pipe(daemon).pipe(client);
+      this.pairs.push(pair);
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.path, resolve));
+    relays.push(this);
+    return new IncusClient({ dispatcher: createLocalDispatcher(this.path), endpoint: this.path, requestTimeoutMs: LIMIT_MS });
+  }
+
+  /** Freezes the connection that has carried the most bytes (the transfer's); the others and new ones go on. */
+  freezeTransfer(): void {
+    const pair = this.pairs.reduce((most, candidate) => (candidate.bytes > most.bytes ? candidate : most));
+    pair.client.unpipe(pair.daemon);
+    pair.daemon.unpipe(pair.client);
+    pair.client.pause();
+    pair.daemon.pause();
+  }
+
+  async close(): Promise<void> {
+    for (const pair of this.pairs) for (const socket of [pair.client, pair.daemon]) socket.destroy();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+}
+
+describe('a backup transfer whose transport stalls', () => {
+  it('an import whose socket stalls mid-upload fails within the time limit, says how far it got, and that Incus has no such instance (looked up)', async () => {
+    const relay = new FreezingRelay();
+    const client = await relay.start();
+    const name = testName('stall-imp');
+    fixtures.adopt(name);
+    let stalledAt = 0;
+    const importing = importFromFile(client, backupFile, name, {
+      onProgress: () => {
+        if (stalledAt > 0) return;
+        stalledAt = Date.now();
+        relay.freezeTransfer();
+      },
+    });
+    await expect(importing).rejects.toThrow(
+      new RegExp(`the upload to .* stalled after [0-9.]+ (KiB|MiB) of [0-9.]+ MiB: nothing moved for 2 s .*; nothing was imported: Incus has no instance '${name}' \\(looked up once the host answered again\\); import the file again`),
+    );
+    expect(Date.now() - stalledAt).toBeLessThan(LIMIT_MS + 5_000);
+    expect(await listInstanceNames(local)).not.toContain(name);
+  }, 30_000);
+
+  it('an export whose socket stalls mid-download fails within the time limit, says how far it got, leaves no file', async () => {
+    const relay = new FreezingRelay();
+    const client = await relay.start();
+    const dir = freshDir();
+    let stalledAt = 0;
+    const exporting = exportToFile(client, { container: big, instanceOnly: true }, join(dir, 'x.tar.gz'), {
+      onProgress: () => {
+        if (stalledAt > 0) return;
+        stalledAt = Date.now();
+        relay.freezeTransfer();
+      },
+    });
+    await expect(exporting).rejects.toThrow(/^the download from .* stalled after [0-9.]+ (KiB|MiB) of [0-9.]+ MiB: nothing moved for 2 s .*; nothing was saved$/);
+    expect(Date.now() - stalledAt).toBeLessThan(LIMIT_MS + 5_000);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(await listServerBackups(local, big)).toEqual([]);
+  }, 30_000);
+
+  it('an import over SSH whose sshd session is frozen (SIGSTOP) mid-upload is reported as lost, and says Incus has no such instance (looked up after reconnecting)', async () => {
+    const { client, sshd } = await sshClient();
+    const sessions = sessionPids(sshd);
+    expect(sessions.length).toBeGreaterThan(0);
+    const name = testName('stall-ssh');
+    fixtures.adopt(name);
+    let stalledAt = 0;
+    try {
+      const importing = importFromFile(client, backupFile, name, {
+        onProgress: () => {
+          if (stalledAt > 0) return;
+          stalledAt = Date.now();
+          frozen.push(...sessions);
+          signal(sessions, 'SIGSTOP');
+        },
+      });
+      await expect(importing).rejects.toThrow(
+        new RegExp(`^the connection to box was lost .*; the upload had reached [0-9.]+ (KiB|MiB) of [0-9.]+ MiB; nothing was imported: Incus has no instance '${name}' \\(looked up once the host answered again\\); import the file again$`),
+      );
+    } finally {
+      signal(sessions, 'SIGCONT');
+    }
+    expect(Date.now() - stalledAt).toBeLessThan(25_000);
+    expect(await listInstanceNames(local)).not.toContain(name);
+  }, 30_000);
+
+  it('an export over SSH whose sshd session is frozen (SIGSTOP) mid-download is reported as lost, leaves no file and no server-side backup', async () => {
+    const { client, sshd } = await sshClient();
+    const sessions = sessionPids(sshd);
+    const dir = freshDir();
+    try {
+      const exporting = exportToFile(client, { container: big, instanceOnly: true }, join(dir, 'x.tar.gz'), {
+        onProgress: () => {
+          if (frozen.includes(sessions[0]!)) return;
+          frozen.push(...sessions);
+          signal(sessions, 'SIGSTOP');
+        },
+      });
+      await expect(exporting).rejects.toThrow(/^the connection to box was lost .*; the download had reached [0-9.]+ (KiB|MiB) of [0-9.]+ MiB; nothing was saved$/);
+    } finally {
+      signal(sessions, 'SIGCONT');
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    expect(await listServerBackups(local, big)).toEqual([]);
+  }, 30_000);
+});
