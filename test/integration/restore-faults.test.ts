@@ -98,7 +98,8 @@ describe('retention apply cut off', () => {
     // Newest first: …03 is written; the answer to the wait on …02's write is held while the user presses Ctrl-C.
     const run = await interruptedAt(['retention', 'apply', '-c', name, '-f'], `PATCH /1.0/instances/${name}/snapshots/snap-20261127-090002`, '/wait');
     expect(run.code).toBe(130);
-    expect(run.stderr).toMatch(new RegExp(`Interrupted: 2 of 3 expiry writes on '${name}' were made, 1 not; .*coi-desktop retention apply -c ${name}\\n$`));
+    // …02's write is read back; on a machine too loaded to answer within the look-up's 15 s it is said unknown, never guessed.
+    expect(run.stderr).toMatch(new RegExp(`Interrupted: (2 of 3 expiry writes on '${name}' were made|1 of 3 expiry writes on '${name}' were made \\(whether the one of 'snap-20261127-090002' was could not be found out: .*\\)), 1 not; .*coi-desktop retention apply -c ${name}\\n$`));
     expect(run.stderr).not.toMatch(/failed/);
     const listed = (await incus('snapshot', 'list', name, '--format', 'csv', '-c', 'nE')).trim().split('\n');
     const expiries = new Map(listed.map((line) => line.replace(/"/g, '').split(',').map((field) => field.trim()) as [string, string]));
