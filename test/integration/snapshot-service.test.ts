@@ -51,6 +51,16 @@ describe('create', () => {
     expect(await snapshotNames(name)).toEqual(['snap-20260102-030405', 'snap-20260102-030405-2']);
   });
 
+  it('auto-names snapshots taken at the same moment apart: none fails because another took its name', async () => {
+    const name = await fixtures.launch(testName('autorace'), { stopped: true });
+    // Four creates in one second (the tray, a command and Incus's schedule at once): one base name for all.
+    const sameSecond = new SnapshotService(client, { coiPrefix: 'coi-', now: () => new Date(2026, 10, 25, 10, 15, 0) });
+    const made = await Promise.all([1, 2, 3, 4].map(() => sameSecond.create(name)));
+    const names = ['snap-20261125-101500', 'snap-20261125-101500-2', 'snap-20261125-101500-3', 'snap-20261125-101500-4'];
+    expect(made.map((snapshot) => snapshot.name).sort()).toEqual(names);
+    expect(await snapshotNames(name)).toEqual(names);
+  });
+
   it('uses the real clock for auto names', async () => {
     const name = await fixtures.launch(testName('clock'), { stopped: true });
     const made = await service.create(name);

@@ -7,7 +7,7 @@ import { DESCRIPTION_MAX, type ClusterMember, type Container, type ContainerRow,
 import type { InstanceFull, InstanceSnapshot } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
 import type { ListedInstance, ListedSnapshot, StorageVolume } from '../incus/instance-list';
-import { IncusError, IncusInterruptedError, isNotFound } from '../incus/errors';
+import { IncusError, IncusInterruptedError, IncusOperationError, isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
 import { isCoiContainer } from './coi-naming';
@@ -147,16 +147,25 @@ export class SnapshotService {
     if (options.expiresAt !== undefined) this.assertExpiry(options.expiresAt);
     const instance = await this.instance(container);
     const taken = new Set(instance.snapshots.map((snapshot) => snapshot.name));
-    const name = options.name ?? freeName(timestampedName('snap', this.now()), taken);
+    let name = options.name ?? freeName(timestampedName('snap', this.now()), taken);
     if (taken.has(name)) {
       throw new AppError('already-exists', `snapshot '${name}' already exists for container '${container}'`);
     }
     const stateful = options.stateful ?? false;
-    const take = () =>
-      api.createSnapshot(this.client, container, { name, stateful, expiresAt: options.expiresAt }, options.wait).catch(async (error: unknown) => {
-        if (!outcomeUnknown(error)) throw error;
-        await this.createdAfterDrop(container, name, error); // throws unless it was created
-      });
+    const take = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return void (await api.createSnapshot(this.client, container, { name, stateful, expiresAt: options.expiresAt }, options.wait));
+        } catch (error) {
+          if (outcomeUnknown(error)) return void (await this.createdAfterDrop(container, name, error)); // throws unless it was created
+          if (options.name !== undefined || attempt >= AUTO_NAME_TRIES || !takenMeanwhile(error)) throw error;
+          // Another snapshot of the container was being taken at the same moment (another command, the
+          // tray, Incus's schedule) and Incus refused this one before making anything: the next free name.
+          await runningOperationsEnded(this.client, container);
+          name = freeName(timestampedName('snap', this.now()), new Set([...(await this.instance(container)).snapshots.map((snapshot) => snapshot.name), name]));
+        }
+      }
+    };
     await takeSnapshot(this.client, instance, take, { includeMounts: options.includeMounts ?? false, ...mountOptions(options) });
     const made = await api.getSnapshot(this.client, container, name).catch((error: unknown) => {
       if (!outcomeUnknown(error)) throw error;
@@ -662,6 +671,19 @@ const refused = (error: unknown) => error instanceof IncusError && (error.status
 function assertSnapshotName(name: string): void {
   const problem = snapshotNameProblem(name);
   if (problem) throw new AppError('invalid-input', problem);
+}
+
+/** How many auto names a create tries when other snapshots of the container are taken at the same moment. */
+const AUTO_NAME_TRIES = 4;
+
+/**
+ * Incus refused a snapshot because another one of the container was being made at the same moment: its
+ * name taken, the instance busy with that create, or (Incus 6.0.4, two creates racing) its record counts
+ * out of step. Nothing was made.
+ */
+function takenMeanwhile(error: unknown): boolean {
+  if (!(error instanceof IncusError || (error instanceof IncusOperationError && error.outcome === 'failed'))) return false;
+  return /already exists|busy running a "create" operation|record count doesn't match/i.test(error.message);
 }
 
 /** Names a few of the snapshots the container has, newest first, and their count: never hundreds. */
