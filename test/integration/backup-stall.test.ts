@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import { listServerBackups } from '../../src/main/backups/export';
 import { exportToFile, importFromFile } from '../../src/main/backups/files';
+import { progressLine } from '../../src/main/backups/progress';
 import { IncusClient } from '../../src/main/incus/client';
 import { createLocalDispatcher } from '../../src/main/incus/http';
 import { listInstanceNames } from '../../src/main/incus/instances';
@@ -32,7 +33,7 @@ let big: string;
 let backupFile: string;
 const freshDir = () => mkdtempSync(join(tmpdir(), 'coi-stall-'));
 /** The time limit the tests give a request (COI_DESKTOP_REQUEST_TIMEOUT_MS). */
-const LIMIT_MS = 2_000;
+const LIMIT_MS = 3_000;
 
 beforeAll(async () => {
   requireDaemon();
@@ -131,23 +132,29 @@ class FreezingRelay {
 }
 
 describe('a backup transfer whose transport stalls', () => {
-  it('an import whose socket stalls mid-upload fails within the time limit, says how far it got, and that Incus has no such instance (looked up)', async () => {
+  it('an import whose socket stalls mid-upload shows it in its progress, fails within the time limit, says how far it got, and that Incus has no such instance (looked up)', async () => {
     const relay = new FreezingRelay();
     const client = await relay.start();
     const name = testName('stall-imp');
     fixtures.adopt(name);
     let stalledAt = 0;
+    const lines: string[] = [];
     const importing = importFromFile(client, backupFile, name, {
-      onProgress: () => {
+      onProgress: (progress) => {
+        lines.push(progressLine(progress));
         if (stalledAt > 0) return;
         stalledAt = Date.now();
         relay.freezeTransfer();
       },
     });
     await expect(importing).rejects.toThrow(
-      new RegExp(`the upload to .* stalled after [0-9.]+ (KiB|MiB) of [0-9.]+ MiB: nothing moved for 2 s .*; nothing was imported: Incus has no instance '${name}' \\(looked up once the host answered again\\); import the file again`),
+      new RegExp(`the upload to .* stalled after [0-9.]+ (KiB|MiB) of [0-9.]+ MiB: nothing moved for 3 s .*; nothing was imported: Incus has no instance '${name}' \\(looked up once the host answered again\\); import the file again`),
     );
     expect(Date.now() - stalledAt).toBeLessThan(LIMIT_MS + 5_000);
+    expect(lines.at(-1)).toMatch(/^[0-9.]+ (KiB|MiB) of [0-9.]+ MiB \([0-9]+%\) · [0-9.]+ (B|KiB|MiB)\/s · nothing moved for [0-9]+ s$/);
+    const count = lines.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(lines.length).toBe(count); // no report once the import has ended
     expect(await listInstanceNames(local)).not.toContain(name);
   }, 30_000);
 
@@ -163,7 +170,7 @@ describe('a backup transfer whose transport stalls', () => {
         relay.freezeTransfer();
       },
     });
-    await expect(exporting).rejects.toThrow(/^the download from .* stalled after [0-9.]+ (KiB|MiB) of [0-9.]+ MiB: nothing moved for 2 s .*; nothing was saved$/);
+    await expect(exporting).rejects.toThrow(/^the download from .* stalled after [0-9.]+ (KiB|MiB) of [0-9.]+ MiB: nothing moved for 3 s .*; nothing was saved$/);
     expect(Date.now() - stalledAt).toBeLessThan(LIMIT_MS + 5_000);
     expect(readdirSync(dir)).toEqual([]);
     expect(await listServerBackups(local, big)).toEqual([]);

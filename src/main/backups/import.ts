@@ -66,6 +66,7 @@ export async function importBackup(client: IncusClient, source: ImportSource, ho
     throw explainImportFailure(error, source);
   } finally {
     body.destroy();
+    meter.destroy();
   }
 }
 

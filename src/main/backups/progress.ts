@@ -9,9 +9,13 @@ export interface TransferProgress {
   total: number | null;
   bytesPerSecond: number;
   etaSeconds: number | null;
+  /** Whole seconds since the last byte moved, once that is at least `STALL_SHOWN_MS`; else 0. */
+  stalledSeconds: number;
 }
 
 const WINDOW_MS = 3_000;
+/** A transfer that moved nothing for this long says so in its progress (rate falling, "nothing moved for N s"). */
+const STALL_SHOWN_MS = 1_000;
 
 /**
  * Counts the bytes that flow through it, hashes them (SHA-256, unless `hash` is false: an upload
@@ -23,6 +27,9 @@ export class TransferMeter extends Transform {
   private readonly hash: Hash | undefined;
   private readonly samples: { at: number; bytes: number }[] = [];
   private lastReport = 0;
+  private lastByte: number;
+  /** Reports while nothing arrives, so a stalled transfer shows it (cleared when the stream ends). */
+  private readonly ticker: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly total: number | null,
@@ -34,6 +41,9 @@ export class TransferMeter extends Transform {
     this.everyMs = everyMs;
     this.now = now;
     this.samples.push({ at: now(), bytes: 0 });
+    this.lastByte = now();
+    this.ticker = onProgress ? setInterval(() => this.reportIfStalled(), STALL_SHOWN_MS) : undefined;
+    this.ticker?.unref();
   }
 
   private readonly everyMs: number;
@@ -51,34 +61,57 @@ export class TransferMeter extends Transform {
     const seconds = (at - oldest.at) / 1000;
     const bytesPerSecond = seconds > 0 ? (this.bytes - oldest.bytes) / seconds : 0;
     const left = this.total === null ? null : Math.max(0, this.total - this.bytes);
-    return { bytes: this.bytes, total: this.total, bytesPerSecond, etaSeconds: left === null || bytesPerSecond <= 0 ? null : left / bytesPerSecond };
+    const idle = at - this.lastByte;
+    return {
+      bytes: this.bytes,
+      total: this.total,
+      bytesPerSecond,
+      etaSeconds: left === null || bytesPerSecond <= 0 ? null : left / bytesPerSecond,
+      stalledSeconds: idle >= STALL_SHOWN_MS ? Math.floor(idle / 1000) : 0,
+    };
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.bytes += chunk.length;
     this.hash?.update(chunk);
     const at = this.now();
-    if (this.onProgress && at - this.lastReport >= this.everyMs) {
-      this.lastReport = at;
-      this.samples.push({ at, bytes: this.bytes });
-      while (this.samples.length > 2 && at - this.samples[1]!.at > WINDOW_MS) this.samples.shift();
-      this.onProgress(this.progress());
-    }
+    this.lastByte = at;
+    if (this.onProgress && at - this.lastReport >= this.everyMs) this.report(at);
     done(null, chunk);
+  }
+
+  private report(at: number): void {
+    this.lastReport = at;
+    this.samples.push({ at, bytes: this.bytes });
+    while (this.samples.length > 2 && at - this.samples[1]!.at > WINDOW_MS) this.samples.shift();
+    this.onProgress?.(this.progress());
+  }
+
+  /** Nothing arrived for a while (the other end or the link stalled): a report with the rate falling, saying so. */
+  private reportIfStalled(): void {
+    const at = this.now();
+    if (at - this.lastByte >= STALL_SHOWN_MS) this.report(at);
   }
 
   /** The last report says every byte: the final count, not the one of the last interval. */
   override _flush(done: TransformCallback): void {
+    clearInterval(this.ticker);
     this.onProgress?.(this.progress());
     done();
   }
+
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    clearInterval(this.ticker);
+    done(error);
+  }
 }
 
-/** `12.0 MiB of 40.0 MiB (30%) · 8.1 MiB/s · 4 s left` */
+/** `12.0 MiB of 40.0 MiB (30%) · 8.1 MiB/s · 4 s left`, or `… · 1.2 MiB/s · nothing moved for 5 s` */
 export function progressLine(progress: TransferProgress): string {
   const of = progress.total === null ? '' : ` of ${humanSize(progress.total)} (${Math.floor((progress.bytes / Math.max(progress.total, 1)) * 100)}%)`;
   const eta = progress.etaSeconds === null ? '' : ` · ${Math.ceil(progress.etaSeconds)} s left`;
-  return `${humanSize(progress.bytes)}${of} · ${humanSize(Math.round(progress.bytesPerSecond))}/s${eta}`;
+  const stalled = progress.stalledSeconds > 0 ? ` · nothing moved for ${progress.stalledSeconds} s` : '';
+  return `${humanSize(progress.bytes)}${of} · ${humanSize(Math.round(progress.bytesPerSecond))}/s${stalled || eta}`;
 }
 
 /**
