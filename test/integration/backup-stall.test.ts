@@ -13,6 +13,7 @@ import { createLocalDispatcher } from '../../src/main/incus/http';
 import { listInstanceNames } from '../../src/main/incus/instances';
 import { findLocalSocket } from '../../src/main/incus/local-socket';
 import type { SshHostConfig } from '../../src/shared/hosts';
+import { exited, spawnCli } from '../helpers/cli';
 import { Fixtures, incus, localClient, requireDaemon, testName } from '../helpers/incus';
 import { requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
 import { openCore } from '../helpers/transports';
@@ -97,6 +98,7 @@ class FreezingRelay {
   readonly path = join(mkdtempSync(join(tmpdir(), 'coi-freeze-')), 'unix.socket');
   private server: Server | undefined;
   private readonly pairs: { client: Socket; daemon: Socket; bytes: number }[] = [];
+  private freezeAt: { bytes: number; frozen: () => void } | undefined;
 
   async start(): Promise<IncusClient> {
     this.server = createServer((client) => {
@@ -104,7 +106,10 @@ class FreezingRelay {
       const pair = { client, daemon, bytes: 0 };
       for (const socket of [client, daemon]) {
         socket.on('error', () => undefined);
-        socket.on('data', (chunk: Buffer) => (pair.bytes += chunk.length));
+        socket.on('data', (chunk: Buffer) => {
+          pair.bytes += chunk.length;
+          if (this.freezeAt && pair.bytes >= this.freezeAt.bytes) this.freeze(pair);
+        });
       }
       client.on('close', () => daemon.destroy());
       daemon.on('close', () => client.destroy());
@@ -118,7 +123,18 @@ class FreezingRelay {
 
   /** Freezes the connection that has carried the most bytes (the transfer's); the others and new ones go on. */
   freezeTransfer(): void {
-    const pair = this.pairs.reduce((most, candidate) => (candidate.bytes > most.bytes ? candidate : most));
+    this.freeze(this.pairs.reduce((most, candidate) => (candidate.bytes > most.bytes ? candidate : most)));
+  }
+
+  /** Resolves once a connection has carried `bytes` and has been frozen. */
+  frozenAfter(bytes: number): Promise<void> {
+    return new Promise((frozen) => (this.freezeAt = { bytes, frozen }));
+  }
+
+  private freeze(pair: { client: Socket; daemon: Socket }): void {
+    const frozen = this.freezeAt?.frozen;
+    this.freezeAt = undefined;
+    frozen?.();
     pair.client.unpipe(pair.daemon);
     pair.daemon.unpipe(pair.client);
     pair.client.pause();
@@ -155,6 +171,23 @@ describe('a backup transfer whose transport stalls', () => {
     const count = lines.length;
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(lines.length).toBe(count); // no report once the import has ended
+    expect(await listInstanceNames(local)).not.toContain(name);
+  }, 30_000);
+
+  it('the CLI: Ctrl-C during a stalled import ends with 130 and says nothing was imported (only part of the file was sent)', async () => {
+    const relay = new FreezingRelay();
+    await relay.start();
+    const name = testName('stall-cli');
+    fixtures.adopt(name);
+    const frozenNow = relay.frozenAfter(2 << 20);
+    const child = spawnCli(['backup', 'import', backupFile, '--name', name], { INCUS_SOCKET: relay.path, COI_DESKTOP_REQUEST_TIMEOUT_MS: '60000' });
+    const ended = exited(child);
+    await frozenNow;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    child.kill('SIGINT');
+    const { code, stderr } = await ended;
+    expect(stderr).toMatch(/\nInterrupted: the import was stopped after [0-9.]+ MiB of [0-9.]+ MiB had been sent; Incus never had the whole file, so nothing was imported\n$/);
+    expect(code).toBe(130);
     expect(await listInstanceNames(local)).not.toContain(name);
   }, 30_000);
 

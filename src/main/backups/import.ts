@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import { instanceNameProblem } from '../../shared/names';
 import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
-import { IncusError, IncusOperationError, IncusUnreachableError } from '../incus/errors';
+import { IncusError, IncusInterruptedError, IncusOperationError, IncusUnreachableError } from '../incus/errors';
+import { humanSize } from '../../shared/size';
 import * as api from '../incus/instances';
 import { sweepLeftovers } from '../app/temporaries';
 import { afterRunningOperations, outcomeUnknown } from '../snapshots/after-drop';
@@ -60,6 +61,7 @@ export async function importBackup(client: IncusClient, source: ImportSource, ho
     const created = (operation.resources?.instances ?? []).map((url) => decodeURIComponent(url.split('/').pop() ?? '').split('?')[0] ?? '');
     return { name: source.name ?? created[0] ?? null, bytes: meter.bytes };
   } catch (error) {
+    if (hooks.signal?.aborted && source.size !== null && meter.bytes < source.size) throw stoppedMidUpload(meter.bytes, source.size);
     if (outcomeUnknown(error) && !hooks.signal?.aborted) {
       return importAfterDrop(client, source, transportFailure(error, 'upload', meter.bytes, source.size, client.requestTimeoutMs), hooks, meter.bytes);
     }
@@ -89,6 +91,14 @@ async function importAfterDrop(client: IncusClient, source: ImportSource, error:
   }
   if (made === false) throw new AppError(code, `${what}; nothing was imported: Incus has no instance '${name}' (looked up once the host answered again); import the file again`);
   throw new AppError(code, `${what}; whether '${name}' was imported is unknown (the host did not answer again): check with 'incus list ${name}' on the host before importing it again`);
+}
+
+/**
+ * Stopped before the whole file was sent: Incus cannot make an instance of part of a backup, so
+ * nothing was imported (was: "the change may still happen there", as for a request that had been sent).
+ */
+function stoppedMidUpload(bytes: number, size: number): IncusInterruptedError {
+  return new IncusInterruptedError(`Interrupted: the import was stopped after ${humanSize(bytes)} of ${humanSize(size)} had been sent; Incus never had the whole file, so nothing was imported`);
 }
 
 /** The daemon's reason, with what to do next where it is clear. */
