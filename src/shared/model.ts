@@ -117,6 +117,8 @@ export const RestoreResultSchema = z.object({
   startedAgain: z.boolean(),
   /** The container paths whose content was put back from the snapshot's archives (--include-mounts). */
   mountsRestored: z.array(z.string()).optional(),
+  /** What the restore may have missed (a dir pool: files changed with their size and mtime kept, when they could not be looked for). */
+  warning: z.string().optional(),
 });
 export type RestoreResult = z.infer<typeof RestoreResultSchema>;
 

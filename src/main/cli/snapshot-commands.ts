@@ -111,6 +111,7 @@ export function snapshotCommand(session: CliSession): Command {
           const flags = `${result.stopped ? ' --stop' : ''}${result.mountsRestored?.length ? ' --include-mounts' : ''}`;
           session.say(`The state before the restore is in snapshot '${result.safetySnapshot}' (undo: coi-desktop snapshot restore ${result.safetySnapshot} -c ${container}${flags})`);
         }
+        if (result.warning) session.say(`Warning: ${result.warning}`);
       },
     );
 

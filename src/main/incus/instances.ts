@@ -115,6 +115,11 @@ export async function listPoolNames(client: IncusClient): Promise<string[]> {
   return (await client.query('GET', POOL_LIST_PATH, z.array(z.string()))).map(nameOf);
 }
 
+/** The driver of storage pool `pool` (`dir`, `zfs`, `btrfs`, `lvm`, …). */
+export async function getPoolDriver(client: IncusClient, pool: string): Promise<string> {
+  return (await client.query('GET', `${POOL_LIST_PATH}/${enc(pool)}`, z.object({ driver: z.string() }))).driver;
+}
+
 /**
  * Where an instance's snapshots keep their descriptions: Incus 6.0 has no description on instance
  * snapshots, but each one is backed by a snapshot of the instance's root volume, which has one.

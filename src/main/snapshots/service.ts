@@ -237,6 +237,7 @@ export class SnapshotService {
     if (mounts.length > 0 && !safety) await checkMountTools(this.client, instance, mountOptions(options));
     const safetySnapshot = safety ? await this.takeSafetySnapshot(instance, options.wait, mounts.length > 0 ? mountOptions(options) : null) : null;
     const settings = settingsOf(await api.getInstanceConfig(this.client, container));
+    const warning = await this.prepareCopyRestore(instance, target, plan.stops, safetySnapshot, options.wait);
     if (plan.stops) await this.stopForRestore(container, safetySnapshot, options.wait);
     const done = { stopped: plan.stops, safetySnapshot };
     const mark = randomUUID();
@@ -267,7 +268,23 @@ export class SnapshotService {
       throw new AppError('incus', `container '${container}' was restored to snapshot '${snapshot}', but its schedule, retention policy and mount excludes could not be put back as they were (${settingsLost}); check them with 'coi-desktop snapshot schedule show' and 'coi-desktop retention show'`);
     }
     if (interruption) throw restoredWhileInterrupted({ container, snapshot, safetySnapshot, startedAgain, mountsLeft: mounts.length > 0 });
-    return { container, snapshot, stateful, safetySnapshot, stopped: plan.stops, startedAgain, mountsRestored };
+    return { container, snapshot, stateful, safetySnapshot, stopped: plan.stops, startedAgain, mountsRestored, ...(warning ? { warning } : {}) };
+  }
+
+  /**
+   * On a pool whose restore copies files (dir), marks the running container's files changed since
+   * the snapshot with their mtime kept, so the restore copies them (see restore-copy.ts); the
+   * warning the result carries when that could not be done. Ctrl-C meanwhile restores nothing.
+   */
+  private async prepareCopyRestore(instance: InstanceFull, target: InstanceSnapshot, running: boolean, safetySnapshot: string | null, wait?: WaitOptions): Promise<string | undefined> {
+    const { prepareCopyRestore } = await import('./restore-copy');
+    try {
+      return await prepareCopyRestore(this.client, instance, target.created_at, running, wait?.signal);
+    } catch (error) {
+      const kept = safetySnapshot ? ` (the safety snapshot '${safetySnapshot}' was taken)` : '';
+      if (error instanceof IncusInterruptedError || wait?.signal?.aborted) throw new IncusInterruptedError(`Interrupted: nothing was restored${kept}`);
+      throw error;
+    }
   }
 
   /**

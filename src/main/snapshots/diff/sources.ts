@@ -187,7 +187,7 @@ function hashesKey(ctx: DiffContext, instance: InstanceFull): ContainerKey {
  * Runs LISTING_SCRIPT with `args` inside the container: its output, or undefined when the container
  * lacks a tool it needs.
  */
-export async function listingExec(ctx: DiffContext, args: string[]): Promise<Buffer | undefined> {
+export async function listingExec(ctx: Pick<DiffContext, 'client' | 'container' | 'signal'>, args: string[]): Promise<Buffer | undefined> {
   const check = `for t in ${LISTING_TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 || exit ${TOOLS_MISSING}; done; `;
   const result = await execInstanceBytes(ctx.client, ctx.container, ['sh', '-c', check + LISTING_SCRIPT, 'sh', ...args], { signal: ctx.signal }).catch((error: unknown) => {
     // Without sh at all Incus fails the exec itself ("Command not found"): read an image instead.
@@ -201,7 +201,7 @@ export async function listingExec(ctx: DiffContext, args: string[]): Promise<Buf
   return result.stdout;
 }
 
-function listingFailed(ctx: DiffContext, result: { exitCode: number; stderr: Buffer }): AppError {
+function listingFailed(ctx: Pick<DiffContext, 'container'>, result: { exitCode: number; stderr: Buffer }): AppError {
   return new AppError('operation-failed', `listing the files inside ${ctx.container} failed (exit code ${result.exitCode}): ${result.stderr.toString('utf8').trim().slice(0, 500)}`);
 }
 
