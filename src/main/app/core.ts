@@ -19,6 +19,7 @@ import { certPins, ServerCertPolicy, type CertPins } from '../https/server-certs
 import { decodeTrustToken, joinWithToken } from '../https/join';
 import type { IncusRemote } from '../https/incus-remotes';
 import { createHandlers } from './handlers';
+import { RestoreJournal, RESTORES_DIR } from './restore-journal';
 import { DIFF_PREFIX, serverOf, TemporaryJournal, TEMPORARIES_DIR } from './temporaries';
 import type { Handlers } from './dispatch';
 import type { HostEventStreams } from './host-events';
@@ -142,6 +143,11 @@ export class CoiCore {
   /** This computer's record of the temporary objects it makes on `host`, in its project and on its server (see TemporaryJournal). */
   temporaries(host: string): TemporaryJournal {
     return new TemporaryJournal(join(this.options.configDir, TEMPORARIES_DIR), { host, project: this.project(host), server: serverOf(this.pool.configOf(host)) });
+  }
+
+  /** This computer's record of the restores under way on `host` (see RestoreJournal). */
+  restores(host: string): RestoreJournal {
+    return new RestoreJournal(join(this.options.configDir, RESTORES_DIR), { host, project: this.project(host), server: serverOf(this.pool.configOf(host)) });
   }
 
   /** The Incus project a host's requests go to ('default' when its entry names none). */
@@ -322,6 +328,8 @@ export class CoiCore {
       signal: this.options.signal,
       platform: this.options.platform,
       sshDir: join(this.options.home, '.ssh'),
+      restores: (host) => this.restores(host),
+      onNotice: (host, message) => this.emit({ type: 'hosts-warning', message: `${host}: ${message}` }),
       askPassphrase: this.options.prompts ? this.options.prompts.askPassphrase : this.passphrases.ask,
     });
   }

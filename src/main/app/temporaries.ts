@@ -124,11 +124,20 @@ export class TemporaryJournal {
         problems.push(await setAside(file, read));
         continue;
       }
-      if (read.host !== this.place.host || read.machine !== this.self.machine) continue;
-      if (read.pid === this.self.pid ? !inUse.has(file) : !processAlive(read.pid)) found.push({ file, entry: read });
+      if (abandoned(read, this.place.host, this.self, inUse.has(file))) found.push({ file, entry: read });
     }
     return { found, problems };
   }
+}
+
+/**
+ * Whether a journal entry was left on `host` by its writer: written on this computer by a process that
+ * no longer runs, or by this one (`self`) for an operation that is no longer `held`. A pid used again by
+ * another process only delays the clean-up until that one ends.
+ */
+export function abandoned(entry: { host: string; pid: number; machine: string }, host: string, self: { pid: number; machine: string }, held: boolean): boolean {
+  if (entry.host !== host || entry.machine !== self.machine) return false;
+  return entry.pid === self.pid ? !held : !processAlive(entry.pid);
 }
 
 /** An entry, 'gone' when the file is no longer there, or why it cannot be used. */

@@ -56,8 +56,11 @@ export class CliSession {
     return this.opened;
   }
 
+  /** The chosen host's snapshot service, once the restores a killed command left on that host are finished (and said). */
   async service(choice: HostChoice): Promise<SnapshotService> {
-    return (await this.core(choice)).pool.service(choice.host ?? LOCAL_HOST.name);
+    const service = (await this.core(choice)).pool.service(choice.host ?? LOCAL_HOST.name);
+    for (const message of await service.finishInterruptedRestores()) this.say(message);
+    return service;
   }
 
   /** The Incus client of the chosen host (`--host`, default local). */

@@ -7,6 +7,7 @@ import { AppError, toErrorInfo } from '../errors';
 import type { IncusClient } from '../incus/client';
 import type { InstanceFull, InstanceSnapshot } from '../incus/api-schemas';
 import { listOperations } from '../app/operations';
+import type { RestoreJournal } from '../app/restore-journal';
 import { markUnreachable, readInstance, SnapshotService, type SnapshotServiceOptions } from '../snapshots/service';
 import { openHostClient, type HostClient, type HostClientDeps } from './host-client';
 import type { HostList } from './registry';
@@ -25,6 +26,10 @@ export interface HostPoolOptions extends Omit<HostClientDeps, 'checkHostKey' | '
    * that stays (the app, web mode), so the user does not wait for it; a one-shot command waits.
    */
   recordAfterReturn?: boolean;
+  /** This computer's record of the restores under way on a host (see RestoreJournal). */
+  restores?: (host: string) => RestoreJournal;
+  /** Says what a read of a host found to finish (an interrupted restore), once. */
+  onNotice?: (host: string, message: string) => void;
 }
 
 interface Handle extends HostClient {
@@ -166,6 +171,7 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
       // A first test still running says whether the host is a cluster: without it, a cluster's read
       // would come back without its members (and the pages would drop them until the next read).
       if (handle.clustered === undefined && handle.testing) await handle.testing;
+      for (const message of await handle.service.finishInterruptedRestores()) this.options.onNotice?.(host, message);
       if (!handle.clustered) return { host, status: handle.status, containers: await read(handle.service) };
       const [containers, members] = await Promise.all([read(handle.service), handle.service.clusterMembers()]);
       return { host, status: handle.status, containers: markUnreachable(containers, members), members };
@@ -254,7 +260,12 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     const checkServerCert = config.kind === 'incus' ? this.options.checkServerCertFor(config) : refuseCert;
     const refusal = () => (waitsForUser(handle.status) ? refusalOf(handle) : undefined);
     const opened = openHostClient(config, { ...this.options, checkHostKey: this.options.checkHostKeyFor(host), checkServerCert, refusal });
-    const service = new SnapshotService(opened.client, { coiPrefix: this.options.coiPrefix, ...(config.kind !== 'local' ? { host: config.name } : {}), afterCreate: this.recorder(config, opened.client) });
+    const service = new SnapshotService(opened.client, {
+      coiPrefix: this.options.coiPrefix,
+      ...(config.kind !== 'local' ? { host: config.name } : {}),
+      afterCreate: this.recorder(config, opened.client),
+      restores: this.options.restores?.(host),
+    });
     const handle: Handle = { ...opened, config, service, status: { state: 'idle' } };
     opened.connection?.on('lost', (reason, nextRetryAt) => {
       handle.lastError = { code: 'host-unreachable', message: reason, host };

@@ -10,6 +10,7 @@ import type { ListedInstance, ListedSnapshot, StorageVolume } from '../incus/ins
 import { IncusError, IncusInterruptedError, IncusOperationError, isNotFound } from '../incus/errors';
 import * as api from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
+import type { RestoreEntry, RestoreJournal } from '../app/restore-journal';
 import { isCoiContainer } from './coi-naming';
 import { afterRunningOperations, outcomeUnknown, runningOperationsEnded, snapshotAfterDrop } from './after-drop';
 import { afterRestore, checkMountTools, forgetArchives, mountsToRestore, takeSnapshot, type MountOptions } from './mount-archive';
@@ -28,6 +29,8 @@ export interface SnapshotServiceOptions {
    * failure does not fail the create (see snapshots/diff/record.ts: what a later diff can skip).
    */
   afterCreate?: (instance: InstanceFull, snapshot: InstanceSnapshot, signal?: AbortSignal) => Promise<unknown>;
+  /** This computer's record of the restores under way on this host (see RestoreJournal). */
+  restores?: RestoreJournal;
 }
 
 export interface CreateOptions {
@@ -244,6 +247,39 @@ export class SnapshotService {
     await api.patchInstanceConfig(this.client, container, { [RESTORING_KEY]: mark }).catch(async (error: unknown) => {
       throw await this.restoreFailed(container, snapshot, error, done, options.wait);
     });
+    // Recorded once the mark is on the instance (so an entry's absent mark always means Incus restored).
+    const journal = this.options.restores;
+    const recorded = await journal?.record({ container, snapshot, mark, settings, snapshotSettings: settingsOf(target.config), stopped: plan.stops, safetySnapshot });
+    let outcomeKnown = true;
+    try {
+      return await this.requestRestore({ container, snapshot, stateful, options, instance, target, plan, mounts, safetySnapshot, settings, mark, done }, (known) => (outcomeKnown = known));
+    } finally {
+      if (recorded && journal) {
+        if (outcomeKnown) await journal.forget(recorded);
+        else journal.release(recorded); // Incus may still restore it: the next command on this host finishes it
+      }
+    }
+  }
+
+  /** The restore request of `restore` and what follows it: the settings put back, the archives, the start again. */
+  private async requestRestore(
+    state: {
+      container: string;
+      snapshot: string;
+      stateful: boolean;
+      options: RestoreOptions;
+      instance: InstanceFull;
+      target: InstanceSnapshot;
+      plan: RestorePlan;
+      mounts: HeldMount[];
+      safetySnapshot: string | null;
+      settings: Record<string, string>;
+      mark: string;
+      done: { stopped: boolean; safetySnapshot: string | null };
+    },
+    setKnown: (known: boolean) => void,
+  ): Promise<RestoreResult> {
+    const { container, snapshot, stateful, options, instance, target, plan, mounts, safetySnapshot, settings, mark, done } = state;
     let interruption: IncusInterruptedError | undefined;
     try {
       // The request is not abandoned on Ctrl-C (Incus answers it at once with its operation): an
@@ -251,6 +287,7 @@ export class SnapshotService {
       await api.restoreSnapshot(this.client, container, snapshot, stateful, { ...options.wait, detached: true });
     } catch (error) {
       const lookedUp = await this.restoredAfterAll(container, mark, error);
+      if (lookedUp === 'unknown') setKnown(false);
       if (lookedUp !== 'restored') throw await this.restoreFailed(container, snapshot, error, { ...done, lookedUp }, options.wait);
       if (error instanceof IncusInterruptedError) interruption = error;
     }
@@ -300,6 +337,61 @@ export class SnapshotService {
     const config = await afterRunningOperations(client, container, () => api.getInstanceConfig(client, container));
     if (config === undefined) return 'unknown';
     return config[RESTORING_KEY] === mark ? 'not-restored' : 'restored';
+  }
+
+  /**
+   * Finishes the restores that commands on this computer sent to this host and were killed before they
+   * ended (see RestoreJournal); what was found, in words, each said once. The restore's mark still on
+   * the instance: Incus did not restore it (the mark is removed). The mark gone: Incus did, and the
+   * settings the restore keeps are put back, each one the instance still holds as the snapshot had it
+   * (one set since by someone is left). The container is never started here: the message says how.
+   * Never fails: an entry that cannot be finished now is said and tried again next time.
+   */
+  async finishInterruptedRestores(): Promise<string[]> {
+    const journal = this.options.restores;
+    if (!journal) return [];
+    const { found, problems } = await journal.leftovers();
+    const messages = [...problems];
+    for (const { file, entry } of found) {
+      const what = `an interrupted restore of container '${entry.container}' to snapshot '${entry.snapshot}'`;
+      if (entry.server !== journal.place.server) {
+        messages.push(`${capitalised(what)} is not finished: it was sent to ${entry.server}, and ${journal.place.host} now points to ${journal.place.server}. Check its schedule and retention policy there, then delete ${file}`);
+        continue;
+      }
+      try {
+        const message = await this.finishRestore(entry, what);
+        await journal.forget(file);
+        messages.push(message);
+      } catch (error) {
+        messages.push(`${capitalised(what)} could not be finished (${toErrorInfo(error).message}); it is tried again on the next command on this host`);
+      }
+    }
+    return messages;
+  }
+
+  /** Finishes one interrupted restore (see finishInterruptedRestores); what was found, in words. */
+  private async finishRestore(entry: RestoreEntry, what: string): Promise<string> {
+    const client = this.client.inProject(entry.project);
+    const instance = await afterRunningOperations(client, entry.container, async () => ({ status: (await api.getInstance(client, entry.container)).status, config: await api.getInstanceConfig(client, entry.container) })).catch((error: unknown) => {
+      if (isNotFound(error)) return null;
+      throw error;
+    });
+    if (instance === undefined) throw new AppError('host-unreachable', 'the host did not answer');
+    if (instance === null) return `${capitalised(what)} was not finished: the container is gone`;
+    const host = this.options.host ? ` --host ${this.options.host}` : '';
+    const stopped = entry.stopped && !RUNNING_STATES.has(instance.status) ? `; the container is stopped: coi-desktop container start ${entry.container}${host}` : '';
+    const kept = entry.safetySnapshot ? `. The state before it is in snapshot '${entry.safetySnapshot}'` : '';
+    const current = instance.config;
+    if (current[RESTORING_KEY] === entry.mark) {
+      await api.patchInstanceConfig(client, entry.container, { [RESTORING_KEY]: '' });
+      return `${capitalised(what)} was not done by Incus: the container and its settings are as they were${stopped}`;
+    }
+    // Only what the restore itself changed: a key that no longer holds the snapshot's value was set since.
+    const back = Object.entries(entry.settings).filter(([key, value]) => key !== RESTORING_KEY && (current[key] ?? '') === (entry.snapshotSettings[key] ?? '') && (current[key] ?? '') !== value);
+    if (back.length > 0) await api.patchInstanceConfig(client, entry.container, Object.fromEntries(back));
+    const setSince = Object.entries(entry.settings).filter(([key, value]) => key !== RESTORING_KEY && (current[key] ?? '') !== (entry.snapshotSettings[key] ?? '') && (current[key] ?? '') !== value).map(([key]) => key);
+    const left = setSince.length > 0 ? ` (${setSince.join(', ')} set since, left as set)` : '';
+    return `${capitalised(what)} was done by Incus; its schedule and retention policy were put back${left}${stopped}${kept}`;
   }
 
   async delete(container: string, snapshot: string, wait?: WaitOptions): Promise<void> {
@@ -681,6 +773,8 @@ export async function readInstance(client: IncusClient, name: string): Promise<I
     throw error;
   }
 }
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** The daemon refused to show a resource to this project or user (403), or has none there (404). */
 const refused = (error: unknown) => error instanceof IncusError && (error.status === 403 || error.status === 404);

@@ -1,0 +1,105 @@
+import { hostname } from 'node:os';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { removeStaleTemporaries, writeFileAtomic } from '../config/atomic-file';
+import { abandoned, type Place } from './temporaries';
+
+/** Where the restore journal lives in the config directory: one file per restore under way. */
+export const RESTORES_DIR = 'restores';
+
+const RestoreEntrySchema = z.object({
+  host: z.string(),
+  project: z.string(),
+  server: z.string(),
+  container: z.string().min(1),
+  snapshot: z.string().min(1),
+  /** The value of `user.coi-desktop.restoring` set on the instance just before the restore request. */
+  mark: z.string().min(1),
+  /** The settings the restore keeps, as they were before it ('' for one not set): what is put back. */
+  settings: z.record(z.string(), z.string()),
+  /** The same keys in the snapshot's configuration: what the instance holds after Incus restored it. */
+  snapshotSettings: z.record(z.string(), z.string()),
+  /** The container ran and was stopped for the restore. */
+  stopped: z.boolean(),
+  safetySnapshot: z.string().nullable(),
+  pid: z.number().int(),
+  machine: z.string(),
+  startedAt: z.string(),
+});
+export type RestoreEntry = z.infer<typeof RestoreEntrySchema>;
+/** What a restore records: the entry without where and by whom, which the journal adds. */
+export type RestoreRecord = Omit<RestoreEntry, keyof Place | 'pid' | 'machine' | 'startedAt'>;
+
+/**
+ * The restores commands on this computer have sent to one host and not finished. Incus gives the
+ * instance the snapshot's configuration, and the restore then puts back the settings it keeps
+ * (schedule, retention policy, pins, mount excludes); nothing on the server holds them meanwhile. A
+ * restore is recorded before its request and forgotten when its command ends, so a process killed
+ * in between (`kill -9`, the app quit) leaves an entry the next command on that host finishes
+ * (`SnapshotService.finishInterruptedRestores`). One file per restore, written atomically, like the
+ * temporaries journal (temporaries.ts).
+ */
+export class RestoreJournal {
+  private readonly held = new Set<string>();
+
+  constructor(
+    private readonly dir: string,
+    readonly place: Place,
+    private readonly self = { pid: process.pid, machine: hostname() },
+  ) {}
+
+  /** Records a restore about to be requested; the file that stands for it. */
+  async record(restore: RestoreRecord): Promise<string> {
+    const file = join(this.dir, `${restore.container}-${restore.mark}.json`);
+    const entry: RestoreEntry = { ...this.place, ...restore, pid: this.self.pid, machine: this.self.machine, startedAt: new Date().toISOString() };
+    this.held.add(file);
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(file, JSON.stringify(entry) + '\n');
+    return file;
+  }
+
+  /** The restore's command has ended without knowing its outcome: finished by the next command, even in this process. */
+  release(file: string): void {
+    this.held.delete(file);
+  }
+
+  /** The restore is finished: nothing left to do. */
+  async forget(file: string): Promise<void> {
+    await rm(file, { force: true });
+    this.held.delete(file);
+  }
+
+  /**
+   * The restores on this host whose command has ended without finishing them (see `abandoned`). An
+   * entry that cannot be read is set aside (renamed `….unreadable`) and said once in `problems`.
+   */
+  async leftovers(): Promise<{ found: { file: string; entry: RestoreEntry }[]; problems: string[] }> {
+    await removeStaleTemporaries(this.dir).catch(() => undefined);
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const found: { file: string; entry: RestoreEntry }[] = [];
+    const problems: string[] = [];
+    for (const name of names.filter((file) => file.endsWith('.json'))) {
+      const file = join(this.dir, name);
+      const read = await readEntry(file);
+      if (read === 'gone') continue;
+      if (typeof read === 'string') {
+        const moved = await rename(file, `${file}.unreadable`).then(() => true, () => false);
+        problems.push(`The record ${file} of an unfinished restore could not be used (${read})${moved ? `; it was set aside as ${file}.unreadable` : ''}. Check that container's schedule and retention policy with 'coi-desktop snapshot schedule show' and 'coi-desktop retention show'`);
+        continue;
+      }
+      if (abandoned(read, this.place.host, this.self, this.held.has(file))) found.push({ file, entry: read });
+    }
+    return { found, problems };
+  }
+}
+
+async function readEntry(file: string): Promise<RestoreEntry | 'gone' | string> {
+  try {
+    const parsed = RestoreEntrySchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    return parsed.success ? parsed.data : 'not an entry of this version';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    return error instanceof Error ? error.message : String(error);
+  }
+}

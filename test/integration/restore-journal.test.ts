@@ -1,0 +1,90 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RestoreJournal } from '../../src/main/app/restore-journal';
+import { findLocalSocket } from '../../src/main/incus/local-socket';
+import { SnapshotService } from '../../src/main/snapshots/service';
+import { cliProcess, exited, spawnCli } from '../helpers/cli';
+import { Fixtures, incus, localClient, requireDaemon, status, testName } from '../helpers/incus';
+import { SocketProxy } from '../helpers/socket-proxy';
+
+/**
+ * A restore whose command is killed after Incus got the request: Incus gives the instance the
+ * snapshot's configuration, and the step that puts the schedule and retention policy back never runs.
+ * The journal (src/main/app/restore-journal.ts) lets the next command on that host finish it.
+ */
+const fixtures = new Fixtures();
+const RETENTION = 'user.coi-desktop.retention';
+const RESTORING = 'user.coi-desktop.restoring';
+
+beforeAll(() => requireDaemon());
+afterAll(() => fixtures.cleanup());
+
+const configGet = async (name: string, key: string) => (await incus('config', 'get', name, key)).trim();
+
+/** Resolves once Incus has restored `name` (the restore takes away the mark the command set just before it). */
+async function restoredByIncus(name: string): Promise<void> {
+  while ((await configGet(name, RESTORING)) !== '') await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+describe('a restore killed after its request', () => {
+  it('kill -9 once Incus has the request: the next command says the restore was done and puts the schedule and retention policy back', async () => {
+    const name = await fixtures.launch(testName('rsjkill'));
+    await incus('snapshot', 'create', name, 's1');
+    expect((await cliProcess(['snapshot', 'schedule', 'set', '--every', '@daily', '-c', name])).code).toBe(0);
+    expect((await cliProcess(['retention', 'set', '--keep-last', '50', '-c', name])).code).toBe(0);
+    const [schedule, retention] = [await configGet(name, 'snapshots.schedule'), await configGet(name, RETENTION)];
+    expect(schedule).not.toBe('');
+    expect(retention).not.toBe('');
+
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const sent = proxy.holdAnswersAfter('"restore":');
+    const child = spawnCli(['snapshot', 'restore', 's1', '-c', name, '-f', '--stop'], { INCUS_SOCKET: proxy.path });
+    const ended = exited(child);
+    await sent;
+    child.kill('SIGKILL');
+    await ended;
+    await restoredByIncus(name);
+    await proxy.cut();
+    // Incus gave the instance s1's configuration: the settings set since are gone until something puts them back.
+    expect(await configGet(name, 'snapshots.schedule')).toBe('');
+
+    const show = await cliProcess(['snapshot', 'schedule', 'show', '-c', name]);
+    expect(show.code).toBe(0);
+    expect(show.stderr).toContain(
+      `An interrupted restore of container '${name}' to snapshot 's1' was done by Incus; its schedule and retention policy were put back; the container is stopped: coi-desktop container start ${name}`,
+    );
+    expect(await configGet(name, 'snapshots.schedule')).toBe(schedule);
+    expect(await configGet(name, RETENTION)).toBe(retention);
+    expect(await status(name)).toBe('STOPPED'); // never started by itself
+    // Said once: the entry is gone.
+    const again = await cliProcess(['snapshot', 'schedule', 'show', '-c', name]);
+    expect(again.stderr).not.toMatch(/interrupted restore/);
+  }, 30_000);
+
+  it('an entry whose mark is still on the instance is dropped without changing its settings', async () => {
+    const name = await fixtures.launch(testName('rsjmark'), { stopped: true });
+    await incus('config', 'set', name, RESTORING, 'mark-1');
+    const dir = mkdtempSync(join(tmpdir(), 'coi-restores-'));
+    const place = { host: 'local', project: 'default', server: 'local' };
+    // Written by a process that no longer runs (no pid is this large).
+    const writer = new RestoreJournal(dir, place, { pid: 2_000_000_000, machine: hostname() });
+    await writer.record({
+      container: name,
+      snapshot: 's1',
+      mark: 'mark-1',
+      settings: { [RESTORING]: '', 'snapshots.schedule': '@hourly' },
+      snapshotSettings: { [RESTORING]: '', 'snapshots.schedule': '' },
+      stopped: false,
+      safetySnapshot: null,
+    });
+    const service = new SnapshotService(localClient(), { coiPrefix: 'coi-', restores: new RestoreJournal(dir, place) });
+    const messages = await service.finishInterruptedRestores();
+    expect(messages).toEqual([`An interrupted restore of container '${name}' to snapshot 's1' was not done by Incus: the container and its settings are as they were`]);
+    expect(await configGet(name, RESTORING)).toBe('');
+    expect(await configGet(name, 'snapshots.schedule')).toBe('');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
