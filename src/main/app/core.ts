@@ -147,7 +147,8 @@ export class CoiCore {
 
   /** This computer's record of the restores under way on `host` (see RestoreJournal). */
   restores(host: string): RestoreJournal {
-    return new RestoreJournal(join(this.options.configDir, RESTORES_DIR), { host, project: this.project(host), server: serverOf(this.pool.configOf(host)) });
+    const config = this.pool.configOf(host); // a host being added too
+    return new RestoreJournal(join(this.options.configDir, RESTORES_DIR), { host, project: config.project ?? 'default', server: serverOf(config) });
   }
 
   /** The Incus project a host's requests go to ('default' when its entry names none). */

@@ -3,10 +3,8 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { removeStaleTemporaries, writeFileAtomic } from '../config/atomic-file';
+export { RESTORES_DIR } from '../config/paths';
 import { abandoned, type Place } from './temporaries';
-
-/** Where the restore journal lives in the config directory: one file per restore under way. */
-export const RESTORES_DIR = 'restores';
 
 const RestoreEntrySchema = z.object({
   host: z.string(),

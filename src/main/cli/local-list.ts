@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { allSnapshotsJson, toJson } from '../../shared/snapshot-json';
 import { abandonEarlyGets, peekEarlyGet, syncMetadata, type EarlyGet } from '../incus/early-get';
 import { readInstanceList, readVolumeList } from '../incus/instance-list';
 import { INSTANCE_LIST_PATH, POOL_LIST_PATH, poolVolumesPath } from '../incus/request-target';
+import { RESTORES_DIR } from '../config/paths';
 import { coiPrefix } from '../snapshots/coi-naming';
 import { coiSnapshotLists, descriptionsOf } from '../snapshots/listing';
 import { interrupt } from './command-process';
@@ -33,7 +34,10 @@ export async function listLocally(env: NodeJS.ProcessEnv): Promise<boolean> {
 
 /** The listing's JSON as the full command prints it, or HAND_OVER. */
 async function readListing(env: NodeJS.ProcessEnv): Promise<string | typeof HAND_OVER> {
-  const project = await localProject(commandConfigDir(env));
+  const dir = commandConfigDir(env);
+  // A restore a killed command left is finished (and said) by the full command.
+  if ((await readdir(join(dir, RESTORES_DIR)).catch(() => [] as string[])).some((name) => name.endsWith('.json'))) return HAND_OVER;
+  const project = await localProject(dir);
   if (project === HAND_OVER) return HAND_OVER;
   const local = localTarget(env, project);
   const [instances, descriptions] = await Promise.all([read(local, INSTANCE_LIST_PATH, readInstanceList), poolDescriptions(local)]);

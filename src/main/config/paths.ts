@@ -1,6 +1,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
+/** Where the restore journal lives in the config directory (see app/restore-journal.ts): one file per restore under way. */
+export const RESTORES_DIR = 'restores';
+
 /** The product name Electron derives its `userData` folder from (package.json `productName`). */
 export const PRODUCT_NAME = 'COI Desktop';
 

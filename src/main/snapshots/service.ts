@@ -252,7 +252,7 @@ export class SnapshotService {
     const recorded = await journal?.record({ container, snapshot, mark, settings, snapshotSettings: settingsOf(target.config), stopped: plan.stops, safetySnapshot });
     let outcomeKnown = true;
     try {
-      return await this.requestRestore({ container, snapshot, stateful, options, instance, target, plan, mounts, safetySnapshot, settings, mark, done }, (known) => (outcomeKnown = known));
+      return await this.requestRestore({ container, snapshot, stateful, options, instance, target, plan, mounts, safetySnapshot, settings, mark, done, warning }, (known) => (outcomeKnown = known));
     } finally {
       if (recorded && journal) {
         if (outcomeKnown) await journal.forget(recorded);
@@ -276,10 +276,12 @@ export class SnapshotService {
       settings: Record<string, string>;
       mark: string;
       done: { stopped: boolean; safetySnapshot: string | null };
+      /** What the preparation of a copy-based restore could not do (see prepareCopyRestore). */
+      warning: string | undefined;
     },
     setKnown: (known: boolean) => void,
   ): Promise<RestoreResult> {
-    const { container, snapshot, stateful, options, instance, target, plan, mounts, safetySnapshot, settings, mark, done } = state;
+    const { container, snapshot, stateful, options, instance, target, plan, mounts, safetySnapshot, settings, mark, done, warning } = state;
     let interruption: IncusInterruptedError | undefined;
     try {
       // The request is not abandoned on Ctrl-C (Incus answers it at once with its operation): an
