@@ -3,6 +3,7 @@ import { findLocalSocket } from '../../src/main/incus/local-socket';
 import { exited, interruptedAt, spawnCli } from '../helpers/cli';
 import { Fixtures, incus, readFile, requireDaemon, status, testName, writeFile } from '../helpers/incus';
 import { SocketProxy } from '../helpers/socket-proxy';
+import { openCore } from '../helpers/transports';
 
 /**
  * A restore cut off at its hardest moment: Incus has the request (and cannot cancel a restore), the
@@ -92,19 +93,28 @@ describe('a branch cut off after Incus got it', () => {
 
 describe('retention apply cut off', () => {
   it('Ctrl-C during an expiry write: says how many writes Incus made (the one under way looked up), sends no more', async () => {
-    const name = await fixtures.launch(testName('retint'), { stopped: true });
-    for (let i = 1; i <= 4; i += 1) await incus('snapshot', 'create', name, `snap-20261127-09000${i}`);
-    await incus('config', 'set', name, 'user.coi-desktop.retention', JSON.stringify({ keepLast: 1, hourly: 0, daily: 0, weekly: 0, monthly: 0, includeNamed: false }));
-    // Newest first: …03 is written; the answer to the wait on …02's write is held while the user presses Ctrl-C.
-    const run = await interruptedAt(['retention', 'apply', '-c', name, '-f'], `PATCH /1.0/instances/${name}/snapshots/snap-20261127-090002`, '/wait');
-    expect(run.code).toBe(130);
-    // …02's write is read back; on a machine too loaded to answer within the look-up's 15 s it is said unknown, never guessed.
-    expect(run.stderr).toMatch(new RegExp(`Interrupted: (2 of 3 expiry writes on '${name}' were made|1 of 3 expiry writes on '${name}' were made \\(whether the one of 'snap-20261127-090002' was could not be found out: .*\\)), 1 not; .*coi-desktop retention apply -c ${name}\\n$`));
-    expect(run.stderr).not.toMatch(/failed/);
-    const listed = (await incus('snapshot', 'list', name, '--format', 'csv', '-c', 'nE')).trim().split('\n');
-    const expiries = new Map(listed.map((line) => line.replace(/"/g, '').split(',').map((field) => field.trim()) as [string, string]));
-    // …01 was never sent: no expiry. (…02 and …03 have one, or Incus has already deleted them.)
-    expect(expiries.get('snap-20261127-090001')).toBe('');
-    for (const going of ['snap-20261127-090002', 'snap-20261127-090003']) expect(expiries.get(going) ?? 'deleted').not.toBe('');
+    // In a project of its own: a running app (another test file's core) re-applies a container's policy
+    // after each new snapshot it hears of, and would write these expiries itself.
+    const own = await Fixtures.inProject('retint');
+    const { core, home } = await openCore(own.project);
+    await core.close();
+    try {
+      const name = await own.launch(testName('retint'), { stopped: true });
+      for (let i = 1; i <= 4; i += 1) await own.incus('snapshot', 'create', name, `snap-20261127-09000${i}`);
+      await own.incus('config', 'set', name, 'user.coi-desktop.retention', JSON.stringify({ keepLast: 1, hourly: 0, daily: 0, weekly: 0, monthly: 0, includeNamed: false }));
+      // Newest first: …03 is written; the answer to the wait on …02's write is held while the user presses Ctrl-C.
+      const run = await interruptedAt(['retention', 'apply', '-c', name, '-f'], `PATCH /1.0/instances/${name}/snapshots/snap-20261127-090002`, '/wait', { COI_DESKTOP_CONFIG_DIR: home.configDir, SSH_AUTH_SOCK: '' });
+      expect(run.code).toBe(130);
+      // …02's write is read back; on a machine too loaded to answer within the look-up's 15 s it is said unknown, never guessed.
+      expect(run.stderr).toMatch(new RegExp(`Interrupted: (2 of 3 expiry writes on '${name}' were made|1 of 3 expiry writes on '${name}' were made \\(whether the one of 'snap-20261127-090002' was could not be found out: .*\\)), 1 not; .*coi-desktop retention apply -c ${name}\\n$`));
+      expect(run.stderr).not.toMatch(/failed/);
+      const listed = (await own.incus('snapshot', 'list', name, '--format', 'csv', '-c', 'nE')).trim().split('\n');
+      const expiries = new Map(listed.map((line) => line.replace(/"/g, '').split(',').map((field) => field.trim()) as [string, string]));
+      // …01 was never sent: no expiry. (…02 and …03 have one, or Incus has already deleted them.)
+      expect(expiries.get('snap-20261127-090001')).toBe('');
+      for (const going of ['snap-20261127-090002', 'snap-20261127-090003']) expect(expiries.get(going) ?? 'deleted').not.toBe('');
+    } finally {
+      await own.cleanup();
+    }
   });
 });
