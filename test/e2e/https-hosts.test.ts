@@ -56,7 +56,11 @@ describe('Incus servers over HTTPS in the UI', () => {
     try {
       const page = await open('#/host/swapped');
       await page.getByRole('heading', { name: 'swapped' }).waitFor();
+      // The user's own test ends before the button is watched: while it runs the host is "connecting" and its
+      // alert goes (the page's first read may already have shown it).
+      const tested = page.waitForResponse((response) => response.url().endsWith('/api/call/hosts.test'));
       await page.getByRole('button', { name: 'Test connection' }).click();
+      await tested;
       const alert = page.getByRole('main').getByRole('alert');
       await alert.getByText(/CHANGED/).waitFor({ timeout: 10_000 });
       expect(await staysAcrossRefreshes(page, world.core, alert.getByRole('button', { name: 'Forget the old certificate…' }))).toBe(true);

@@ -319,7 +319,11 @@ describe('a host whose key changed', () => {
 
       const page = await open('/host/rekeyed');
       await page.getByRole('heading', { name: 'rekeyed' }).waitFor();
+      // The user's own test ends before the button is watched: while it runs the host is "connecting" and its
+      // alert goes (the page's first read may already have shown it).
+      const tested = page.waitForResponse((response) => response.url().endsWith('/api/call/hosts.test'));
       await page.getByRole('button', { name: 'Test connection' }).click();
+      await tested;
       const alert = page.getByRole('main').getByRole('alert');
       await alert.getByText(/CHANGED/).waitFor({ timeout: 15_000 });
       expect(await alert.textContent()).toContain(join(world.home.configDir, 'known_hosts'));
