@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { removeStaleTemporaries, writeFileAtomic } from '../config/atomic-file';
 export { RESTORES_DIR } from '../config/paths';
-import { abandoned, type Place } from './temporaries';
+import { abandoned, readJournal, type Place } from './temporaries';
 
 const RestoreEntrySchema = z.object({
   host: z.string(),
@@ -74,30 +74,11 @@ export class RestoreJournal {
    */
   async leftovers(): Promise<{ found: { file: string; entry: RestoreEntry }[]; problems: string[] }> {
     await removeStaleTemporaries(this.dir).catch(() => undefined);
-    const names = await readdir(this.dir).catch(() => [] as string[]);
-    const found: { file: string; entry: RestoreEntry }[] = [];
-    const problems: string[] = [];
-    for (const name of names.filter((file) => file.endsWith('.json'))) {
-      const file = join(this.dir, name);
-      const read = await readEntry(file);
-      if (read === 'gone') continue;
-      if (typeof read === 'string') {
-        const moved = await rename(file, `${file}.unreadable`).then(() => true, () => false);
-        problems.push(`The record ${file} of an unfinished restore could not be used (${read})${moved ? `; it was set aside as ${file}.unreadable` : ''}. Check that container's schedule and retention policy with 'coi-desktop snapshot schedule show' and 'coi-desktop retention show'`);
-        continue;
-      }
-      if (abandoned(read, this.place.host, this.self, this.held.has(file))) found.push({ file, entry: read });
-    }
+    const { entries, unreadable } = await readJournal(this.dir, RestoreEntrySchema, 'not an entry of this version');
+    const found = entries.filter(({ file, entry }) => abandoned(entry, this.place.host, this.self, this.held.has(file)));
+    const problems = unreadable.map(({ file, reason, aside }) =>
+      `The record ${file} of an unfinished restore could not be used (${reason})${aside ? `; it was set aside as ${aside}` : ''}. Check that container's schedule and retention policy with 'coi-desktop snapshot schedule show' and 'coi-desktop retention show'`);
     return { found, problems };
   }
 }
 
-async function readEntry(file: string): Promise<RestoreEntry | 'gone' | string> {
-  try {
-    const parsed = RestoreEntrySchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-    return parsed.success ? parsed.data : 'not an entry of this version';
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-    return error instanceof Error ? error.message : String(error);
-  }
-}

@@ -113,19 +113,12 @@ export class TemporaryJournal {
    */
   async leftovers(): Promise<{ found: { file: Recorded; entry: Entry }[]; problems: string[] }> {
     await removeStaleTemporaries(this.dir); // an entry's write killed half-way
-    const names = await readdir(this.dir).catch(() => [] as string[]);
-    const found: { file: Recorded; entry: Entry }[] = [];
-    const problems: string[] = [];
-    for (const name of names.filter((file) => file.endsWith('.json'))) {
-      const file = join(this.dir, name);
-      const read = await readEntry(file);
-      if (read === 'gone') continue; // removed meanwhile by the process that made it
-      if (typeof read === 'string') {
-        problems.push(await setAside(file, read));
-        continue;
-      }
-      if (abandoned(read, this.place.host, this.self, inUse.has(file))) found.push({ file, entry: read });
-    }
+    const { entries, unreadable } = await readJournal(this.dir, EntrySchema, `not an entry of this version, or naming an object without the ${EXPORT_COPY_PREFIX} or ${DIFF_PREFIX} prefix`);
+    const found = entries.filter(({ file, entry }) => abandoned(entry, this.place.host, this.self, inUse.has(file)));
+    const problems = unreadable.map(({ file, reason, aside }) => {
+      const where = aside ? `it was set aside as ${aside} and is not read again` : 'it could not be set aside either, so this repeats';
+      return `The record ${file} of a temporary object on an Incus server could not be used (${reason}); ${where}. If it names a ${EXPORT_COPY_PREFIX}… or ${DIFF_PREFIX}… object still on a server, remove that with incus; then delete the file`;
+    });
     return { found, problems };
   }
 }
@@ -141,26 +134,43 @@ export function abandoned(entry: { host: string; pid: number; machine: string },
 }
 
 /** An entry, 'gone' when the file is no longer there, or why it cannot be used. */
-async function readEntry(file: string): Promise<Entry | 'gone' | string> {
+/**
+ * The entries of a journal folder (`*.json`), each checked with `schema`; one removed meanwhile (by the
+ * process that made it) is skipped, and one that cannot be used is renamed `….unreadable` (`aside`:
+ * null when that failed too) and returned with why, so the caller says it once.
+ */
+export async function readJournal<E>(dir: string, schema: z.ZodType<E>, wrongShape: string): Promise<{ entries: { file: string; entry: E }[]; unreadable: { file: string; reason: string; aside: string | null }[] }> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const entries: { file: string; entry: E }[] = [];
+  const unreadable: { file: string; reason: string; aside: string | null }[] = [];
+  for (const name of names.filter((file) => file.endsWith('.json'))) {
+    const file = join(dir, name);
+    const read = await readEntry(file, schema, wrongShape);
+    if (read === 'gone') continue;
+    if ('reason' in read) {
+      const aside = `${file}.unreadable`;
+      const moved = await rename(file, aside).then(() => true, () => false);
+      unreadable.push({ file, reason: read.reason, aside: moved ? aside : null });
+    } else {
+      entries.push({ file, entry: read.entry });
+    }
+  }
+  return { entries, unreadable };
+}
+
+async function readEntry<E>(file: string, schema: z.ZodType<E>, wrongShape: string): Promise<{ entry: E } | { reason: string } | 'gone'> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : describe(error);
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : { reason: describe(error) };
   }
   try {
-    const parsed = EntrySchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : `not an entry of this version, or naming an object without the ${EXPORT_COPY_PREFIX} or ${DIFF_PREFIX} prefix`;
+    const parsed = schema.safeParse(JSON.parse(text));
+    return parsed.success ? { entry: parsed.data } : { reason: wrongShape };
   } catch (error) {
-    return describe(error);
+    return { reason: describe(error) };
   }
-}
-
-async function setAside(file: string, reason: string): Promise<string> {
-  const aside = `${file}.unreadable`;
-  const moved = await rename(file, aside).then(() => true, () => false);
-  const where = moved ? `it was set aside as ${aside} and is not read again` : 'it could not be set aside either, so this repeats';
-  return `The record ${file} of a temporary object on an Incus server could not be used (${reason}); ${where}. If it names a ${EXPORT_COPY_PREFIX}… or ${DIFF_PREFIX}… object still on a server, remove that with incus; then delete the file`;
 }
 
 function notADirectory(dir: string, error: unknown): Error {
