@@ -140,13 +140,21 @@ describe('schedule and retention in the UI', () => {
     expect(await cron.inputValue()).toBe('0 */2 * * *');
     expect(await keepLast.inputValue()).toBe('5');
     await shot(page, 'schedule-changed-elsewhere');
+    await page.setViewportSize({ width: 800, height: 600 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByText('The policy was changed elsewhere', { exact: false }).scrollIntoViewIfNeeded();
+    await shot(page, 'schedule-changed-elsewhere-800x600-dark');
 
     // Save writes the user's schedule over the other one; Discard puts the stored policy back in the form.
     await page.getByRole('button', { name: 'Save schedule' }).click();
     await page.getByText(/^Incus takes a snapshot every 2 hours/).waitFor();
     expect((await instance(name)).config['snapshots.schedule']).toBe('0 */2 * * *');
     expect(await page.getByText('The schedule was changed elsewhere', { exact: false }).count()).toBe(0);
-    await page.getByRole('button', { name: 'Discard my changes' }).click();
+    // From the keyboard: Shift+Tab back from the policy's first field reaches its Discard button.
+    await keepLast.focus();
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe('Discard my changes');
+    await page.keyboard.press('Enter');
     expect(await keepLast.inputValue()).toBe('4');
     expect(page.violations).toEqual([]);
     await page.close();
