@@ -14,6 +14,8 @@ export const ErrorCodeSchema = z.enum([
   'safety-snapshot-failed',
   /** The container lacks a program a step needs (tar for mounted folders). */
   'tools-missing',
+  /** Another command or the app is already doing this to the same object (a restore of the container). */
+  'busy',
   'incus',
   'incus-unreachable',
   'operation-failed',

@@ -28,6 +28,11 @@ async function restoredByIncus(name: string): Promise<void> {
   while ((await configGet(name, RESTORING)) !== '') await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
+/** Resolves once Incus has stopped `name`. */
+async function stoppedByIncus(name: string): Promise<void> {
+  while ((await status(name)) !== 'STOPPED') await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 describe('a restore killed after its request', () => {
   it('kill -9 once Incus has the request: the next command says the restore was done and puts the schedule and retention policy back', async () => {
     const name = await fixtures.launch(testName('rsjkill'));
@@ -79,6 +84,7 @@ describe('a restore killed after its request', () => {
       snapshotSettings: { [RESTORING]: '', 'snapshots.schedule': '' },
       stopped: false,
       safetySnapshot: null,
+      requested: true,
     });
     const service = new SnapshotService(localClient(), { coiPrefix: 'coi-', restores: new RestoreJournal(dir, place) });
     const messages = await service.finishInterruptedRestores();
@@ -87,4 +93,62 @@ describe('a restore killed after its request', () => {
     expect(await configGet(name, 'snapshots.schedule')).toBe('');
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it('kill -9 while the restore stops the container: the next command says nothing was restored and starts it again', async () => {
+    const name = await fixtures.launch(testName('rsjstop'));
+    await incus('exec', name, '--', 'sh', '-c', 'echo v1 > /root/marker');
+    await incus('snapshot', 'create', name, 's1');
+    await incus('exec', name, '--', 'sh', '-c', 'echo v2 > /root/marker');
+
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const stopping = proxy.holdAnswersAfter('"action":"stop"');
+    const child = spawnCli(['snapshot', 'restore', 's1', '-c', name, '-f', '--stop'], { INCUS_SOCKET: proxy.path });
+    const ended = exited(child);
+    await stopping;
+    child.kill('SIGKILL');
+    await ended;
+    await proxy.cut();
+    await stoppedByIncus(name); // the stop the command asked for goes on in Incus
+
+    const list = await cliProcess(['snapshot', 'list', '-c', name]);
+    expect(list.code).toBe(0);
+    expect(list.stderr).toMatch(
+      new RegExp(`An interrupted restore of container '${name}' to snapshot 's1' was not done: its command ended before it asked Incus, so nothing was restored; the container ran before and was stopped for it: it was started again. The safety snapshot 'pre-restore-[0-9-]+' it took is kept`),
+    );
+    expect(await status(name)).toBe('RUNNING');
+    expect((await incus('exec', name, '--', 'cat', '/root/marker')).trim()).toBe('v2');
+    expect(await configGet(name, RESTORING)).toBe('');
+    const again = await cliProcess(['snapshot', 'list', '-c', name]);
+    expect(again.stderr).not.toMatch(/interrupted restore/);
+  }, 60_000);
+});
+
+describe('two restores of one container at once', () => {
+  it('the second is refused before it changes anything, and the first ends as it says', async () => {
+    const name = await fixtures.launch(testName('rsjtwo'));
+    await incus('exec', name, '--', 'sh', '-c', 'echo v1 > /root/marker');
+    await incus('snapshot', 'create', name, 's1');
+    await incus('exec', name, '--', 'sh', '-c', 'echo v2 > /root/marker');
+
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const stopping = proxy.holdAnswersAfter('"action":"stop"');
+    const first = spawnCli(['snapshot', 'restore', 's1', '-c', name, '-f', '--stop'], { INCUS_SOCKET: proxy.path });
+    const firstEnded = exited(first);
+    await stopping; // the first is stopping the container
+
+    const second = await cliProcess(['snapshot', 'restore', 's1', '-c', name, '-f', '--stop']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`another restore of container '${name}' is under way (a coi-desktop command or the COI Desktop app on this computer); this one changed nothing`);
+    expect(second.stderr).not.toMatch(/Invalid PID/);
+    expect((await incus('snapshot', 'list', name, '-f', 'csv', '-c', 'n')).trim().split('\n').filter((line) => line.startsWith('pre-restore-'))).toHaveLength(1);
+
+    proxy.release();
+    const run = await firstEnded;
+    await proxy.cut();
+    expect(run.code).toBe(0);
+    expect(await status(name)).toBe('RUNNING');
+    expect((await incus('exec', name, '--', 'cat', '/root/marker')).trim()).toBe('v1');
+  }, 60_000);
 });

@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { LOCAL_HOST } from '../../shared/hosts';
 import { removeStaleTemporaries, writeFileAtomic } from '../config/atomic-file';
+import { tryFileLock } from '../config/file-lock';
+import { AppError } from '../errors';
 export { RESTORES_DIR } from '../config/paths';
 import { abandoned, readJournal, type Place } from './temporaries';
 
@@ -20,6 +24,12 @@ const RestoreEntrySchema = z.object({
   snapshotSettings: z.record(z.string(), z.string()),
   /** The container ran and was stopped for the restore. */
   stopped: z.boolean(),
+  /**
+   * The mark is on the instance and the restore request may have been sent. False while the restore is
+   * prepared (the safety snapshot taken, the container being stopped): then Incus restored nothing.
+   * Entries of versions that recorded only requested restores lack it.
+   */
+  requested: z.boolean().default(true),
   safetySnapshot: z.string().nullable(),
   pid: z.number().int(),
   machine: z.string(),
@@ -36,7 +46,8 @@ export type RestoreRecord = Omit<RestoreEntry, keyof Place | 'pid' | 'machine' |
  * restore is recorded before its request and forgotten when its command ends, so a process killed
  * in between (`kill -9`, the app quit) leaves an entry the next command on that host finishes
  * (`SnapshotService.finishInterruptedRestores`). One file per restore, written atomically, like the
- * temporaries journal (temporaries.ts).
+ * temporaries journal (temporaries.ts). A restore is first recorded before anything changes (before
+ * the stop: `requested` false), then again once its mark is on the instance, just before the request.
  */
 export class RestoreJournal {
   private readonly held = new Set<string>();
@@ -47,7 +58,23 @@ export class RestoreJournal {
     private readonly self = { pid: process.pid, machine: hostname() },
   ) {}
 
-  /** Records a restore about to be requested; the file that stands for it. */
+  /**
+   * Holds this computer's lock on restoring `container` on this server and project, for the restore's
+   * whole command (see tryFileLock): two restores of one container at once stop it, restore and start
+   * it over each other, and both may fail or leave it stopped. Taken before anything is read; a
+   * `busy` error when another process holds it: nothing was changed.
+   */
+  async lock(container: string): Promise<() => Promise<void>> {
+    const key = createHash('sha256').update(`${this.place.server}\n${this.place.project}\n${container}`).digest('hex').slice(0, 32);
+    const release = await tryFileLock(join(this.dir, key));
+    if (release) return release;
+    throw new AppError(
+      'busy',
+      `another restore of container '${container}' is under way (a coi-desktop command or the COI Desktop app on this computer); this one changed nothing. Wait until it has ended, then check the container with 'coi-desktop snapshot list -c ${container}'${this.place.host === LOCAL_HOST.name ? '' : ` --host ${this.place.host}`} before restoring again (the lock of a process that was killed is given up 10 s after it ended)`,
+    );
+  }
+
+  /** Records a restore (again, once it is `requested`); the file that stands for it. */
   async record(restore: RestoreRecord): Promise<string> {
     const file = join(this.dir, `${restore.container}-${restore.mark}.json`);
     const entry: RestoreEntry = { ...this.place, ...restore, pid: this.self.pid, machine: this.self.machine, startedAt: new Date().toISOString() };

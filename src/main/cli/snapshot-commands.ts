@@ -93,7 +93,6 @@ export function snapshotCommand(session: CliSession): Command {
         if (!options.start && !options.stop) throw new UsageError('--no-start goes with --stop (a stopped container stays stopped anyway)');
         const service = await session.service(options);
         const container = await session.container(service, options.container);
-        await sayWhatStays(session, service, container, name, options.includeMounts ?? false);
         const result = await service.restore(container, name, {
           stateful: options.stateful,
           safetySnapshot: options.safetySnapshot,
@@ -101,6 +100,7 @@ export function snapshotCommand(session: CliSession): Command {
           startAfter: options.start,
           includeMounts: options.includeMounts,
           onMountProgress: (message) => session.say(message),
+          onPlan: (plan) => sayWhatStays(session, name, plan),
           confirm: options.force ? undefined : (plan) => confirm(session.io, restoreWarning(container, name, options.safetySnapshot, plan), `restore '${container}'`),
           wait: session.wait,
         });
@@ -211,13 +211,11 @@ function restoreWarning(container: string, snapshot: string, safetySnapshot: boo
  * The notice before a restore: the mounted disks it leaves as they are, and a snapshot's archives
  * left out without --include-mounts.
  */
-async function sayWhatStays(session: CliSession, service: SnapshotService, container: string, snapshot: string, includeMounts: boolean): Promise<void> {
-  const current = await service.getContainer(container);
-  const held = current.snapshots.find((candidate) => candidate.name === snapshot)?.mounts ?? [];
-  const putBack = includeMounts ? held : [];
-  const stay = (current.notCaptured ?? []).filter((mount) => !putBack.some((h) => h.device === mount.device));
-  if (stay.length > 0) session.say(notCapturedText(stay, `; files in ${stay.map((mount) => mount.path).join(', ')} will stay as they are now`));
-  if (held.length > 0 && !includeMounts) session.say(`snapshot '${snapshot}' holds ${held.map((mount) => mount.path).join(', ')}: add --include-mounts to put it back too`);
+/** The mounted folders a restore leaves as they are, said before it asks for confirmation. */
+function sayWhatStays(session: CliSession, snapshot: string, plan: RestorePlan): void {
+  const { stays, heldLeft } = plan;
+  if (stays.length > 0) session.say(notCapturedText(stays, `; files in ${stays.map((mount) => mount.path).join(', ')} will stay as they are now`));
+  if (heldLeft.length > 0) session.say(`snapshot '${snapshot}' holds ${heldLeft.map((mount) => mount.path).join(', ')}: add --include-mounts to put it back too`);
 }
 
 function restoreDoneText(result: RestoreResult): string {

@@ -28,3 +28,20 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>): Pro
     await release().catch(() => undefined);
   }
 }
+
+/**
+ * Takes the inter-process lock of `path` (`<path>.lock`, like `withFileLock`) at once, for as long as
+ * the caller works; undefined when another live process holds it. A lock left by a process that died
+ * is taken over once it has not been refreshed for `STALE_MS`. A lock lost meanwhile (its folder
+ * removed by hand) is not fatal: the work goes on unguarded.
+ */
+export async function tryFileLock(path: string): Promise<(() => Promise<void>) | undefined> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    const release = await lock(path, { realpath: false, lockfilePath: `${path}.lock`, stale: STALE_MS, retries: 0, onCompromised: () => undefined });
+    return () => release().catch(() => undefined);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+    throw error;
+  }
+}

@@ -3,7 +3,7 @@ import { expiryProblem } from '../../shared/expiry';
 import { parseStoredPins, parseStoredPolicy, PINNED_KEY, policySummary, RETENTION_KEY } from '../../shared/retention';
 import { scheduleSummary } from '../../shared/schedule';
 import { instanceNameProblem, snapshotNameProblem, someNames, timestampedName } from '../../shared/names';
-import { DESCRIPTION_MAX, type ClusterMember, type Container, type ContainerRow, type DeleteOutcome, type HeldMount, type RestoreResult, type Snapshot, type SnapshotDetail } from '../../shared/model';
+import { DESCRIPTION_MAX, type ClusterMember, type Container, type ContainerRow, type DeleteOutcome, type HeldMount, type NotCaptured, type RestoreResult, type Snapshot, type SnapshotDetail } from '../../shared/model';
 import type { InstanceFull, InstanceSnapshot } from '../incus/api-schemas';
 import type { IncusClient, WaitOptions } from '../incus/client';
 import type { ListedInstance, ListedSnapshot, StorageVolume } from '../incus/instance-list';
@@ -52,6 +52,8 @@ export interface RestoreOptions {
   stopFirst?: boolean;
   /** Start the container again afterwards when it was stopped for the restore (default true). */
   startAfter?: boolean;
+  /** Told what the restore will do once every check has passed, before `confirm`. */
+  onPlan?: (plan: RestorePlan) => void;
   /** Asked after every check has passed and before anything changes; false aborts. */
   confirm?: (plan: RestorePlan) => Promise<boolean>;
   /** Put the mounted folders back from the snapshot's archives (and archive them into the safety snapshot first). */
@@ -68,6 +70,10 @@ export interface RestorePlan {
   startsAgain: boolean;
   /** The mounted folders whose content is replaced by the snapshot's (`includeMounts`). */
   mounts: HeldMount[];
+  /** The mounted folders and volumes no snapshot holds that this restore leaves as they are. */
+  stays: NotCaptured[];
+  /** The mounted folders the snapshot holds and this restore leaves as they are (no `includeMounts`). */
+  heldLeft: HeldMount[];
 }
 
 const RUNNING_STATES = new Set(['Running', 'Frozen']);
@@ -211,6 +217,16 @@ export class SnapshotService {
    */
   async restore(container: string, snapshot: string, options: RestoreOptions = {}): Promise<RestoreResult | null> {
     assertSnapshotName(snapshot);
+    const unlock = await this.options.restores?.lock(container);
+    try {
+      return await this.restoreAlone(container, snapshot, options);
+    } finally {
+      await unlock?.();
+    }
+  }
+
+  /** `restore`, while no other restore of the container on this computer runs. */
+  private async restoreAlone(container: string, snapshot: string, options: RestoreOptions): Promise<RestoreResult | null> {
     const instance = await this.instance(container);
     const target = instance.snapshots.find((candidate) => candidate.name === snapshot);
     if (!target) throw snapshotNotFound(container, snapshot, instance);
@@ -233,25 +249,35 @@ export class SnapshotService {
       );
     }
     const mounts = options.includeMounts ? mountsToRestore(instance, target) : [];
-    const plan: RestorePlan = { stops: running, startsAgain: running && (options.startAfter ?? true), mounts };
+    const held = heldMounts(target.config);
+    const putBack = options.includeMounts ? held : [];
+    const stays = notCaptured(instance.expanded_devices).filter((mount) => !putBack.some((kept) => kept.device === mount.device));
+    const plan: RestorePlan = { stops: running, startsAgain: running && (options.startAfter ?? true), mounts, stays, heldLeft: options.includeMounts ? [] : held };
+    options.onPlan?.(plan);
     if (options.confirm && !(await options.confirm(plan))) return null;
 
     const safety = options.safetySnapshot !== false;
     if (mounts.length > 0 && !safety) await checkMountTools(this.client, instance, mountOptions(options));
     const safetySnapshot = safety ? await this.takeSafetySnapshot(instance, options.wait, mounts.length > 0 ? mountOptions(options) : null) : null;
     const settings = settingsOf(await api.getInstanceConfig(this.client, container));
-    const warning = await this.prepareCopyRestore(instance, target, plan.stops, safetySnapshot, options.wait);
-    if (plan.stops) await this.stopForRestore(container, safetySnapshot, options.wait);
-    const done = { stopped: plan.stops, safetySnapshot };
     const mark = randomUUID();
-    await api.patchInstanceConfig(this.client, container, { [RESTORING_KEY]: mark }).catch(async (error: unknown) => {
-      throw await this.restoreFailed(container, snapshot, error, done, options.wait);
-    });
-    // Recorded once the mark is on the instance (so an entry's absent mark always means Incus restored).
     const journal = this.options.restores;
-    const recorded = await journal?.record({ container, snapshot, mark, settings, snapshotSettings: settingsOf(target.config), stopped: plan.stops, safetySnapshot });
+    const record = { container, snapshot, mark, settings, snapshotSettings: settingsOf(target.config), stopped: plan.stops, safetySnapshot };
+    // Recorded before the touch and the stop (a command killed while the container stops leaves it
+    // stopped for a restore that never came), and again once the mark is on the instance, just before
+    // the request (so a requested entry's absent mark always means Incus restored).
+    const recorded = await journal?.record({ ...record, requested: false });
     let outcomeKnown = true;
     try {
+      const warning = await this.prepareCopyRestore(instance, target, plan.stops, safetySnapshot, options.wait);
+      if (plan.stops) await this.stopForRestore(container, safetySnapshot, options.wait);
+      const done = { stopped: plan.stops, safetySnapshot };
+      await api.patchInstanceConfig(this.client, container, { [RESTORING_KEY]: mark }).catch(async (error: unknown) => {
+        throw await this.restoreFailed(container, snapshot, error, done, options.wait);
+      });
+      await journal?.record({ ...record, requested: true }).catch(async (error: unknown) => {
+        throw await this.restoreFailed(container, snapshot, new AppError('internal', `the restore could not be recorded (${toErrorInfo(error).message})`), done, options.wait);
+      });
       return await this.requestRestore({ container, snapshot, stateful, options, instance, target, plan, mounts, safetySnapshot, settings, mark, done, warning }, (known) => (outcomeKnown = known));
     } finally {
       if (recorded && journal) {
@@ -380,6 +406,7 @@ export class SnapshotService {
     });
     if (instance === undefined) throw new AppError('host-unreachable', 'the host did not answer');
     if (instance === null) return `${capitalised(what)} was not finished: the container is gone`;
+    if (!entry.requested) return this.finishUnrequested(client, entry, what, instance);
     const host = this.options.host ? ` --host ${this.options.host}` : '';
     const stopped = entry.stopped && !RUNNING_STATES.has(instance.status) ? `; the container is stopped: coi-desktop container start ${entry.container}${host}` : '';
     const kept = entry.safetySnapshot ? `. The state before it is in snapshot '${entry.safetySnapshot}'` : '';
@@ -394,6 +421,26 @@ export class SnapshotService {
     const setSince = Object.entries(entry.settings).filter(([key, value]) => key !== RESTORING_KEY && (current[key] ?? '') !== (entry.snapshotSettings[key] ?? '') && (current[key] ?? '') !== value).map(([key]) => key);
     const left = setSince.length > 0 ? ` (${setSince.join(', ')} set since, left as set)` : '';
     return `${capitalised(what)} was done by Incus; its schedule and retention policy were put back${left}${stopped}${kept}`;
+  }
+
+  /**
+   * A restore whose command ended before it asked Incus (killed while it stopped the container): Incus
+   * restored nothing. Its mark, if set, is removed, and a container that ran before and was stopped for
+   * it is started again, as Ctrl-C during the stop does (`runningAgainAfterInterruptedStop`); one that
+   * was stopped already is left stopped. What was found, in words.
+   */
+  private async finishUnrequested(client: IncusClient, entry: RestoreEntry, what: string, instance: { status: string; config: Record<string, string> }): Promise<string> {
+    if (instance.config[RESTORING_KEY] === entry.mark) await api.patchInstanceConfig(client, entry.container, { [RESTORING_KEY]: '' });
+    const kept = entry.safetySnapshot ? `. The safety snapshot '${entry.safetySnapshot}' it took is kept` : '';
+    const nothing = `${capitalised(what)} was not done: its command ended before it asked Incus, so nothing was restored`;
+    if (!entry.stopped) return `${nothing}; the container and its settings are as they were${kept}`;
+    if (RUNNING_STATES.has(instance.status)) return `${nothing}; the container still runs${kept}`;
+    const host = this.options.host ? ` --host ${this.options.host}` : '';
+    const started = await api.changeState(client, entry.container, 'start').then(
+      () => 'it was started again',
+      (error: unknown) => `starting it again failed (${toErrorInfo(error).message}): start it with 'coi-desktop container start ${entry.container}${host}'`,
+    );
+    return `${nothing}; the container ran before and was stopped for it: ${started}${kept}`;
   }
 
   async delete(container: string, snapshot: string, wait?: WaitOptions): Promise<void> {
