@@ -35,6 +35,11 @@ export const SshHostSchema = z.object({
   jump: SshEndpointSchema.optional(),
   /** The Incus socket on the remote host; absent: the system socket, else the restricted user socket. */
   socketPath: z.string().startsWith('/').optional(),
+  /**
+   * The host key's fingerprint given when the host was added (`host add --trust-fingerprint`): while no
+   * key of the host is known, a first connection trusts a key with this fingerprint and refuses any other.
+   */
+  hostKeyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'an SSH host key fingerprint is SHA256: and 43 characters, as ssh-keygen -lf prints it').optional(),
 }).strict();
 
 /** The SHA-256 of a TLS certificate (DER), as Incus prints it: 64 lowercase hex digits. */

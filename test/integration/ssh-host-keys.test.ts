@@ -56,6 +56,38 @@ describe('advice about an unknown key', () => {
   });
 });
 
+describe('a fingerprint given with host add --no-test', () => {
+  /** `host add box … --no-test --trust-fingerprint FP` for a new user; its environment and app known_hosts file. */
+  async function addedWith(fingerprint: string) {
+    const home = tempHome();
+    const env = { HOME: home.home, COI_DESKTOP_CONFIG_DIR: home.configDir, SSH_AUTH_SOCK: '' };
+    const added = await cli(['host', 'add', 'box', '--ssh', `root@${sshd.host}:${sshd.port}`, '-i', key.file, '--no-test', '--trust-fingerprint', fingerprint], { env });
+    expect(added.code).toBe(0);
+    return { env, appFile: join(home.configDir, 'known_hosts') };
+  }
+
+  it('is pinned: the first connection trusts the key that has it', async () => {
+    const { env, appFile } = await addedWith(real);
+    const tested = await cli(['host', 'test', 'box'], { env });
+    expect(tested.stderr).not.toMatch(/cannot be established/);
+    expect(tested.code).toBe(0);
+    expect(readFileSync(appFile, 'utf8')).toContain(`[${sshd.host}]:${sshd.port} `);
+  });
+
+  it('another key is refused, naming both fingerprints, and nothing is trusted', async () => {
+    const given = `SHA256:${'A'.repeat(43)}`;
+    const { env, appFile } = await addedWith(given);
+    const refused = await cli(['snapshot', 'list', '--all', '--host', 'box'], { env });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`is not the one it was added with: it offers ${real}, and the fingerprint given was ${given}`);
+    expect(refused.stderr).toContain(`COI Desktop will not connect`);
+    expect(() => readFileSync(appFile, 'utf8')).toThrow(/ENOENT/);
+    // The user who checked the key on the host trusts it explicitly.
+    expect(await cli(['host', 'test', 'box', '--trust-fingerprint', real], { env })).toMatchObject({ code: 0 });
+    expect(await cli(['host', 'test', 'box'], { env })).toMatchObject({ code: 0 });
+  });
+});
+
 describe('a changed key', () => {
   it("in the app's own known_hosts: the message names that file, and host forget-key removes the old key", async () => {
     const { home, env } = await user();

@@ -129,7 +129,11 @@ export class CoiCore {
     const saved = (host: string) => registry.list().some((known) => known.name === host);
     // The event streams (and undici's WebSocket with them) are loaded by a face that listens only: a one-shot command never does.
     const Streams = options.liveEvents === false ? undefined : (await import('./host-events')).HostEventStreams;
-    return new CoiCore(options, registry, new HostKeyPolicy(knownHosts, options.prompts?.askTrust, saved), Streams);
+    const expected = (host: string) => {
+      const config = registry.list().find((known) => known.name === host);
+      return config?.kind === 'ssh' && config.hostKeyFingerprint ? { host: config.host, port: config.port, fingerprint: config.hostKeyFingerprint } : undefined;
+    };
+    return new CoiCore(options, registry, new HostKeyPolicy(knownHosts, options.prompts?.askTrust, saved, expected), Streams);
   }
 
   get home(): string {

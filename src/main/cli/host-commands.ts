@@ -169,6 +169,7 @@ function sshHost(name: string, options: AddOptions, defaultUser: string): SshHos
     ...(options.jump ? { jump: parseEndpoint(options.jump, defaultUser) } : {}),
     ...(options.socket ? { socketPath: options.socket } : {}),
     ...(options.project ? { project: options.project } : {}),
+    ...(options.trustFingerprint ? { hostKeyFingerprint: options.trustFingerprint } : {}),
   }, `host '${name}'`);
 }
 

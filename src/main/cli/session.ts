@@ -99,7 +99,8 @@ export class CliSession {
   /** `--trust-fingerprint` decides; else a terminal asks as OpenSSH does; else the key is refused. */
   private readonly askTrust: AskTrust = async (key) => {
     if (this.trustFingerprint) return this.trustFingerprint === key.fingerprint;
-    if (!this.io.stdin.isTTY) return false;
+    // Not the key the host was added with: refused with both fingerprints, never asked about.
+    if (key.expected || !this.io.stdin.isTTY) return false;
     const where = `${key.endpoint.host}:${key.endpoint.port}`;
     const what = key.keyType === CERT_KEY_TYPE ? `${CERT_KEY_TYPE} SHA-256 fingerprint` : `${key.keyType} key fingerprint`;
     this.say(`The authenticity of host '${key.host}' (${where}) can't be established.\n${what} is ${key.fingerprint}.`);

@@ -9,6 +9,15 @@ export interface UnknownHostKey {
   endpoint: SshEndpoint;
   keyType: string;
   fingerprint: string;
+  /** The fingerprint given when the host was added (`hostKeyFingerprint`), which this key does not have. */
+  expected?: string;
+}
+
+/** The host key fingerprint a host was added with, and the endpoint it is for (not a jump host). */
+export interface ExpectedKey {
+  host: string;
+  port: number;
+  fingerprint: string;
 }
 
 /** Asked about a key nobody has trusted yet; true trusts it (it is saved). */
@@ -45,6 +54,8 @@ export class HostKeyPolicy {
     private readonly askTrust?: AskTrust,
     /** Whether a host name is saved in the registry (a host being added is not yet). */
     private readonly isSaved: (host: string) => boolean = () => true,
+    /** The fingerprint a saved host was added with (`hostKeyFingerprint`), if any. */
+    private readonly expectedKey: (host: string) => ExpectedKey | undefined = () => undefined,
   ) {}
 
   checkFor(host: string): HostKeyCheck {
@@ -57,12 +68,15 @@ export class HostKeyPolicy {
         this.changed.set(host, changed);
         throw new AppError('host-key-changed', this.changedMessage(host, changed), { fingerprint: print, keyType: key.type, where: verdict.where });
       }
-      const unknown = { host, endpoint, keyType: key.type, fingerprint: print };
-      if (await this.askTrust?.(unknown)) {
+      const given = this.expectedKey(host);
+      const expected = given && given.host === endpoint.host && given.port === endpoint.port ? given.fingerprint : undefined;
+      const unknown = { host, endpoint, keyType: key.type, fingerprint: print, ...(expected && expected !== print ? { expected } : {}) };
+      if (expected === print || (await this.askTrust?.(unknown))) {
         await this.knownHosts.trust(endpoint.host, endpoint.port, key);
         return;
       }
       this.offered.set(host, { endpoint, key });
+      if (unknown.expected) throw this.notTheGivenKey(host, endpoint, key.type, print, unknown.expected);
       const others = verdict.knownTypes.length > 0 ? ` (keys of other types are known for it: ${verdict.knownTypes.join(', ')})` : '';
       const trust = this.isSaved(host)
         ? `coi-desktop host test ${host} --trust-fingerprint ${print}`
@@ -120,6 +134,16 @@ export class HostKeyPolicy {
     this.changed.delete(host);
     this.offered.set(host, { endpoint: changed.endpoint, key: changed.key });
     return { file: changed.file, removed };
+  }
+
+  /** A first connection met another key than the fingerprint the host was added with: refused loudly, naming both. */
+  private notTheGivenKey(host: string, endpoint: SshEndpoint, type: string, print: string, expected: string): AppError {
+    const where = `${endpoint.host}:${endpoint.port}`;
+    return new AppError(
+      'host-key-unknown',
+      `WARNING: the ${type} host key of ${where} (${host}) is not the one it was added with: it offers ${print}, and the fingerprint given was ${expected}. Someone may be intercepting the connection (man-in-the-middle), or the fingerprint given was wrong. COI Desktop will not connect. Compare with 'ssh-keygen -lf' of the host's key on the host itself; if ${print} is its key, trust it: coi-desktop host test ${host} --trust-fingerprint ${print}`,
+      { fingerprint: print, expected, keyType: type, host: endpoint.host, port: endpoint.port },
+    );
   }
 
   private changedMessage(host: string, changed: ChangedKey): string {
