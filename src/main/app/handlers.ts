@@ -47,7 +47,7 @@ export function createHandlers(core: CoiCore): Handlers {
     'containers.get': async ({ host, container }) => service(host).getContainer(container),
     'containers.overview': async ({ snapshots }) => {
       const read = snapshots ? async (service: SnapshotService) => (await service.listContainers()).map(containerRow) : (service: SnapshotService) => service.listContainerHeads();
-      return core.pool.eachHost(read, (overview) => core.emit({ type: 'overview-host', overview }));
+      return core.pool.eachHost(read, (overview) => core.emit({ type: 'overview-host', overview }), snapshots ? 'slow' : 'fast');
     },
     'containers.setMountExcludes': async ({ host, container, excludes }) => service(host).setMountExcludes(container, excludes),
     'containers.start': async ({ host, container }) => {

@@ -42,6 +42,8 @@ interface Handle extends HostClient {
   lastError?: ErrorInfo;
   /** The test under way, which another caller joins instead of sending its own. */
   testing?: Promise<HostTestResult>;
+  /** The overview's fast read of this host under way (see `eachHost`), resolved with what it found. */
+  fastRead?: Promise<HostContainers<unknown>>;
 }
 
 /** What the pool needs of a listed container: where it lives, to mark it when its cluster member is down. */
@@ -122,18 +124,44 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
   }
 
   /**
-   * Every host's containers as `read` gives them (the overview's two phases: rows without snapshots,
-   * then with them), in the registry's order; `onHost` hears each host as soon as it has answered.
+   * Every host's containers as `read` gives them, in the registry's order; `onHost` hears each host as
+   * soon as it has answered. The overview has two phases, asked at once: `fast` (rows without snapshots,
+   * the daemon's fast answer) and `slow` (with them). A host's slow read waits for its fast read under
+   * way, so the daemon's slow answer (and the pools' volumes read beside it) does not compete with the
+   * fast one for the daemon and this process; a host whose fast read failed is not asked again.
    */
-  async eachHost<C extends Listed>(read: (service: SnapshotService) => Promise<C[]>, onHost?: (result: HostContainers<C>) => void): Promise<HostContainers<C>[]> {
+  async eachHost<C extends Listed>(read: (service: SnapshotService) => Promise<C[]>, onHost?: (result: HostContainers<C>) => void, phase?: 'fast' | 'slow'): Promise<HostContainers<C>[]> {
     const results: HostContainers<C>[] = [];
-    await bounded(this.hosts(), this.options.concurrency ?? 4, async (config) => {
-      const result = await this.withTimeout(config.name, this.hostContainers(config.name, read));
+    const hosts = this.hosts();
+    // Marked before the first await: a slow read asked right after this one finds it.
+    const fastDone = new Map(phase === 'fast' ? hosts.map((config) => [config.name, this.markFastRead(config.name)]) : []);
+    await bounded(hosts, this.options.concurrency ?? 4, async (config) => {
+      const result = await (phase === 'slow' ? this.afterFastRead(config.name, read) : this.withTimeout(config.name, this.hostContainers(config.name, read)));
+      fastDone.get(config.name)?.(result);
       results.push(result);
       onHost?.(result);
     });
     const order = this.hosts().map((config) => config.name);
     return results.sort((a, b) => order.indexOf(a.host) - order.indexOf(b.host));
+  }
+
+  /** Notes a host's fast read as under way; the function returned ends it with what it found. */
+  private markFastRead(host: string): (result: HostContainers<unknown>) => void {
+    const handle = this.handle(host);
+    let done!: (result: HostContainers<unknown>) => void;
+    const read = new Promise<HostContainers<unknown>>((resolve) => (done = resolve));
+    handle.fastRead = read;
+    return (result) => {
+      if (handle.fastRead === read) handle.fastRead = undefined;
+      done(result);
+    };
+  }
+
+  /** A host's slow read, once its fast read under way (if any) has answered; its failure, without asking again. */
+  private async afterFastRead<C extends Listed>(host: string, read: (service: SnapshotService) => Promise<C[]>): Promise<HostContainers<C>> {
+    const fast = await this.handle(host).fastRead;
+    if (fast?.error) return { host, status: fast.status, containers: [], error: fast.error, ...(fast.members ? { members: fast.members } : {}) };
+    return this.withTimeout(host, this.hostContainers(host, read));
   }
 
   /** Closes a host's connection so its next use opens a new one (a changed group, a trusted key). */
