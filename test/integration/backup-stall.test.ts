@@ -2,12 +2,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import { listServerBackups } from '../../src/main/backups/export';
 import { exportToFile, importFromFile } from '../../src/main/backups/files';
 import { progressLine } from '../../src/main/backups/progress';
+import { Transfers } from '../../src/main/backups/transfers';
+import { AppJobs } from '../../src/main/app/jobs';
+import type { Transfer } from '../../src/shared/model';
 import { IncusClient } from '../../src/main/incus/client';
 import { createLocalDispatcher } from '../../src/main/incus/http';
 import { listInstanceNames } from '../../src/main/incus/instances';
@@ -206,6 +210,31 @@ describe('a backup transfer whose transport stalls', () => {
     await expect(exporting).rejects.toThrow(/^the download from .* stalled after [0-9.]+ (KiB|MiB) of [0-9.]+ MiB: nothing moved for 3 s .*; nothing was saved$/);
     expect(Date.now() - stalledAt).toBeLessThan(LIMIT_MS + 5_000);
     expect(readdirSync(dir)).toEqual([]);
+    expect(await listServerBackups(local, big)).toEqual([]);
+  }, 30_000);
+
+  it("web mode: a browser download whose socket stalls ends as failed in the drawer with the CLI's words (how far it got, nothing moved for N s)", async () => {
+    const relay = new FreezingRelay();
+    const client = await relay.start();
+    const seen: Transfer[] = [];
+    const transfers = new Transfers(() => client, new AppJobs(() => undefined), (transfer) => seen.push(transfer));
+    const ticket = transfers.offerDownload('local', { container: big, instanceOnly: true }).split('/').at(-1)!;
+    let frozenOnce = false;
+    const browser = Object.assign(
+      new Writable({
+        write(_chunk, _encoding, done) {
+          if (!frozenOnce) relay.freezeTransfer();
+          frozenOnce = true;
+          done();
+        },
+      }),
+      { headersSent: false, writeHead(this: { headersSent: boolean }) { this.headersSent = true; } },
+    );
+    await transfers.download(ticket, browser);
+    expect(browser.destroyed).toBe(true); // the browser sees the download fail
+    const ended = seen.at(-1)!;
+    expect(ended.state).toBe('failed');
+    expect(ended.error).toMatch(/the download from .* stalled after [0-9.]+ (KiB|MiB) of [0-9.]+ MiB: nothing moved for 3 s \(the connection stayed open; set COI_DESKTOP_REQUEST_TIMEOUT_MS to wait longer on a slow link\)/);
     expect(await listServerBackups(local, big)).toEqual([]);
   }, 30_000);
 

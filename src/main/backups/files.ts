@@ -125,7 +125,7 @@ async function refuseExisting(target: string): Promise<void> {
 }
 
 /** Fails unless exactly the announced number of bytes arrived (a cut connection can look like an end). */
-function checkComplete(received: number, announced: number | undefined): void {
+export function checkComplete(received: number, announced: number | undefined): void {
   if (announced !== undefined && received !== announced) {
     throw new AppError('connection-lost', `the download ended after ${received} of ${announced} bytes: the connection was cut; nothing was saved`);
   }

@@ -8,9 +8,9 @@ import { AppError } from '../errors';
 import type { IncusClient } from '../incus/client';
 import type { TemporaryJournal } from '../app/temporaries';
 import { defaultBackupFileName, streamBackup, type ExportRequest } from './export';
-import { exportToFile, importFromFile, type TransferHooks } from './files';
+import { checkComplete, exportToFile, importFromFile, type TransferHooks } from './files';
 import { importBackup, type ImportResult } from './import';
-import { progressLine, TransferMeter } from './progress';
+import { progressLine, TransferMeter, transportFailure } from './progress';
 
 /** How the desktop app asks where a backup goes and which file to import (Electron's dialogs). */
 export interface FilePicker {
@@ -86,7 +86,8 @@ export class Transfers {
     const fileName = defaultBackupFileName(offer.request, new Date());
     const { done } = this.start(offer.host, 'export', exportLabel(offer.request), fileName, async (hooks) => {
       let sha256 = '';
-      await streamBackup(this.client(offer.host), offer.request, hooks, async (download) => {
+      const client = this.client(offer.host);
+      await streamBackup(client, offer.request, hooks, async (download) => {
         const meter = new TransferMeter(download.size ?? null, hooks.onProgress);
         response.writeHead(200, {
           'content-type': 'application/gzip',
@@ -94,7 +95,13 @@ export class Transfers {
           'cache-control': 'no-store',
           ...(download.size === undefined ? {} : { 'content-length': String(download.size) }),
         });
-        await pipeline(download.body, meter, response, { signal: hooks.signal });
+        try {
+          await pipeline(download.body, meter, response, { signal: hooks.signal });
+          checkComplete(meter.bytes, download.size);
+        } catch (error) {
+          // The same words as a download to a file: how far it got, and a stall said as one.
+          throw transportFailure(error, 'download', meter.bytes, download.size ?? null, client.requestTimeoutMs);
+        }
         sha256 = meter.digest();
       });
       return { sha256 };
