@@ -214,6 +214,13 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     expect(paths(after.added)).toEqual(['/w/r2', '/w/r2/f']);
     expect(after.added[1]!.after!.sha256).toBe(createHash('sha256').update('r').digest('hex'));
     expect(paths(after.deleted)).toEqual(['/w/r', '/w/r/f']);
+
+    // edited again twice, same size and mtime set back each time: each diff has the content of that moment
+    for (const text of ['HeLLO', 'HELLo']) {
+      await incus('exec', box, '--', 'sh', '-c', `printf ${text} > /w/e.txt && touch -d '2020-01-01 00:00:00' /w/e.txt`);
+      const again = await diff();
+      expect(again.modified.find((entry) => entry.path === '/w/e.txt')?.after?.sha256, text).toBe(createHash('sha256').update(text).digest('hex'));
+    }
   });
 
   it('Ctrl-C while Incus packs the snapshots exits 130 and removes the temporary images once packed', async () => {

@@ -21,8 +21,9 @@ fi`;
 /**
  * One batch of paths (its arguments): the count, the paths NUL-terminated, one `stat` line each
  * (raw mode, uid, gid, size, mtime, ctime, inode, device, then the path), each symlink's `%N`
- * (the target), and, unless `$COI_DIFF_HASH` is empty, the hash groups of its regular files. A
- * path that vanished in between has no line; the parser matches lines to paths by name.
+ * (the target), and, unless `$COI_DIFF_HASH` is empty, the hash groups of its regular files: all of
+ * them, or with `$COI_DIFF_SINCE` set only those whose ctime is at or after that second (see
+ * CHANGED_FILES). A path that vanished in between has no line; the parser matches lines to paths by name.
  * `QUOTING_STYLE=literal` makes GNU stat print `%N` unquoted; busybox quotes it.
  */
 const BATCH = `printf 'B%d\\n' $#
@@ -31,14 +32,33 @@ stat -c '%f %u %g %s %Y %Z %i %d %n' "$@" 2>/dev/null
 printf 'L\\n'
 find "$@" -maxdepth 0 -type l -print0 2>/dev/null | xargs -0 -r stat -c '%N' 2>/dev/null
 printf 'H\\n'
-[ -z "$COI_DIFF_HASH" ] || find "$@" -maxdepth 0 -type f -print0 2>/dev/null | xargs -0 -r sh -c "$COI_DIFF_HASH" sh
+if [ -n "$COI_DIFF_SINCE" ]; then
+stat -c '%Z %f %n' "$@" 2>/dev/null | awk -v t="$COI_DIFF_SINCE" "$COI_DIFF_CHANGED" | xargs -0 -r sh -c "$COI_DIFF_HASH" sh
+elif [ -n "$COI_DIFF_HASH" ]; then
+find "$@" -maxdepth 0 -type f -print0 2>/dev/null | xargs -0 -r sh -c "$COI_DIFF_HASH" sh
+fi
 printf 'E\\n'`;
 
 const quoted = (script: string) => `'${script.replace(/'/g, "'\\''")}'`;
 
 /**
- * Args: `hash` (hash every regular file) or `stat` (none: see `reuseHashes`), the number of roots,
- * the roots, then the patterns to prune (`find -path`). Prints the device of "/" and the
+ * Reads `stat -c '%Z %f %n'` lines and prints, NUL-terminated, the names of the regular files whose
+ * ctime is at or after second `t`. A name holding a newline is cut into lines that name nothing
+ * here (or another path, whose hash is then right all the same: hashes are matched by name), so
+ * such a file is simply not hashed by the listing.
+ */
+const CHANGED_FILES = `{ i = index($0, " "); c = substr($0, 1, i - 1); r = substr($0, i + 1); j = index(r, " ")
+if (c ~ /^[0-9]+$/ && c + 0 >= t && substr(r, 1, j - 1) ~ /^8[0-9a-f][0-9a-f][0-9a-f]$/) printf "%s%c", substr(r, j + 1), 0 }`;
+
+/**
+ * Which regular files a listing hashes: all, none, or only those whose ctime is at or after a
+ * second (epoch), the ones an earlier listing could not have kept a hash of (see `hashesAfter`).
+ */
+export type HashChoice = 'all' | 'none' | { changedSince: number };
+
+/**
+ * Args: what to hash (`all`, `none`, or a second: files whose ctime is at or after it; without awk
+ * in the container, none), the number of roots, the roots, then the patterns to prune (`find -path`). Prints the device of "/" and the
  * container's clock when it starts (`R… …`), then batches. `-xdev`: never descends into another
  * filesystem (/proc, /dev, a mounted folder); such a mount point is listed with its own device and
  * left out by the parser. Batches of up to 500 kB of paths (busybox's default is 128 kB): fewer
@@ -46,9 +66,13 @@ const quoted = (script: string) => `'${script.replace(/'/g, "'\\''")}'`;
  */
 export const LISTING_SCRIPT = `QUOTING_STYLE=literal; LC_ALL=C; export QUOTING_STYLE LC_ALL
 now=$(date +%s)
-COI_DIFF_HASH=
-if [ "$1" = hash ]; then COI_DIFF_HASH=${quoted(HASH_GROUP)}; fi
-export COI_DIFF_HASH
+COI_DIFF_HASH=; COI_DIFF_SINCE=; COI_DIFF_CHANGED=${quoted(CHANGED_FILES)}
+case $1 in
+all) COI_DIFF_HASH=${quoted(HASH_GROUP)} ;;
+none) ;;
+*) if command -v awk >/dev/null 2>&1; then COI_DIFF_HASH=${quoted(HASH_GROUP)}; COI_DIFF_SINCE=$1; fi ;;
+esac
+export COI_DIFF_HASH COI_DIFF_SINCE COI_DIFF_CHANGED
 shift
 nr=$1; shift; total=$#
 i=0; for a in "$@"; do i=$((i+1)); if [ $i -le $nr ]; then set -- "$@" "$a"; fi; done
@@ -60,8 +84,8 @@ printf 'R%s %s\\n' "$(stat -c %d /)" "$now"
 find "$@" 2>/dev/null | xargs -0 -r -s 500000 sh -c ${quoted(BATCH)} sh`;
 
 /** The arguments of LISTING_SCRIPT: `find -path` takes `*` as any characters, "/" included. */
-export function listingArgs(hash: boolean, roots: readonly string[], prunes: readonly string[]): string[] {
-  return [hash ? 'hash' : 'stat', String(roots.length), ...roots, ...prunes];
+export function listingArgs(hash: HashChoice, roots: readonly string[], prunes: readonly string[]): string[] {
+  return [typeof hash === 'string' ? hash : String(hash.changedSince), String(roots.length), ...roots, ...prunes];
 }
 
 /**
@@ -376,6 +400,18 @@ function hashLines(reader: Reader, status: string, names: Int32Array): string[] 
  */
 export type KnownHash = readonly [path: string, ino: number, ctime: number, size: number, mtime: number, sha256: string];
 
+/** Seconds a file's ctime must be older than the listing that hashed it for its hash to be kept. */
+const KEEP_MARGIN = 2;
+
+/**
+ * What the next listing hashes itself, given the earlier one's kept hashes (none: all): the files
+ * whose ctime is too recent for that listing to have kept their hash. The rest keep theirs when
+ * `reuseHashes` finds them unchanged; those it does not (moved, restored) are hashed after.
+ */
+export function hashesAfter(earlier: { listedAt: number } | undefined): HashChoice {
+  return earlier === undefined ? 'all' : { changedSince: earlier.listedAt - KEEP_MARGIN + 1 };
+}
+
 /**
  * The hashes of an earlier listing worth keeping: only of files whose ctime is at least two
  * seconds before that listing started. A change to a file's content or metadata sets its ctime to
@@ -385,7 +421,7 @@ export type KnownHash = readonly [path: string, ino: number, ctime: number, size
 export function trustedHashes(listing: Listing): Map<string, KnownHash> {
   const known = new Map<string, KnownHash>();
   for (const [path, file] of listing.files) {
-    if (file.stat.kind !== 'file' || file.stat.sha256 === undefined || file.ctime > listing.listedAt - 2) continue;
+    if (file.stat.kind !== 'file' || file.stat.sha256 === undefined || file.ctime > listing.listedAt - KEEP_MARGIN) continue;
     known.set(path, [path, file.ino, file.ctime, file.stat.size, file.mtime, file.stat.sha256]);
   }
   return known;
@@ -394,14 +430,19 @@ export function trustedHashes(listing: Listing): Map<string, KnownHash> {
 /**
  * Fills in the hash of each regular file the listing did not hash (its ctime is older than the
  * previous listing) from that listing when inode, ctime, size and mtime are all the same. Returns
- * the files that still need one (a directory renamed since, a file restored from elsewhere) and
- * how many hashes were reused.
+ * the files that still need one (a directory renamed since, a file restored from elsewhere), how
+ * many hashes were reused, and how many files the listing hashed itself.
  */
-export function reuseHashes(listing: Listing, known: ReadonlyMap<string, KnownHash>): { missing: ListedFile[]; reused: number } {
+export function reuseHashes(listing: Listing, known: ReadonlyMap<string, KnownHash>): { missing: ListedFile[]; reused: number; hashed: number } {
   const missing: ListedFile[] = [];
   let reused = 0;
+  let hashed = 0;
   for (const [path, file] of listing.files) {
-    if (file.stat.kind !== 'file' || file.stat.sha256 !== undefined) continue;
+    if (file.stat.kind !== 'file') continue;
+    if (file.stat.sha256 !== undefined) {
+      hashed++;
+      continue;
+    }
     const before = known.get(path);
     if (before && before[1] === file.ino && before[2] === file.ctime && before[3] === file.stat.size && before[4] === file.mtime) {
       file.stat.sha256 = before[5];
@@ -410,7 +451,7 @@ export function reuseHashes(listing: Listing, known: ReadonlyMap<string, KnownHa
       missing.push(file);
     }
   }
-  return { missing, reused };
+  return { missing, reused, hashed };
 }
 
 /** The manifest of a listing. */

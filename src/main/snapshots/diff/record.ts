@@ -46,7 +46,7 @@ export async function recordSnapshot(ctx: DiffContext, instance: InstanceFull, s
   const first = await listInside(ctx, instance, { roots: ['/'], prunes: [...RECORD_PRUNES] });
   if (!first) return 'the container lacks a tool the listing needs';
   // The second listing starts after the first has read every name, stat, link target and hash.
-  const output = await listingExec(ctx, listingArgs(false, ['/'], [...RECORD_PRUNES, ...diskMounts(snapshot)]));
+  const output = await listingExec(ctx, listingArgs('none', ['/'], [...RECORD_PRUNES, ...diskMounts(snapshot)]));
   if (!output) return 'the container lacks a tool the listing needs';
   const second = parseListing(output, first.listing.mounts);
   const now = await readInstance(ctx.client, ctx.container);
