@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,3 +153,47 @@ describe('a daemon that does not answer, or a socket that is no socket', () => {
     );
   });
 });
+
+describe("Incus's 'Invalid PID' while an instance stops or starts", () => {
+  /** A fake daemon that answers the first `failures` requests as Incus 6.0.4 does mid-stop, then lists one instance. */
+  async function changingState(failures: number) {
+    const path = join(mkdtempSync(join(tmpdir(), 'coi-pid-')), 'unix.socket');
+    let asked = 0;
+    const server = createServer((request, response) => {
+      asked += 1;
+      response.setHeader('content-type', 'application/json');
+      if (asked <= failures) {
+        response.statusCode = 500;
+        return response.end(JSON.stringify({ type: 'error', status: '', status_code: 0, operation: '', error_code: 500, error: "Invalid PID '\ufffd'", metadata: null }));
+      }
+      response.end(JSON.stringify({ type: 'sync', status: 'Success', status_code: 200, operation: '', error_code: 0, error: '', metadata: ['/1.0/instances/box'] }));
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const fake = new IncusClient({ dispatcher: createLocalDispatcher(path), endpoint: path });
+    return { fake, asked: () => asked, close: async () => { await fake.close(); server.close(); } };
+  }
+
+  it('a read is asked again while Incus answers it (before: the raw "Invalid PID" with a mangled NUL)', async () => {
+    const daemon = await changingState(3);
+    try {
+      expect(await listInstanceNames(daemon.fake)).toEqual(['box']);
+      expect(daemon.asked()).toBe(4);
+    } finally {
+      await daemon.close();
+    }
+  });
+
+  it('a read it never answers says in words which container was changing state and what to do', async () => {
+    const daemon = await changingState(Number.MAX_SAFE_INTEGER);
+    try {
+      const error = await getInstance(daemon.fake, 'box').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IncusError);
+      expect((error as Error).message).toBe(
+        "Incus could not read container 'box' while it was stopping or starting (another operation on it is under way: a stop, a start or a restore); try again once it has ended (Incus answered 'Invalid PID' for 5 s)",
+      );
+    } finally {
+      await daemon.close();
+    }
+  }, 15_000);
+});
+

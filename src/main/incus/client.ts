@@ -58,6 +58,22 @@ export interface Download {
 }
 
 const DEADLINE = 'context deadline exceeded';
+/**
+ * Incus 6.0.4's answer to a read of an instance (or a listing with its state) while it stops or
+ * starts: `Invalid PID '\0'` (its init process is gone or not there yet; the NUL arrives mangled).
+ * Nothing is wrong: a read is asked again every CHANGING_STATE_PAUSE_MS for up to CHANGING_STATE_MS,
+ * then said in words (`changingStateMessage`).
+ */
+const CHANGING_STATE = /^Invalid PID\b/;
+const CHANGING_STATE_MS = 5_000;
+const CHANGING_STATE_PAUSE_MS = 250;
+
+/** What an `Invalid PID` answer to `request` means, and what to do. */
+function changingStateMessage(request: string): string {
+  const name = /\/1\.0\/instances\/([^/?]+)/.exec(request)?.[1];
+  const which = name ? `container '${decodeURIComponent(name)}'` : 'a container';
+  return `Incus could not read ${which} while it was stopping or starting (another operation on it is under way: a stop, a start or a restore); try again once it has ended (Incus answered 'Invalid PID' for ${CHANGING_STATE_MS / 1000} s)`;
+}
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 export { DEFAULT_REQUEST_TIMEOUT_MS, requestTimeoutMs };
 
@@ -275,13 +291,21 @@ export class IncusClient {
   }
 
 
-  /** Sends a request and throws the daemon's error, if it answered with one. */
+  /**
+   * Sends a request and throws the daemon's error, if it answered with one. A read Incus cannot answer
+   * while an instance changes state (`Invalid PID`, see CHANGING_STATE) is asked again for a while.
+   */
   private async send(exchange: Exchange): Promise<Envelope> {
-    const envelope = await this.exchange(exchange);
-    if (envelope.type === 'error') {
-      throw this.daemonError(envelope.error_code ?? 0, envelope.error || 'unknown Incus error', `${exchange.method} ${exchange.path}`);
+    const signal = exchange.signal === undefined ? this.options.signal : (exchange.signal ?? undefined);
+    for (let waited = 0; ; waited += CHANGING_STATE_PAUSE_MS) {
+      const envelope = await this.exchange(exchange);
+      if (envelope.type !== 'error') return envelope;
+      const message = envelope.error || 'unknown Incus error';
+      if (exchange.method !== 'GET' || !CHANGING_STATE.test(message) || waited >= CHANGING_STATE_MS || signal?.aborted) {
+        throw this.daemonError(envelope.error_code ?? 0, message, `${exchange.method} ${exchange.path}`);
+      }
+      await pauseUnlessAborted(CHANGING_STATE_PAUSE_MS, signal);
     }
-    return envelope;
   }
 
   /** Sends a request and returns the daemon's answer as it is, errors included. */
@@ -341,6 +365,7 @@ export class IncusClient {
    * found") and lists no instances at all (see `listInstanceHeads`).
    */
   private daemonError(status: number, message: string, request: string): Error {
+    if (CHANGING_STATE.test(message)) return new IncusError(status, changingStateMessage(request), request);
     return status === 404 && /^project not found$/i.test(message) ? projectMissing(this.project) : new IncusError(status, message, request);
   }
 
