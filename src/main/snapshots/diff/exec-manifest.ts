@@ -263,18 +263,17 @@ export function parseListing(output: Buffer, mounts: readonly string[]): Listing
     }
     const stats = readStats(reader, names, strings);
     readTargets(reader, stats);
-    const batch = new Map<string, ListedFile>();
     for (const entry of stats) {
       const path = output.toString('utf8', entry.nameStart, entry.nameEnd);
       if (entry.device !== rootDevice) found.add(path);
-      else batch.set(path, entry);
+      else files.set(path, entry);
     }
+    // find lists each path once: a hashed path is this batch's (or one it left out, on another device)
     readHashGroups(reader, (path, sha256) => {
-      const entry = batch.get(path);
+      const entry = files.get(path);
       if (entry?.stat.kind === 'file') entry.stat.sha256 = sha256;
     });
     if (reader.line() !== 'E') throw broken('a batch does not end');
-    for (const [path, entry] of batch) files.set(path, entry);
   }
   return { listedAt, files, mounts: [...found], output };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShot, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DIFF_TEXT_LIMIT_BYTES, type FileKind, type FileStat } from '../../../shared/diff';
 import { PACKAGE_DB_PATHS, StatStrings, type Manifest } from './manifest';
@@ -19,6 +19,8 @@ export interface TarManifest {
   /** The content of the files `keep` asked for. */
   kept: Map<string, Buffer>;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 const KINDS: Record<TarType, FileKind> = { file: 'file', link: 'file', symlink: 'symlink', char: 'char', block: 'block', dir: 'dir', fifo: 'fifo', other: 'other' };
 
@@ -65,22 +67,32 @@ export async function readTarManifest(input: Readable, options: TarReadOptions):
   return { manifest: { files, mounts: [], packageDbs }, kept };
 }
 
-/** Hashes one regular file's content as it streams, keeping it when asked (or when it is a package database). */
+/**
+ * Hashes one regular file's content as it streams, keeping it when asked (or when it is a package
+ * database). Content that came in one chunk (most small files) is hashed in one call (`crypto.hash`),
+ * without a Hash object per file.
+ */
 function contentSink(path: string, stat: FileStat, options: TarReadOptions, kept: Map<string, Buffer>, packageDbs: Manifest['packageDbs']): TarSink {
-  const hash = createHash('sha256');
+  let hash: Hash | undefined;
+  let first: Buffer | undefined;
   const manager = path === PACKAGE_DB_PATHS.dpkg ? 'dpkg' : path === PACKAGE_DB_PATHS.apk ? 'apk' : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
   return {
     data(chunk) {
-      hash.update(chunk);
+      if (first === undefined && hash === undefined) first = chunk;
+      else {
+        hash ??= createHash('sha256').update(first!);
+        first = undefined;
+        hash.update(chunk);
+      }
       size += chunk.length;
       // content is kept up to the text limit (a package database whole), never a large file in memory
       if (manager || size <= DIFF_TEXT_LIMIT_BYTES) chunks.push(chunk);
     },
     end() {
       stat.size = size;
-      stat.sha256 = hash.digest('hex');
+      stat.sha256 = hash ? hash.digest('hex') : oneShot('sha256', first ?? EMPTY, 'hex');
       const whole = manager !== undefined || size <= DIFF_TEXT_LIMIT_BYTES;
       if (manager) packageDbs[manager] = Buffer.concat(chunks).toString('utf8');
       if (whole && options.keep?.(path, stat)) kept.set(path, Buffer.concat(chunks));
