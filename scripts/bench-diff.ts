@@ -16,6 +16,8 @@ export interface DiffBenchRow {
 
 export interface DiffBenchOptions {
   cli: string;
+  /** Another build's CLI (`--diff-baseline`): each diff row is also timed with it, alternating run by run with `cli`. */
+  baseline?: string;
   image: string;
   prefix: string;
   files: number;
@@ -89,11 +91,34 @@ async function elapsed(once: () => Promise<unknown>): Promise<number> {
  * inside the container; the diff; and `snapshot create` again, its record now helped by the hashes
  * the diff kept. A warm-up run first.
  */
-async function appSnapshotRows(options: DiffBenchOptions, name: string, work: string, push: () => Promise<unknown>): Promise<{ diff: DiffBenchRow; create: DiffBenchRow[] }> {
-  const cli = (configDir: string, argv: string[], env: NodeJS.ProcessEnv = {}) =>
-    command(process.execPath, [options.cli, 'snapshot', ...argv, '-c', name], { ...process.env, COI_DESKTOP_CONFIG_DIR: configDir, ...env });
+async function appSnapshotRows(options: DiffBenchOptions, name: string, work: string, push: () => Promise<unknown>): Promise<{ diff: DiffBenchRow[]; create: DiffBenchRow[] }> {
   const samples = { off: [] as number[], on: [] as number[], diff: [] as number[], again: [] as number[] };
+  const baseline: number[] = [];
   for (let run = 0; run <= options.runs; run += 1) {
+    if (options.baseline) {
+      const diff = await appSnapshotRun(options.baseline, name, work, push);
+      if (run > 0) baseline.push(diff.diff);
+    }
+    const { off, on, diff, again } = await appSnapshotRun(options.cli, name, work, push);
+    if (run === 0) continue; // the warm-up
+    Object.entries({ off, on, diff, again }).forEach(([key, value]) => samples[key as keyof typeof samples].push(value));
+  }
+  const label = 'coi-desktop snapshot diff app (cold: snapshot taken by coi-desktop, agent changed files in place)';
+  return {
+    diff: [median(label, samples.diff), ...(options.baseline ? [median(`${label}, baseline`, baseline)] : [])],
+    create: [
+      median('coi-desktop snapshot create, COI_DESKTOP_SNAPSHOT_RECORD=off (no record)', samples.off),
+      median('coi-desktop snapshot create (record, fresh config: every file hashed)', samples.on),
+      median('coi-desktop snapshot create (record, hashes kept from the diff before)', samples.again),
+    ],
+  };
+}
+
+/** One run of `appSnapshotRows` with the CLI `cliPath`: the times of its creates and of its diff. */
+async function appSnapshotRun(cliPath: string, name: string, work: string, push: () => Promise<unknown>): Promise<{ off: number; on: number; diff: number; again: number }> {
+  const cli = (configDir: string, argv: string[], env: NodeJS.ProcessEnv = {}) =>
+    command(process.execPath, [cliPath, 'snapshot', ...argv, '-c', name], { ...process.env, COI_DESKTOP_CONFIG_DIR: configDir, ...env });
+  {
     await push();
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const configDir = mkdtempSync(join(work, 'app-'));
@@ -104,17 +129,27 @@ async function appSnapshotRows(options: DiffBenchOptions, name: string, work: st
     const diff = await elapsed(() => cli(configDir, ['diff', 'app', '--summary']));
     const again = await elapsed(() => cli(configDir, ['create', 'app-again']));
     for (const snapshot of ['app', 'app-again']) await command('incus', ['snapshot', 'delete', name, snapshot]);
-    if (run === 0) continue; // the warm-up
-    Object.entries({ off, on, diff, again }).forEach(([key, value]) => samples[key as keyof typeof samples].push(value));
+    return { off, on, diff, again };
   }
-  return {
-    diff: median('coi-desktop snapshot diff app (cold: snapshot taken by coi-desktop, agent changed files in place)', samples.diff),
-    create: [
-      median('coi-desktop snapshot create, COI_DESKTOP_SNAPSHOT_RECORD=off (no record)', samples.off),
-      median('coi-desktop snapshot create (record, fresh config: every file hashed)', samples.on),
-      median('coi-desktop snapshot create (record, hashes kept from the diff before)', samples.again),
-    ],
-  };
+}
+
+/**
+ * Times `once(cli)` like the bench's `timed`, and with `--diff-baseline` also `once(baseline)`,
+ * alternating run by run (so both see the same load): the row, then the baseline's.
+ */
+async function alternated(options: DiffBenchOptions, label: string, once: (cli: string) => Promise<unknown>): Promise<DiffBenchRow[]> {
+  const { baseline } = options;
+  if (!baseline) return [await options.timed(label, () => once(options.cli), options.runs)];
+  const samples: number[] = [];
+  const before: number[] = [];
+  for (let run = 0; run <= options.runs; run += 1) {
+    const old = await elapsed(() => once(baseline));
+    const now = await elapsed(() => once(options.cli));
+    if (run === 0) continue; // the warm-up
+    before.push(old);
+    samples.push(now);
+  }
+  return [median(label, samples), median(`${label}, baseline`, before)];
 }
 
 /**
@@ -141,18 +176,21 @@ export async function diffBench(options: DiffBenchOptions): Promise<{ rows: Diff
     await push(after);
     await command('incus', ['snapshot', 'create', name, 'after']);
     await command('sync', []);
-    const diff = (configDir: string, ...argv: string[]) =>
-      command(process.execPath, [options.cli, 'snapshot', 'diff', ...argv, '-c', name, '--summary'], { ...process.env, COI_DESKTOP_CONFIG_DIR: configDir });
-    const warm = join(work, 'warm-config');
-    const rows = [
+    const diff = (cli: string, configDir: string, ...argv: string[]) =>
+      command(process.execPath, [cli, 'snapshot', 'diff', ...argv, '-c', name, '--summary'], { ...process.env, COI_DESKTOP_CONFIG_DIR: configDir });
+    /** Each CLI its own warm config directory. */
+    const warm = (cli: string) => join(work, cli === options.cli ? 'warm-config' : 'warm-baseline');
+    const [floor, ...rest] = [
       await options.timed(`diff -rq of the two trees on the host (${options.files} files each)`, () => command('diff', ['-rq', before, after], process.env, [0, 1]), options.runs),
-      await options.timed('coi-desktop snapshot diff before (cold: no cached manifest)', () => diff(mkdtempSync(join(work, 'cold-')), 'before'), options.runs),
-      await options.timed('coi-desktop snapshot diff before (manifest cached)', () => diff(warm, 'before'), options.runs),
-      await options.timed('coi-desktop snapshot diff before after (both cached)', () => diff(warm, 'before', 'after'), options.runs),
+      ...(await alternated(options, 'coi-desktop snapshot diff before (cold: no cached manifest)', (cli) => diff(cli, mkdtempSync(join(work, 'cold-')), 'before'))),
+      ...(await alternated(options, 'coi-desktop snapshot diff before (manifest cached)', (cli) => diff(cli, warm(cli), 'before'))),
+      ...(await alternated(options, 'coi-desktop snapshot diff before after (both cached)', (cli) => diff(cli, warm(cli), 'before', 'after'))),
     ];
     const app = await appSnapshotRows(options, name, work, () => push(before));
-    rows.push(app.diff);
-    return { rows, create: app.create, title: `a container with ${options.files} files of about 200 bytes (50 edited, 50 added, 50 deleted), median of ${options.runs} runs after a warm-up` };
+    // the goals' rows first (diffGoals reads them by position), the baseline's after
+    const rows = [floor!, ...[...rest, ...app.diff].sort((a, b) => Number(a.label.endsWith(', baseline')) - Number(b.label.endsWith(', baseline')))];
+    const how = options.baseline ? `, each diff alternating run by run with the baseline ${options.baseline}` : '';
+    return { rows, create: app.create, title: `a container with ${options.files} files of about 200 bytes (50 edited, 50 added, 50 deleted), median of ${options.runs} runs after a warm-up${how}` };
   } finally {
     if (made) await command('incus', ['delete', '-f', name]).catch(() => undefined);
     rmSync(work, { recursive: true, force: true });

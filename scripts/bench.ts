@@ -6,11 +6,12 @@
 // The `mounts` section times snapshot create and restore of a container with a host folder of F small
 // files mounted at /workspace, plain and with --include-mounts.
 // The `diff` section (scripts/bench-diff.ts) times snapshot diff on a container of F small files, cold and
-// cached, beside diff -rq of the same trees on the host.
+// cached, beside diff -rq of the same trees on the host; --diff-baseline DIR (another checkout, built) times
+// its CLI too, alternating run by run with this one.
 // The listing is measured at each size of --containers (default 50 and 200: G1's two sizes; the
 // containers of a size are added to those of the one before), start-up, memory and the remote
 // transports at the first size only.
-//   npx tsx scripts/bench.ts [--only listing|mounts|backup|diff] [--backup-mb 500] [--backup-runs 5] [--containers 50,200] [--snapshots 10] [--runs 7] [--files 20000] [--mount-runs 3] [--diff-runs 3]
+//   npx tsx scripts/bench.ts [--only listing|mounts|backup|diff] [--backup-mb 500] [--backup-runs 5] [--containers 50,200] [--snapshots 10] [--runs 7] [--files 20000] [--mount-runs 3] [--diff-runs 3] [--diff-baseline DIR]
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     'backup-mb': { type: 'string', default: '500' },
     'backup-runs': { type: 'string', default: '5' },
     'diff-runs': { type: 'string', default: '3' },
+    'diff-baseline': { type: 'string' },
   },
 });
 const SECTIONS = ['listing', 'mounts', 'backup', 'diff'];
@@ -331,7 +333,8 @@ async function main(): Promise<void> {
     process.stdout.write('\n');
   }
   if (runs('diff')) {
-    const diff = await diffBench({ cli: CLI, image: IMAGE, prefix: PREFIX, files: Number(args.files), runs: Number(args['diff-runs']), timed });
+    const baseline = args['diff-baseline'] === undefined ? undefined : join(args['diff-baseline'], 'bin', 'coi-desktop.cjs');
+    const diff = await diffBench({ cli: CLI, baseline, image: IMAGE, prefix: PREFIX, files: Number(args.files), runs: Number(args['diff-runs']), timed });
     process.stdout.write(`Snapshot diff goals (issue 11), ${diff.title}, Incus ${version}:\n\n${diffGoals(diff.rows)}`);
     process.stdout.write('\n' + table(`Snapshot diff, ${diff.title}, Incus ${version}:`, diff.rows, 'vs diff -rq', 'command'));
     process.stdout.write('\n' + table(`Snapshot create and its record, the same container, median of ${args['diff-runs']} runs after a warm-up, Incus ${version}:`, diff.create, 'vs no record', 'command'));
