@@ -1,4 +1,5 @@
 import type { HostOverview, Snapshot } from '../src/shared/model';
+import type { Fixtures } from '../test/helpers/incus';
 
 /** The recorded inventory of one host, scaled up: `hosts` hosts × `containers` containers × `snapshots` snapshots. */
 export function scale(recorded: HostOverview, hosts: number, containers: number, snapshots: number): HostOverview[] {
@@ -16,4 +17,17 @@ export function scale(recorded: HostOverview, hosts: number, containers: number,
       return { ...model, name: `coi-${(h * containers + c).toString(16).padStart(8, '0')}-1`, coi: true, snapshots: list };
     }),
   }));
+}
+
+/** `containers` stopped containers × `snapshots` snapshots in `own`'s project, four at a time; their names. */
+export async function createInventory(own: Fixtures, containers: number, snapshots: number): Promise<string[]> {
+  const names = Array.from({ length: containers }, (_, i) => `coi-${i.toString(16).padStart(8, '0')}-1`);
+  const queue = [...names];
+  await Promise.all(Array.from({ length: 4 }, async () => {
+    for (let name = queue.shift(); name; name = queue.shift()) {
+      await own.launch(name, { stopped: true });
+      for (let s = 0; s < snapshots; s += 1) await own.incus('snapshot', 'create', name, `snap-${s}`);
+    }
+  }));
+  return names;
 }

@@ -16,7 +16,8 @@ import type { Handlers } from '../src/main/app/dispatch';
 import { AppError } from '../src/main/errors';
 import { containerRow, hostRows, type HostOverview } from '../src/shared/model';
 import { startWebServer } from '../src/main/web/server';
-import { scale } from './bench-inventory';
+import { createInventory, scale } from './bench-inventory';
+import { observeFrames } from './bench-page';
 import { BUILT_RENDERER, launchChromium } from '../test/helpers/chromium';
 import { Fixtures } from '../test/helpers/incus';
 import { openCore } from '../test/helpers/transports';
@@ -47,33 +48,6 @@ interface Steps {
   callSent: number;
   answered: number;
 }
-
-/**
- * Run in the page before its own scripts: notes (in `window.benchTimes`) the frame in which `firstRow`
- * first matches, and the frame after which nothing says "loading" any more (`aria-busy`). Measured in
- * the page, not by polling it from here, which adds its own delay to every figure.
- */
-const observeFrames = (firstRow: string) => {
-  const page = globalThis as unknown as {
-    benchTimes: { firstRender?: number; complete?: number };
-    document: { querySelector(selector: string): unknown };
-    requestAnimationFrame(callback: (at: number) => void): void;
-    MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void; disconnect(): void };
-  };
-  const times: { firstRender?: number; complete?: number } = (page.benchTimes = {});
-  const observer = new page.MutationObserver(() => {
-    if (times.firstRender === undefined && page.document.querySelector(firstRow)) {
-      times.firstRender = -1; // claimed: the frame below sets it
-      page.requestAnimationFrame(() => (times.firstRender = performance.now()));
-    }
-    if (times.firstRender !== undefined && times.complete === undefined && !page.document.querySelector('[aria-busy="true"]')) {
-      times.complete = -1;
-      observer.disconnect();
-      page.requestAnimationFrame(() => (times.complete = performance.now()));
-    }
-  });
-  observer.observe(page.document, { childList: true, subtree: true, attributes: true, attributeFilter: ['aria-busy'] });
-};
 
 /** The page's scripts fetched, its first call sent and answered (resource timing), ms after navigation. */
 function readSteps(): Steps {
@@ -288,14 +262,7 @@ async function main(): Promise<void> {
   let eventMs = 0;
   try {
     process.stderr.write(`Creating ${N} containers × ${M} snapshots in project ${own.project}…\n`);
-    const names = Array.from({ length: N }, (_, i) => `coi-${i.toString(16).padStart(8, '0')}-1`);
-    const queue = [...names];
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      for (let name = queue.shift(); name; name = queue.shift()) {
-        await own.launch(name, { stopped: true });
-        for (let s = 0; s < M; s += 1) await own.incus('snapshot', 'create', name, `snap-${s}`);
-      }
-    }));
+    const names = await createInventory(own, N, M);
     await core.registry.add({ kind: 'local', name: 'local', project: own.project });
     process.stderr.write('Measuring the daemon alone…\n');
     daemonMs = await daemonAnswer(own.project!, 2);
