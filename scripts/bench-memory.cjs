@@ -3,10 +3,11 @@
 // the built core (out/main, as the Electron main process loads it) holding 10 hosts × 500 containers ×
 // 50 snapshots that it read itself. A fake daemon in a child process serves each host as an Incus
 // project (`host-07`): its `recursion=2` instances GET answers 500 instances made from RAW.json (the
-// daemon's own answer for the benchmark's containers) scaled to 50 snapshots each, with Incus's times;
-// its pool's volumes GET lists their volumes and volume snapshots, as Incus does. The core's host pool
-// reads the 10 hosts (4 at a time) through its Incus clients and snapshot services, READS times (the
-// first reading, then refreshes, as the tray's), and the listings are kept as the tray keeps them.
+// daemon's own answer for the benchmark's containers) scaled to 50 snapshots each, with Incus's times
+// (`recursion=1`: the same without state and snapshots); its pool's volumes GET lists their volumes and
+// volume snapshots, as Incus does. The core reads the 10 hosts (4 at a time) through its host pool and
+// handlers READS times as the app's main process does (`reading`: the tray's, the window's overview and
+// each host's whole list), and keeps what the app keeps.
 // Printed in bytes, as one JSON line:
 //   before    the code alone;
 //   idle      after the last reading and 10 s of idle, no collection forced: what the process holds
@@ -64,7 +65,7 @@ const serve = (rawFile, socket) => {
     const body = url.pathname === '/1.0'
       ? JSON.stringify({ type: 'sync', status: 'Success', status_code: 200, metadata: { auth: 'trusted', environment: { server_version: '6.0.4', server_clustered: false } } })
       : url.pathname === '/1.0/instances'
-      ? answer(hostInstances(recorded, host))
+      ? answer(url.searchParams.get('recursion') === '2' ? hostInstances(recorded, host) : hostInstances(recorded, host).map(({ snapshots, state, backups, ...instance }) => instance))
       : url.pathname === '/1.0/storage-pools'
         ? answer(['/1.0/storage-pools/default'])
         : url.pathname === '/1.0/storage-pools/default/volumes'
@@ -91,6 +92,22 @@ const hostsFile = () => JSON.stringify({
   hosts: HOST_NAMES.map((name, h) => ({ name: h === 0 ? 'local' : name, kind: 'local', project: name })),
 });
 
+/**
+ * One reading, as the app's main process makes it: the tray's (every host's containers, without their
+ * snapshots), the window's overview (its rows: each container's snapshots counted, the newest named)
+ * and the window's reading of each host's whole list (containers.list: every snapshot, sent to the
+ * window and dropped). Gives back what the process keeps: the tray's listing and the overview's rows.
+ */
+const reading = async (core) => {
+  const tray = await core.pool.eachHost((service) => service.listContainerHeads());
+  const rows = await core.handlers['containers.overview']({ snapshots: true });
+  for (const { host } of rows) {
+    const listed = (await core.handlers['containers.list']({ host })).reduce((n, container) => n + container.snapshots.length, 0);
+    if (listed !== CONTAINERS * SNAPSHOTS) throw new Error(`${host}: containers.list read ${listed} snapshots, not ${CONTAINERS * SNAPSHOTS}`);
+  }
+  return [tray, rows];
+};
+
 const measure = async (rawFile) => {
   const dir = join(__dirname, '..', 'out', 'main');
   const chunk = readdirSync(dir).find((file) => /^core-.*\.js$/.test(file));
@@ -107,10 +124,11 @@ const measure = async (rawFile) => {
   const core = await CoiCore.open({ configDir: home, home, env: { INCUS_SOCKET: socket }, platform: process.platform, liveEvents: false });
   try {
     let held = [];
-    for (let read = 0; read < READS; read += 1) held = await core.pool.overview(); // the new listing replaces the old once complete, as the tray's
-    const failed = held.find((host) => host.error);
+    for (let read = 0; read < READS; read += 1) held = await reading(core);
+    const [, rows] = held;
+    const failed = rows.find((host) => host.error);
     if (failed) throw new Error(`${failed.host}: ${failed.error.message}`);
-    const snapshots = held.reduce((sum, host) => sum + host.containers.reduce((n, container) => n + container.snapshots.length, 0), 0);
+    const snapshots = rows.reduce((sum, host) => sum + host.containers.reduce((n, container) => n + container.snapshots.count, 0), 0);
     if (snapshots !== HOSTS * CONTAINERS * SNAPSHOTS) throw new Error(`read ${snapshots} snapshots, not ${HOSTS * CONTAINERS * SNAPSHOTS}`);
     await idle(10_000);
     const idleRss = rss();

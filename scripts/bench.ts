@@ -167,9 +167,10 @@ interface Memory {
 }
 
 /**
- * The resident memory of the built core holding 10 hosts × 500 × 50 that it read itself (and read
- * again, as the tray refreshes) from a fake daemon serving the daemon's own answer for the benchmark's
- * containers, scaled (scripts/bench-memory.cjs).
+ * The resident memory of the built core holding 10 hosts × 500 × 50 that it read itself, three times
+ * as the app's main process reads it (the tray, the window's overview and each host's whole list), from
+ * a fake daemon serving the daemon's own answer for the benchmark's containers, scaled
+ * (scripts/bench-memory.cjs).
  */
 async function coreMemory(): Promise<Memory[]> {
   const { stdout: answer } = await run('incus', ['query', '/1.0/instances?recursion=2'], { maxBuffer: 1 << 28 });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { containerRow } from '../../src/shared/rows';
 import { AppError } from '../../src/main/errors';
 import type { IncusClient } from '../../src/main/incus/client';
 import { SnapshotService, type RestorePlan } from '../../src/main/snapshots/service';
@@ -144,7 +145,6 @@ describe('list', () => {
     await expectAppError(service.listSnapshots('test-does-not-exist'), 'not-found', /container 'test-does-not-exist' not found/);
   });
 
-  // A listing gives back the last listing's objects for the snapshots that did not change (G6, issue 10).
   it('a listing made again shows every change since the last one, as a first listing does', async () => {
     const refreshing = new SnapshotService(client, { coiPrefix: 'coi-' });
     const name = await fixtures.launch(testName('relist'), { stopped: true });
@@ -162,8 +162,7 @@ describe('list', () => {
     expect(second.snapshots.map((snapshot) => snapshot.name).sort()).toEqual(['added', 'described', 'expiring', 'kept', 'renamed-2']);
     expect(second.snapshots.find((snapshot) => snapshot.name === 'described')?.description).toBe('now described');
     expect(second.snapshots.find((snapshot) => snapshot.name === 'expiring')?.expiresAt).not.toBeNull();
-    // Unchanged: the same object, nothing made again; the first listing is left as it was.
-    expect(second.snapshots.find((snapshot) => snapshot.name === 'kept')).toBe(first.snapshots.find((snapshot) => snapshot.name === 'kept'));
+    // The first listing is left as it was.
     expect(first.snapshots.find((snapshot) => snapshot.name === 'described')?.description).toBe('');
 
     await refreshing.setDescription(name, 'described', '');
@@ -171,6 +170,20 @@ describe('list', () => {
     expect(third).toEqual(await mine(new SnapshotService(client, { coiPrefix: 'coi-' })));
     expect(third.snapshots.find((snapshot) => snapshot.name === 'described')?.description).toBe('');
     expect(second.snapshots.find((snapshot) => snapshot.name === 'described')?.description).toBe('now described');
+  });
+
+  // The overview's rows are read without making any snapshot (G6, issue 10): the same rows as the full listing's.
+  it("lists rows and heads as the full listing's rows, each container's snapshots counted and the newest named", async () => {
+    const name = await fixtures.launch(testName('rows'), { stopped: true });
+    const bare = await fixtures.launch(testName('rows-bare'), { stopped: true });
+    for (const snap of ['b-first', 'a-second', 'c-third']) await incus('snapshot', 'create', name, snap);
+    await service.setDescription(name, 'a-second', 'described');
+    const mine = <C extends { name: string }>(containers: C[]) => containers.filter((container) => container.name === name || container.name === bare);
+    const [full, rows, heads] = await Promise.all([service.listContainers(), service.listContainerRows(), service.listContainerHeads()]);
+    expect(mine(rows)).toEqual(mine(full).map(containerRow));
+    expect(rows.find((row) => row.name === name)?.snapshots).toEqual({ count: 3, newest: { name: 'c-third', createdAt: expect.any(String) } });
+    expect(rows.find((row) => row.name === bare)?.snapshots).toEqual({ count: 0, newest: null });
+    expect(mine(heads)).toEqual(mine(rows).map((row) => ({ ...row, snapshots: null })));
   });
 });
 

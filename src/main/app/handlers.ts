@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { containerRow } from '../../shared/model';
 import { defaultBackupFileName } from '../backups/export';
 import { AppError } from '../errors';
 import type { SnapshotService } from '../snapshots/service';
@@ -46,7 +45,7 @@ export function createHandlers(core: CoiCore): Handlers {
     'containers.list': async ({ host }) => service(host).listContainers(),
     'containers.get': async ({ host, container }) => service(host).getContainer(container),
     'containers.overview': async ({ snapshots }) => {
-      const read = snapshots ? async (service: SnapshotService) => (await service.listContainers()).map(containerRow) : (service: SnapshotService) => service.listContainerHeads();
+      const read = snapshots ? (service: SnapshotService) => service.listContainerRows() : (service: SnapshotService) => service.listContainerHeads();
       return core.pool.eachHost(read, (overview) => core.emit({ type: 'overview-host', overview }), snapshots ? 'slow' : 'fast');
     },
     'containers.setMountExcludes': async ({ host, container, excludes }) => service(host).setMountExcludes(container, excludes),

@@ -1,4 +1,4 @@
-import type { HostOverview } from '../../shared/model';
+import type { Container, HostOverview } from '../../shared/model';
 import { toErrorInfo } from '../errors';
 import type { HostPool } from '../hosts/pool';
 
@@ -45,8 +45,11 @@ export async function quickSnapshot(pool: HostPool, target: Target): Promise<Not
   }
 }
 
+/** A host's containers as far as the tray reads them: names and states (snapshots or not). */
+export type HostStates = Pick<HostOverview, 'host' | 'status'> & { containers: readonly Pick<Container, 'name' | 'status'>[] };
+
 /** The running containers of every host that answered. */
-export function runningContainers(overview: readonly HostOverview[]): Target[] {
+export function runningContainers(overview: readonly HostStates[]): Target[] {
   return overview.flatMap((host) => host.containers.filter((container) => container.status === 'Running').map((container) => ({ host: host.host, container: container.name })));
 }
 

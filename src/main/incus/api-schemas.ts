@@ -69,8 +69,6 @@ export const InstanceFullSchema = z.object({
   snapshots: z.array(InstanceSnapshotSchema).nullish().transform((value) => value ?? []),
 });
 export type InstanceFull = z.infer<typeof InstanceFullSchema>;
-/** An instance as `GET /1.0/instances?recursion=1` returns it: no state, no snapshots. */
-export type InstanceHead = Omit<InstanceFull, 'snapshots'>;
 
 /** A cluster member as `GET /1.0/cluster/members?recursion=1` returns it. */
 export const ClusterMemberApiSchema = z.object({

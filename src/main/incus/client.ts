@@ -362,7 +362,7 @@ export class IncusClient {
   /**
    * The daemon's error answer as an error. A project it does not have is said so, naming it: Incus
    * answers 404 "Project not found" to most requests there (which would read as "container not
-   * found") and lists no instances at all (see `listInstanceHeads`).
+   * found") and lists no instances at all (see `inProjectThatExists` in instances.ts).
    */
   private daemonError(status: number, message: string, request: string): Error {
     if (CHANGING_STATE.test(message)) return new IncusError(status, changingStateMessage(request), request);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClusterMemberApiSchema, InstanceFullSchema, InstanceSnapshotSchema, type ClusterMemberApi, type InstanceFull, type InstanceHead, type InstanceSnapshot, type Operation } from './api-schemas';
+import { ClusterMemberApiSchema, InstanceFullSchema, InstanceSnapshotSchema, type ClusterMemberApi, type InstanceFull, type InstanceSnapshot, type Operation } from './api-schemas';
 import type { IncusClient, WaitOptions } from './client';
 import { isNotFound } from './errors';
 import { instanceReader, readVolumeList, volumeReader, type ListedInstance, type StorageVolume } from './instance-list';
@@ -25,10 +25,16 @@ export async function listInstancesAs<T>(client: IncusClient, keep: (instance: L
   return inProjectThatExists(client, await client.readItems(INSTANCE_LIST_PATH, (value, path) => keep(read(value, path))));
 }
 
-/** Every instance without its state and snapshots: the daemon's fast answer (it computes no instance's state). */
-export async function listInstanceHeads(client: IncusClient): Promise<InstanceHead[]> {
-  return inProjectThatExists(client, await client.query('GET', '/1.0/instances?recursion=1', z.array(InstanceFullSchema.omit({ snapshots: true }))));
+/**
+ * Every instance without its state and snapshots (the daemon's fast answer: it computes no instance's
+ * state), checked and kept as listInstancesAs does; each listed with no snapshots.
+ */
+export async function listInstanceHeadsAs<T>(client: IncusClient, keep: (instance: ListedInstance) => T): Promise<T[]> {
+  const read = instanceReader(`GET ${INSTANCE_HEADS_PATH}`);
+  return inProjectThatExists(client, await client.readItems(INSTANCE_HEADS_PATH, (value, path) => keep(read(value, path))));
 }
+
+const INSTANCE_HEADS_PATH = '/1.0/instances?recursion=1';
 
 /**
  * `instances`, once an empty list is known to be a project's own: Incus lists no instances, without an

@@ -1,5 +1,5 @@
 import type { CoiEvent } from '../../shared/contract';
-import type { HostOverview } from '../../shared/model';
+import type { HostRows } from '../../shared/model';
 import type { CoiCore } from '../app/core';
 import { quickSnapshot, quickSnapshotAll, runningContainers, type Notice, type Target } from '../app/quick-snapshot';
 import { trayTemplate, type TrayAction, type TrayItem } from './tray-menu';
@@ -18,7 +18,8 @@ const REBUILD_ON = new Set(['hosts-changed', 'host-status']);
 
 /** Keeps the tray menu in step with hosts and containers, and carries out its actions. */
 export class TrayController {
-  private overview: HostOverview[] = [];
+  /** Each host's containers without their snapshots: the menu shows names and states only. */
+  private overview: HostRows[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly onEvent = (event: CoiEvent) => {
     if (REBUILD_ON.has(event.type) || (event.type === 'lifecycle' && event.action.startsWith('instance-') && !event.action.startsWith('instance-snapshot'))) this.scheduleRefresh();
@@ -32,9 +33,9 @@ export class TrayController {
     core.events.on('event', this.onEvent);
   }
 
-  /** Reads every host and rebuilds the menu. */
+  /** Reads every host's containers (the daemon's fast answer: no snapshots, which the menu does not show) and rebuilds the menu. */
   async refresh(): Promise<TrayItem[]> {
-    this.overview = await this.core.pool.overview();
+    this.overview = await this.core.pool.eachHost((service) => service.listContainerHeads());
     const items = trayTemplate(this.overview);
     this.deps.setMenu(items, (action) => void this.act(action));
     return items;

@@ -1,4 +1,4 @@
-import type { HostOverview } from '../../shared/model';
+import type { HostStates } from '../app/quick-snapshot';
 
 /** What a tray item does when clicked. */
 export type TrayAction =
@@ -18,7 +18,7 @@ export interface TrayItem {
 
 const separator: TrayItem = { type: 'separator' };
 
-function hostItems(host: HostOverview): TrayItem[] {
+function hostItems(host: HostStates): TrayItem[] {
   const running = host.containers.filter((container) => container.status === 'Running');
   const heading: TrayItem = { label: host.status.state === 'online' ? host.host : `${host.host} (${host.status.state})`, enabled: false };
   if (running.length === 0) return [heading, { label: host.status.state === 'online' ? 'No running containers' : 'Unavailable', enabled: false }];
@@ -36,7 +36,7 @@ function hostItems(host: HostOverview): TrayItem[] {
  * The tray (menu bar) menu: per host its running containers, each with "Quick snapshot"; then a
  * quick snapshot of everything running, "Open COI Desktop" and "Quit".
  */
-export function trayTemplate(hosts: readonly HostOverview[]): TrayItem[] {
+export function trayTemplate(hosts: readonly HostStates[]): TrayItem[] {
   const anyRunning = hosts.some((host) => host.containers.some((container) => container.status === 'Running'));
   const perHost = hosts.flatMap((host, index) => [...(index > 0 ? [separator] : []), ...hostItems(host)]);
   return [

@@ -1,4 +1,4 @@
-import type { Snapshot } from '../../shared/model';
+import type { Snapshot, SnapshotTally } from '../../shared/model';
 import type { ListedInstance, ListedSnapshot, StorageVolume } from '../incus/instance-list';
 import { isCoiContainer } from './coi-naming';
 
@@ -17,17 +17,24 @@ export function listedSnapshot(snapshot: ListedSnapshot, description?: string): 
   };
 }
 
-/** Whether listedSnapshot(snapshot, description) would be the same as `shown` (mounts aside), without making it. */
-export function listsAs(snapshot: ListedSnapshot, description: string | undefined, shown: Snapshot): boolean {
-  return shown.name === snapshot.name && shown.createdAt === snapshot.created_at && shown.expiresAt === snapshot.expires_at && shown.stateful === snapshot.stateful
-    && shown.sizeBytes === sizeBytes(snapshot) && shown.description === (description || snapshot.description);
-}
-
 const sizeBytes = (snapshot: ListedSnapshot) => (typeof snapshot.size === 'number' && snapshot.size >= 0 ? snapshot.size : null);
 
 /** An instance's snapshots, newest first, each made by `read` with its description. */
 export function snapshotsOf(instance: ListedInstance, descriptions: ReadonlyMap<string, string>, read: (snapshot: ListedSnapshot, description?: string) => Snapshot = listedSnapshot): Snapshot[] {
   return instance.snapshots.map((snapshot) => read(snapshot, descriptions.get(`${instance.name}/${snapshot.name}`))).sort(newestFirst);
+}
+
+/**
+ * An instance's snapshots counted, and the newest named (the first of snapshotsOf), without making
+ * any: what a list row shows of them.
+ */
+export function snapshotTally(snapshots: readonly ListedSnapshot[]): SnapshotTally {
+  let newest: { name: string; createdAt: string } | null = null;
+  for (const snapshot of snapshots) {
+    const candidate = { name: snapshot.name, createdAt: snapshot.created_at };
+    if (!newest || newestFirst(candidate, newest) < 0) newest = candidate;
+  }
+  return { count: snapshots.length, newest };
 }
 
 /** A volume that gives an instance snapshot its description: a volume snapshot (`instance/snapshot`, not a custom volume's) that has one. */
@@ -50,5 +57,5 @@ export function coiSnapshotLists(instances: readonly ListedInstance[], descripti
 export const coiFirst = (a: { coi: boolean; name: string }, b: { coi: boolean; name: string }) => Number(b.coi) - Number(a.coi) || a.name.localeCompare(b.name);
 
 /** Incus trims trailing zeros of fractional seconds, so times are compared as dates, not strings. */
-export const newestFirst = (a: Snapshot, b: Snapshot) =>
+export const newestFirst = (a: Pick<Snapshot, 'name' | 'createdAt'>, b: Pick<Snapshot, 'name' | 'createdAt'>) =>
   Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.name.localeCompare(a.name);

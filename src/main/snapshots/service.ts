@@ -16,7 +16,7 @@ import { afterRunningOperations, outcomeUnknown, runningOperationsEnded, snapsho
 import { afterRestore, checkMountTools, forgetArchives, mountsToRestore, takeSnapshot, type MountOptions } from './mount-archive';
 import { assertExcludes, EXCLUDES_KEY, excludesValue, heldMounts, mountExcludes, notCaptured, notCapturedBySnapshot } from './mounts';
 import { branchName, freeName } from './naming';
-import { coiFirst, describesSnapshot, descriptionsOf, listedSnapshot, listsAs, newestFirst, snapshotsOf } from './listing';
+import { coiFirst, describesSnapshot, descriptionsOf, listedSnapshot, newestFirst, snapshotsOf, snapshotTally } from './listing';
 
 export interface SnapshotServiceOptions {
   /** code-on-incus container name prefix (`COI_CONTAINER_PREFIX`, default `coi-`). */
@@ -81,13 +81,6 @@ const RUNNING_STATES = new Set(['Running', 'Frozen']);
 /** The snapshot behaviour of `coi snapshot`, over one Incus daemon. */
 export class SnapshotService {
   private readonly now: () => Date;
-  /**
-   * The snapshots of each container in the last listing, by container name. The next listing gives
-   * back the same objects for the snapshots that have not changed: what a refresh reads again then
-   * dies young, and the old generation does not fill with copies of the inventory, which an idle
-   * process would keep until its next full collection (about 40 MB for each 10 hosts × 500 × 50).
-   */
-  private listed = new Map<string, Snapshot[]>();
 
   constructor(
     private readonly client: IncusClient,
@@ -101,14 +94,23 @@ export class SnapshotService {
    * it (the daemon's slow answer is the instances'), the pools' volumes for the snapshot descriptions.
    */
   async listContainers(): Promise<Container[]> {
-    const memory: ListingMemory = { names: interner(), known: this.listed };
+    const names = interner(); // equal snapshot names (snap0, snap1… on every container) held once
     const [containers, descriptions] = await Promise.all([
-      api.listInstancesAs(this.client, (instance) => this.toContainer(instance, NO_DESCRIPTIONS, memory)),
+      api.listInstancesAs(this.client, (instance) => this.toContainer(instance, NO_DESCRIPTIONS, names)),
       this.poolDescriptions(),
     ]);
-    const listed = withDescriptions(containers, descriptions).sort(coiFirst);
-    this.listed = new Map(listed.map((container) => [container.name, container.snapshots]));
-    return listed;
+    return withDescriptions(containers, descriptions).sort(coiFirst);
+  }
+
+  /**
+   * Every instance as a list row: its snapshots counted and the newest named, as containerRow makes
+   * them from listContainers, straight from each instance as it is read. No snapshot is made, and the
+   * pools' volumes (the descriptions, which a row does not show) are not asked: the overview keeps
+   * nothing per snapshot, and what it parses dies young.
+   */
+  async listContainerRows(): Promise<ContainerRow[]> {
+    const rows = await api.listInstancesAs(this.client, (instance): ContainerRow => ({ ...this.containerFields(instance), snapshots: snapshotTally(instance.snapshots) }));
+    return rows.sort(coiFirst);
   }
 
   /**
@@ -116,8 +118,8 @@ export class SnapshotService {
    * answer, for a list that shows names and states first and tallies the snapshots later.
    */
   async listContainerHeads(): Promise<ContainerRow[]> {
-    const instances = await api.listInstanceHeads(this.client);
-    return instances.map((instance) => ({ ...this.toContainer({ ...instance, snapshots: [] }, new Map()), snapshots: null })).sort(coiFirst);
+    const rows = await api.listInstanceHeadsAs(this.client, (instance): ContainerRow => ({ ...this.containerFields(instance), snapshots: null }));
+    return rows.sort(coiFirst);
   }
 
   /** The snapshot descriptions kept in every storage pool (one request per pool); none where the pools are refused. */
@@ -728,7 +730,14 @@ export class SnapshotService {
     return readInstance(this.client, name);
   }
 
-  private toContainer(instance: ListedInstance, descriptions: ReadonlyMap<string, string>, memory?: ListingMemory): Container {
+  private toContainer(instance: ListedInstance, descriptions: ReadonlyMap<string, string>, names?: (name: string) => string): Container {
+    const { name, status, type, createdAt, coi, statefulCapable, ...rest } = this.containerFields(instance);
+    const snapshots = snapshotsOf(instance, descriptions, (snapshot, description) => toSnapshot(snapshot, description, names));
+    return { name, status, type, createdAt, coi, statefulCapable, snapshots, ...rest };
+  }
+
+  /** What a container's row shows besides its snapshots. */
+  private containerFields(instance: ListedInstance): Omit<Container, 'snapshots'> {
     return {
       name: instance.name,
       status: instance.status,
@@ -736,7 +745,6 @@ export class SnapshotService {
       createdAt: instance.created_at,
       coi: isCoiContainer(instance.name, this.options.coiPrefix),
       statefulCapable: instance.expanded_config['migration.stateful'] === 'true',
-      snapshots: memory ? rememberedSnapshots(instance, descriptions, memory) : snapshotsOf(instance, descriptions, toSnapshot),
       notCaptured: notCaptured(instance.expanded_devices),
       mountExcludes: mountExcludes(instance.expanded_config),
       ...automation(instance.expanded_config),
@@ -878,29 +886,6 @@ function toSnapshot(snapshot: ListedSnapshot, description?: string, names: (name
   return listed;
 }
 
-/** What one listing carries from instance to instance: equal names held once, and the last listing's snapshots by container. */
-interface ListingMemory {
-  names: (name: string) => string;
-  known: ReadonlyMap<string, Snapshot[]>;
-}
-
-/**
- * The instance's snapshots as the listing shows them, each unchanged one the last listing's object
- * (and the last listing's list when none changed), compared before anything is made: V8 soon makes
- * objects of a kind that always lived long in its old generation directly, where a copy dropped at
- * once would still stay until a full collection.
- */
-function rememberedSnapshots(instance: ListedInstance, descriptions: ReadonlyMap<string, string>, memory: ListingMemory): Snapshot[] {
-  const known = memory.known.get(instance.name);
-  const byName = new Map(known?.map((snapshot) => [snapshot.name, snapshot]));
-  const snapshots = snapshotsOf(instance, descriptions, (snapshot, description) => {
-    const same = byName.get(snapshot.name);
-    if (same && same.mounts === undefined && listsAs(snapshot, description, same) && heldMounts(snapshot.config).length === 0) return same;
-    return toSnapshot(snapshot, description, memory.names);
-  });
-  return known && snapshots.length === known.length && snapshots.every((snapshot, i) => snapshot === known[i]) ? known : snapshots;
-}
-
 const NO_DESCRIPTIONS: ReadonlyMap<string, string> = new Map();
 
 /** Gives back, for each string, the first equal one it was given: equal names held once. */
@@ -916,8 +901,7 @@ function interner(): (value: string) => string {
 
 /**
  * Puts the volume snapshots' descriptions (read beside the instances) on the containers' snapshots, as
- * listedSnapshot would have. A snapshot is never changed (an earlier listing may hold it): one whose
- * description differs is replaced by a copy.
+ * listedSnapshot would have: one whose description differs is replaced by a copy.
  */
 function withDescriptions(containers: Container[], descriptions: ReadonlyMap<string, string>): Container[] {
   if (descriptions.size === 0) return containers;
