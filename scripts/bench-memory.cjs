@@ -51,6 +51,9 @@ const hostInstances = (recorded, host) => {
 const hostVolumes = (instances) => instances.flatMap((instance) => [instance, ...instance.snapshots.map((snapshot) => ({ ...snapshot, name: `${instance.name}/${snapshot.name}` }))]
   .map((volume) => ({ config: {}, content_type: 'filesystem', created_at: volume.created_at, description: '', location: 'none', name: volume.name, project: 'default', type: 'container', used_by: [] })));
 
+/** An instance as `recursion=1` lists it: without its state and snapshots. */
+const withoutState = (instance) => Object.fromEntries(Object.entries(instance).filter(([key]) => !['state', 'snapshots', 'backups'].includes(key)));
+
 const answer = (metadata) => JSON.stringify({ type: 'sync', status: 'Success', status_code: 200, metadata });
 
 /**
@@ -65,7 +68,7 @@ const serve = (rawFile, socket) => {
     const body = url.pathname === '/1.0'
       ? JSON.stringify({ type: 'sync', status: 'Success', status_code: 200, metadata: { auth: 'trusted', environment: { server_version: '6.0.4', server_clustered: false } } })
       : url.pathname === '/1.0/instances'
-      ? answer(url.searchParams.get('recursion') === '2' ? hostInstances(recorded, host) : hostInstances(recorded, host).map(({ snapshots, state, backups, ...instance }) => instance))
+      ? answer(url.searchParams.get('recursion') === '2' ? hostInstances(recorded, host) : hostInstances(recorded, host).map(withoutState))
       : url.pathname === '/1.0/storage-pools'
         ? answer(['/1.0/storage-pools/default'])
         : url.pathname === '/1.0/storage-pools/default/volumes'
