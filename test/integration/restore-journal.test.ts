@@ -124,6 +124,38 @@ describe('a restore killed after its request', () => {
   }, 60_000);
 });
 
+describe('two processes finishing one interrupted restore', () => {
+  it('it is finished once (said once, the container started once), and left alone while a restore of that container holds its lock', async () => {
+    const name = await fixtures.launch(testName('rsjboth'), { stopped: true });
+    const dir = mkdtempSync(join(tmpdir(), 'coi-restores-'));
+    const place = { host: 'local', project: 'default', server: 'local' };
+    // A restore killed while it stopped the running container (its writer no longer runs).
+    await new RestoreJournal(dir, place, { pid: 2_000_000_000, machine: hostname() }).record({
+      container: name,
+      snapshot: 's1',
+      mark: 'mark-2',
+      settings: { [RESTORING]: '' },
+      snapshotSettings: { [RESTORING]: '' },
+      stopped: true,
+      safetySnapshot: null,
+      requested: false,
+    });
+    const finisher = () => new SnapshotService(localClient(), { coiPrefix: 'coi-', restores: new RestoreJournal(dir, place) });
+
+    const restoring = await new RestoreJournal(dir, place).lock(name);
+    expect(await finisher().finishInterruptedRestores()).toEqual([]);
+    expect(readdirSync(dir).filter((file) => file.endsWith('.json'))).toHaveLength(1);
+    await restoring();
+
+    const [first, second] = await Promise.all([finisher().finishInterruptedRestores(), finisher().finishInterruptedRestores()]);
+    expect([...first, ...second]).toEqual([
+      `An interrupted restore of container '${name}' to snapshot 's1' was not done: its command ended before it asked Incus, so nothing was restored; the container ran before and was stopped for it: it was started again`,
+    ]);
+    expect(await status(name)).toBe('RUNNING');
+    expect(readdirSync(dir).filter((file) => file.endsWith('.json'))).toEqual([]);
+  }, 30_000);
+});
+
 describe('two restores of one container at once', () => {
   it('the second is refused before it changes anything, and the first ends as it says', async () => {
     const name = await fixtures.launch(testName('rsjtwo'));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { mkdir, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LOCAL_HOST } from '../../shared/hosts';
@@ -65,13 +65,23 @@ export class RestoreJournal {
    * `busy` error when another process holds it: nothing was changed.
    */
   async lock(container: string): Promise<() => Promise<void>> {
-    const key = createHash('sha256').update(`${this.place.server}\n${this.place.project}\n${container}`).digest('hex').slice(0, 32);
-    const release = await tryFileLock(join(this.dir, key));
+    const release = await this.tryLock(container);
     if (release) return release;
     throw new AppError(
       'busy',
       `another restore of container '${container}' is under way (a coi-desktop command or the COI Desktop app on this computer); this one changed nothing. Wait until it has ended, then check the container with 'coi-desktop snapshot list -c ${container}'${this.place.host === LOCAL_HOST.name ? '' : ` --host ${this.place.host}`} before restoring again (the lock of a process that was killed is given up 10 s after it ended)`,
     );
+  }
+
+  /** The lock of `lock`, or undefined when another process holds it. */
+  tryLock(container: string): Promise<(() => Promise<void>) | undefined> {
+    const key = createHash('sha256').update(`${this.place.server}\n${this.place.project}\n${container}`).digest('hex').slice(0, 32);
+    return tryFileLock(join(this.dir, key));
+  }
+
+  /** Whether the entry `file` is still there (no other process has finished it meanwhile). */
+  async stillThere(file: string): Promise<boolean> {
+    return access(file).then(() => true, () => false);
   }
 
   /** Records a restore (again, once it is `requested`); the file that stands for it. */

@@ -375,7 +375,8 @@ export class SnapshotService {
    * the instance: Incus did not restore it (the mark is removed). The mark gone: Incus did, and the
    * settings the restore keeps are put back, each one the instance still holds as the snapshot had it
    * (one set since by someone is left). The container is never started here: the message says how.
-   * Never fails: an entry that cannot be finished now is said and tried again next time.
+   * Never fails: an entry that cannot be finished now is said and tried again next time. An entry whose
+   * container another process holds the restore lock of (finishing it too, or restoring) is left to it.
    */
   async finishInterruptedRestores(): Promise<string[]> {
     const journal = this.options.restores;
@@ -388,12 +389,18 @@ export class SnapshotService {
         messages.push(`${capitalised(what)} is not finished: it was sent to ${entry.server}, and ${journal.place.host} now points to ${journal.place.server}. Check its schedule and retention policy there, then delete ${file}`);
         continue;
       }
+      // One process finishes it: another one (the app, a command) may be finishing it, or restoring that container now.
+      const unlock = await journal.tryLock(entry.container).catch(() => undefined);
+      if (!unlock) continue;
       try {
+        if (!(await journal.stillThere(file))) continue;
         const message = await this.finishRestore(entry, what);
         await journal.forget(file);
         messages.push(message);
       } catch (error) {
         messages.push(`${capitalised(what)} could not be finished (${toErrorInfo(error).message}); it is tried again on the next command on this host`);
+      } finally {
+        await unlock();
       }
     }
     return messages;
