@@ -10,6 +10,9 @@ import { AppError } from '../errors';
 export { RESTORES_DIR } from '../config/paths';
 import { abandoned, readJournal, type Place } from './temporaries';
 
+/** A restore lock not refreshed for this long belongs to a process that was killed (its holder refreshes it every 2.5 s). */
+const LOCK_STALE_MS = 5_000;
+
 const RestoreEntrySchema = z.object({
   host: z.string(),
   project: z.string(),
@@ -69,14 +72,17 @@ export class RestoreJournal {
     if (release) return release;
     throw new AppError(
       'busy',
-      `another restore of container '${container}' is under way (a coi-desktop command or the COI Desktop app on this computer); this one changed nothing. Wait until it has ended, then check the container with 'coi-desktop snapshot list -c ${container}'${this.place.host === LOCAL_HOST.name ? '' : ` --host ${this.place.host}`} before restoring again (the lock of a process that was killed is given up 10 s after it ended)`,
+      `another restore of container '${container}' is under way (a coi-desktop command or the COI Desktop app on this computer); this one changed nothing. Wait until it has ended, then check the container with 'coi-desktop snapshot list -c ${container}'${this.place.host === LOCAL_HOST.name ? '' : ` --host ${this.place.host}`} before restoring again`,
     );
   }
 
-  /** The lock of `lock`, or undefined when another process holds it. */
+  /**
+   * The lock of `lock`, or undefined when another process holds it. It waits a little longer than a
+   * killed holder's lock takes to go stale, so a command right after a `kill -9` of a restore gets it.
+   */
   tryLock(container: string): Promise<(() => Promise<void>) | undefined> {
     const key = createHash('sha256').update(`${this.place.server}\n${this.place.project}\n${container}`).digest('hex').slice(0, 32);
-    return tryFileLock(join(this.dir, key));
+    return tryFileLock(join(this.dir, key), { staleMs: LOCK_STALE_MS, waitMs: LOCK_STALE_MS + 1_500 });
   }
 
   /** Whether the entry `file` is still there (no other process has finished it meanwhile). */

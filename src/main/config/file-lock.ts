@@ -30,15 +30,17 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>): Pro
 }
 
 /**
- * Takes the inter-process lock of `path` (`<path>.lock`, like `withFileLock`) at once, for as long as
- * the caller works; undefined when another live process holds it. A lock left by a process that died
- * is taken over once it has not been refreshed for `STALE_MS`. A lock lost meanwhile (its folder
- * removed by hand) is not fatal: the work goes on unguarded.
+ * Takes the inter-process lock of `path` (`<path>.lock`, like `withFileLock`) for as long as the caller
+ * works, waiting up to `waitMs` for it; undefined when another live process holds it. A lock left by a
+ * process that died is taken over once it has not been refreshed for `staleMs` (at least 2 s; the
+ * holder refreshes it every `staleMs / 2`). A lock lost meanwhile (its folder removed by hand, the
+ * process frozen longer than `staleMs`) is not fatal: the work goes on unguarded.
  */
-export async function tryFileLock(path: string): Promise<(() => Promise<void>) | undefined> {
+export async function tryFileLock(path: string, { staleMs = STALE_MS, waitMs = 0 } = {}): Promise<(() => Promise<void>) | undefined> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  const retries = { retries: Math.ceil(waitMs / 200), factor: 1, minTimeout: 200, maxTimeout: 200 };
   try {
-    const release = await lock(path, { realpath: false, lockfilePath: `${path}.lock`, stale: STALE_MS, retries: 0, onCompromised: () => undefined });
+    const release = await lock(path, { realpath: false, lockfilePath: `${path}.lock`, stale: staleMs, retries, onCompromised: () => undefined });
     return () => release().catch(() => undefined);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;

@@ -272,7 +272,7 @@ export class SnapshotService {
     let outcomeKnown = true;
     try {
       const warning = await this.prepareCopyRestore(instance, target, plan.stops, safetySnapshot, options.wait);
-      if (plan.stops) await this.stopForRestore(container, safetySnapshot, options.wait);
+      if (plan.stops) await this.stopForRestore(container, safetySnapshot, options.wait, () => (outcomeKnown = false));
       const done = { stopped: plan.stops, safetySnapshot };
       await api.patchInstanceConfig(this.client, container, { [RESTORING_KEY]: mark }).catch(async (error: unknown) => {
         throw await this.restoreFailed(container, snapshot, error, done, options.wait);
@@ -597,13 +597,27 @@ export class SnapshotService {
     if (problem) throw new AppError('invalid-input', problem);
   }
 
-  /** Stops the container for a restore; when that fails nothing is restored, and the error says so. */
-  private async stopForRestore(container: string, safetySnapshot: string | null, wait?: WaitOptions): Promise<void> {
+  /**
+   * Stops the container for a restore; when that fails nothing is restored, and the error says so. A
+   * stop whose answer was lost (the connection dropped, or its operation was gone by the time its
+   * result was read) is looked up: stopped, the restore goes on; not known, the error says so and
+   * `unknown()` keeps the journal's entry, so the next command starts the container again if needed.
+   */
+  private async stopForRestore(container: string, safetySnapshot: string | null, wait: WaitOptions | undefined, unknown: () => void): Promise<void> {
     try {
       await api.changeState(this.client, container, 'stop', { force: false, timeoutSeconds: 30 }, wait);
     } catch (error) {
       const info = toErrorInfo(error);
       const kept = safetySnapshot ? ` (the safety snapshot '${safetySnapshot}' was taken)` : '';
+      if (outcomeUnknown(error)) {
+        const status = await afterRunningOperations(this.client, container, async () => (await api.getInstance(this.client, container)).status);
+        if (status === 'Stopped') return;
+        if (status === undefined) {
+          unknown();
+          const host = this.options.host ? ` --host ${this.options.host}` : '';
+          throw new AppError(info.code, `restore not started: the stop of container '${container}' was sent and its outcome could not be read (${info.message}); nothing was restored${kept}. It may be stopped: check with 'coi-desktop container list${host}'; the next command on this host starts it again if so`, { stopped: null, safetySnapshot });
+        }
+      }
       const after = error instanceof IncusInterruptedError ? `; ${await this.runningAgainAfterInterruptedStop(container, wait)}` : '';
       throw new AppError(info.code, `restore not started: container '${container}' could not be stopped (${info.message}); nothing was restored${kept}${after}`, { stopped: false, safetySnapshot });
     }
