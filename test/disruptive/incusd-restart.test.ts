@@ -13,6 +13,8 @@ const PROVISION = join(__dirname, '..', '..', 'scripts', 'provision-incus.sh');
 const fixtures = new Fixtures();
 let core: CoiCore;
 const seen: CoiEvent[] = [];
+/** The daemon the test stopped, if it did: afterAll waits for it to be gone before starting another. */
+let stopped: number | undefined;
 
 /** The first event (already seen, or to come) that `matches`, or a failure after `timeoutMs`. */
 function event(what: string, matches: (event: CoiEvent) => boolean, timeoutMs: number): Promise<CoiEvent> {
@@ -76,6 +78,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   try {
+    // a daemon still shutting down answers, and the provision script would then start none
+    if (stopped !== undefined) await expect.poll(() => running(stopped!), { timeout: 60_000, interval: 100 }).toBe(false);
     await ensureDaemon(); // whatever happened above, the other tests' daemon runs again
   } finally {
     await core?.close();
@@ -92,9 +96,12 @@ describe('live events across an Incus restart', () => {
     await event('event for the snapshot made before the restart', snapshotCreated(container, 'before'), 10_000);
 
     const pid = await incusdPid();
+    stopped = pid;
     process.kill(pid, 'SIGTERM'); // the daemon stops; instances are left running (unlike `incus admin shutdown`)
+    // Its shutdown waits for the operations under way (other tests' too, when run beside them): the
+    // stream is lost at the latest once the process is gone.
+    await expect.poll(() => running(pid), { timeout: 120_000, interval: 100 }).toBe(false);
     await event('events-unavailable', (heard) => heard.type === 'events-unavailable' && heard.host === 'local', 30_000);
-    await expect.poll(() => running(pid), { timeout: 60_000, interval: 100 }).toBe(false);
     await ensureDaemon();
 
     // Back when the last word on the local stream is "restored" (a retry may have reached the dying daemon too).
@@ -103,5 +110,5 @@ describe('live events across an Incus restart', () => {
     await incus('snapshot', 'create', container, 'after');
     await event('event for the snapshot made after the restart', snapshotCreated(container, 'after'), 10_000);
     expect(await status(container)).toBe('RUNNING');
-  }, 120_000);
+  }, 240_000);
 });
