@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CoiEvent } from '../../src/shared/contract';
 import type { CoiCore } from '../../src/main/app/core';
 import { Fixtures, incus, requireDaemon, runProcess, status, testName } from '../helpers/incus';
@@ -79,7 +79,12 @@ beforeAll(async () => {
 afterAll(async () => {
   try {
     // a daemon still shutting down answers, and the provision script would then start none
-    if (stopped !== undefined) await expect.poll(() => running(stopped!), { timeout: 60_000, interval: 100 }).toBe(false);
+    const pid = stopped;
+    if (pid !== undefined) {
+      await vi.waitFor(() => {
+        if (running(pid)) throw new Error(`the stopped incusd (pid ${pid}) still runs after 60 s`);
+      }, { timeout: 60_000, interval: 100 });
+    }
     await ensureDaemon(); // whatever happened above, the other tests' daemon runs again
   } finally {
     await core?.close();
