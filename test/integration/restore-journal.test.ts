@@ -33,6 +33,27 @@ async function stoppedByIncus(name: string): Promise<void> {
   while ((await status(name)) !== 'STOPPED') await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
+/**
+ * `snapshot restore s1 -c NAME -f --stop` through a socket proxy whose answers are held once a request
+ * containing `held` has gone to Incus; `reached` resolves then, `ended` with the command's end.
+ */
+async function restoreHeldAt(name: string, held: string) {
+  const proxy = new SocketProxy(findLocalSocket());
+  await proxy.resume();
+  const reached = proxy.holdAnswersAfter(held);
+  const child = spawnCli(['snapshot', 'restore', 's1', '-c', name, '-f', '--stop'], { INCUS_SOCKET: proxy.path });
+  return { proxy, child, reached, ended: exited(child) };
+}
+
+/** A container with /root/marker "v1" in its snapshot s1 and "v2" now. */
+async function markedContainer(label: string): Promise<string> {
+  const name = await fixtures.launch(testName(label));
+  await incus('exec', name, '--', 'sh', '-c', 'echo v1 > /root/marker');
+  await incus('snapshot', 'create', name, 's1');
+  await incus('exec', name, '--', 'sh', '-c', 'echo v2 > /root/marker');
+  return name;
+}
+
 describe('a restore killed after its request', () => {
   it('kill -9 once Incus has the request: the next command says the restore was done and puts the schedule and retention policy back', async () => {
     const name = await fixtures.launch(testName('rsjkill'));
@@ -43,12 +64,8 @@ describe('a restore killed after its request', () => {
     expect(schedule).not.toBe('');
     expect(retention).not.toBe('');
 
-    const proxy = new SocketProxy(findLocalSocket());
-    await proxy.resume();
-    const sent = proxy.holdAnswersAfter('"restore":');
-    const child = spawnCli(['snapshot', 'restore', 's1', '-c', name, '-f', '--stop'], { INCUS_SOCKET: proxy.path });
-    const ended = exited(child);
-    await sent;
+    const { proxy, child, reached, ended } = await restoreHeldAt(name, '"restore":');
+    await reached;
     child.kill('SIGKILL');
     await ended;
     await restoredByIncus(name);
@@ -95,17 +112,9 @@ describe('a restore killed after its request', () => {
   });
 
   it('kill -9 while the restore stops the container: the next command says nothing was restored and starts it again', async () => {
-    const name = await fixtures.launch(testName('rsjstop'));
-    await incus('exec', name, '--', 'sh', '-c', 'echo v1 > /root/marker');
-    await incus('snapshot', 'create', name, 's1');
-    await incus('exec', name, '--', 'sh', '-c', 'echo v2 > /root/marker');
-
-    const proxy = new SocketProxy(findLocalSocket());
-    await proxy.resume();
-    const stopping = proxy.holdAnswersAfter('"action":"stop"');
-    const child = spawnCli(['snapshot', 'restore', 's1', '-c', name, '-f', '--stop'], { INCUS_SOCKET: proxy.path });
-    const ended = exited(child);
-    await stopping;
+    const name = await markedContainer('rsjstop');
+    const { proxy, child, reached, ended } = await restoreHeldAt(name, '"action":"stop"');
+    await reached;
     child.kill('SIGKILL');
     await ended;
     await proxy.cut();
@@ -165,17 +174,9 @@ async function operationsForgotten(name: string): Promise<void> {
 
 describe("a restore whose stop's answer comes after Incus forgot the stop", () => {
   it('looks the stop up and goes on (before: "could not be stopped … nothing was restored", the container left stopped)', async () => {
-    const name = await fixtures.launch(testName('rsjlate'));
-    await incus('exec', name, '--', 'sh', '-c', 'echo v1 > /root/marker');
-    await incus('snapshot', 'create', name, 's1');
-    await incus('exec', name, '--', 'sh', '-c', 'echo v2 > /root/marker');
-
-    const proxy = new SocketProxy(findLocalSocket());
-    await proxy.resume();
-    const stopping = proxy.holdAnswersAfter('"action":"stop"');
-    const child = spawnCli(['snapshot', 'restore', 's1', '-c', name, '-f', '--stop'], { INCUS_SOCKET: proxy.path });
-    const ended = exited(child);
-    await stopping;
+    const name = await markedContainer('rsjlate');
+    const { proxy, reached, ended } = await restoreHeldAt(name, '"action":"stop"');
+    await reached;
     await stoppedByIncus(name);
     await operationsForgotten(name);
     proxy.release();
@@ -190,17 +191,9 @@ describe("a restore whose stop's answer comes after Incus forgot the stop", () =
 
 describe('two restores of one container at once', () => {
   it('the second is refused before it changes anything, and the first ends as it says', async () => {
-    const name = await fixtures.launch(testName('rsjtwo'));
-    await incus('exec', name, '--', 'sh', '-c', 'echo v1 > /root/marker');
-    await incus('snapshot', 'create', name, 's1');
-    await incus('exec', name, '--', 'sh', '-c', 'echo v2 > /root/marker');
-
-    const proxy = new SocketProxy(findLocalSocket());
-    await proxy.resume();
-    const stopping = proxy.holdAnswersAfter('"action":"stop"');
-    const first = spawnCli(['snapshot', 'restore', 's1', '-c', name, '-f', '--stop'], { INCUS_SOCKET: proxy.path });
-    const firstEnded = exited(first);
-    await stopping; // the first is stopping the container
+    const name = await markedContainer('rsjtwo');
+    const { proxy, reached, ended: firstEnded } = await restoreHeldAt(name, '"action":"stop"');
+    await reached; // the first is stopping the container
 
     const second = await cliProcess(['snapshot', 'restore', 's1', '-c', name, '-f', '--stop']);
     expect(second.code).toBe(1);
