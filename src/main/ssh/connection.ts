@@ -292,7 +292,7 @@ export class SshConnection extends EventEmitter<SshConnectionEvents> {
       socket.once('connect', () => done(true));
       socket.once('error', () => done(false));
       socket.once('timeout', () => done(false));
-    }, this.options.probeMs ?? 2_000);
+    }, this.options.probeMs ?? 1_000);
     this.probeTimer.unref();
   }
 
