@@ -45,6 +45,17 @@ async function restoreHeldAt(name: string, held: string) {
   return { proxy, child, reached, ended: exited(child) };
 }
 
+/** Lets a held restore go on; it ends restored: no error, exit 0, the container running with s1's marker. */
+async function endsRestored(held: Awaited<ReturnType<typeof restoreHeldAt>>, name: string): Promise<void> {
+  held.proxy.release();
+  const run = await held.ended;
+  await held.proxy.cut();
+  expect(run.stderr).not.toMatch(/Error/);
+  expect(run.code).toBe(0);
+  expect(await status(name)).toBe('RUNNING');
+  expect((await incus('exec', name, '--', 'cat', '/root/marker')).trim()).toBe('v1');
+}
+
 /** A container with /root/marker "v1" in its snapshot s1 and "v2" now. */
 async function markedContainer(label: string): Promise<string> {
   const name = await fixtures.launch(testName(label));
@@ -175,25 +186,19 @@ async function operationsForgotten(name: string): Promise<void> {
 describe("a restore whose stop's answer comes after Incus forgot the stop", () => {
   it('looks the stop up and goes on (before: "could not be stopped … nothing was restored", the container left stopped)', async () => {
     const name = await markedContainer('rsjlate');
-    const { proxy, reached, ended } = await restoreHeldAt(name, '"action":"stop"');
-    await reached;
+    const held = await restoreHeldAt(name, '"action":"stop"');
+    await held.reached;
     await stoppedByIncus(name);
     await operationsForgotten(name);
-    proxy.release();
-    const run = await ended;
-    await proxy.cut();
-    expect(run.stderr).not.toMatch(/Error/);
-    expect(run.code).toBe(0);
-    expect(await status(name)).toBe('RUNNING');
-    expect((await incus('exec', name, '--', 'cat', '/root/marker')).trim()).toBe('v1');
+    await endsRestored(held, name);
   }, 60_000);
 });
 
 describe('two restores of one container at once', () => {
   it('the second is refused before it changes anything, and the first ends as it says', async () => {
     const name = await markedContainer('rsjtwo');
-    const { proxy, reached, ended: firstEnded } = await restoreHeldAt(name, '"action":"stop"');
-    await reached; // the first is stopping the container
+    const held = await restoreHeldAt(name, '"action":"stop"');
+    await held.reached; // the first is stopping the container
 
     const second = await cliProcess(['snapshot', 'restore', 's1', '-c', name, '-f', '--stop']);
     expect(second.code).toBe(1);
@@ -201,12 +206,6 @@ describe('two restores of one container at once', () => {
     expect(second.stderr).not.toMatch(/Invalid PID/);
     expect((await incus('snapshot', 'list', name, '-f', 'csv', '-c', 'n')).trim().split('\n').filter((line) => line.startsWith('pre-restore-'))).toHaveLength(1);
 
-    proxy.release();
-    const run = await firstEnded;
-    await proxy.cut();
-    expect(run.stderr).not.toMatch(/Error/);
-    expect(run.code).toBe(0);
-    expect(await status(name)).toBe('RUNNING');
-    expect((await incus('exec', name, '--', 'cat', '/root/marker')).trim()).toBe('v1');
+    await endsRestored(held, name);
   }, 60_000);
 });
