@@ -7,6 +7,7 @@ import type { DiffEntry, DiffFileResult, DiffResult, FileStat } from '../../src/
 import DiffPage from '../../src/renderer/src/components/DiffPage.svelte';
 import { changesOf, countsText, countsWords, diffRows, filterChanges, patchLines, sideBySide } from '../../src/renderer/src/lib/diff-view';
 import { pageTitle, parseRoute, routeHash } from '../../src/renderer/src/lib/router.svelte';
+import { clock } from '../../src/renderer/src/lib/ui-state.svelte';
 
 const stat = (kind: FileStat['kind'], size: number, more: Partial<FileStat> = {}): FileStat => ({ kind, size, mode: '0644', uid: 0, gid: 0, mtime: '2026-11-27T03:00:00Z', ...more });
 const entry = (path: string, before: FileStat | null, after: FileStat | null, changes: DiffEntry['changes'] = []): DiffEntry => ({ path, kind: (after ?? before)!.kind, before, after, changes });
@@ -128,9 +129,9 @@ describe('the diff page', () => {
       return ok([]);
     });
     render(DiffPage, { host: 'local', container: 'c-cancel', from: 'before-ai' });
-    expect(screen.getByText('Comparing before-ai and now…')).toBeTruthy();
+    expect(screen.getByText('Comparing before-ai and now…', { selector: 'strong' })).toBeTruthy();
     await userEvent.click(screen.getByRole('button', { name: 'Cancel comparison' }));
-    await screen.findByText('The comparison was cancelled.');
+    await screen.findByText('The comparison was cancelled.', { selector: 'strong' });
     const jobId = calls.find((call) => call.name === 'snapshots.diff')?.input.jobId;
     expect(calls.find((call) => call.name === 'operations.cancel')?.input).toEqual({ host: 'local', id: jobId });
   });
@@ -141,5 +142,48 @@ describe('the diff page', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toBe("Could not compare before-ai and now: snapshot 'before-ai' of c-fail does not exist");
     expect(screen.getByText('Go back to c-fail and pick a snapshot that exists.')).toBeTruthy();
+  });
+});
+
+describe('the diff page for keyboard and screen reader users', () => {
+  it('announces the comparison and then its result in one live region that stays in the page', async () => {
+    let answer: (value: unknown) => void = () => undefined;
+    fakeCoi((name) => (name === 'snapshots.diff' ? new Promise((resolve) => (answer = resolve)) : ok([])));
+    render(DiffPage, { host: 'local', container: 'c-live', from: 'before-ai' });
+    const status = screen.getByRole('status');
+    expect(status.textContent).toBe('Comparing before-ai and now…');
+    answer({ ok: true, value: result() });
+    await screen.findByRole('button', { name: /^modified: hosts/ });
+    expect(status.isConnected).toBe(true);
+    expect(status.textContent).toBe('Compared before-ai and now: 2 added, 1 deleted, 1 modified, 1 with metadata changes; 2 packages changed.');
+    await userEvent.type(screen.getByRole('searchbox', { name: 'Filter paths' }), 'root');
+    expect(status.textContent).toBe('3 of 5 changed paths match “root”.');
+  });
+
+  it('keeps focus in the page when Compare again replaces the button that was used', async () => {
+    let attempt = 0;
+    fakeCoi((name) => {
+      if (name !== 'snapshots.diff') return ok([]);
+      attempt += 1;
+      return attempt === 1 ? Promise.resolve({ ok: false, error: { code: 'incus', message: 'Incus is busy' } }) : new Promise(() => undefined);
+    });
+    render(DiffPage, { host: 'local', container: 'c-again', from: 'before-ai' });
+    await screen.findByRole('alert');
+    const again = screen.getAllByRole('button', { name: 'Compare again' }).at(-1)!;
+    again.focus();
+    await userEvent.keyboard('{Enter}');
+    await screen.findByText('Comparing before-ai and now…', { selector: 'strong' });
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Changes since before-ai', level: 1 }));
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel comparison' }));
+    await screen.findByText('The comparison was cancelled.', { selector: 'strong' });
+    expect(document.activeElement).toBe(screen.getByRole('heading', { name: 'Changes since before-ai', level: 1 }));
+  });
+
+  it('says a comparison that just ended was made "just now", also when the page clock has not ticked since', async () => {
+    fakeCoi((name) => (name === 'snapshots.diff' ? ok(result()) : ok([])));
+    clock.now = Date.now() - 10_000; // the page's clock ticks once a second; the run ends between two ticks
+    render(DiffPage, { host: 'local', container: 'c-moments', from: 'before-ai' });
+    const note = await screen.findByText(/^Compared /, { selector: 'p.note' });
+    expect(note.textContent).toMatch(/^\s*Compared just now in \d+\.\d s/);
   });
 });

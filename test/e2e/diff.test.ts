@@ -1,11 +1,14 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { shot, useWebWorld, WINDOW_SIZES } from '../helpers/browser';
 import { testName } from '../helpers/incus';
 
 const world = useWebWorld('diffui');
 
-/** A running container with snapshot `before-ai`, then /root/notes.txt edited and `after-edit` taken, then edited again. */
+/** A folder added after `after-edit` whose path is far wider than the file list. */
+const DEEP = '/root/a-project-with-a-long-name/packages/frontend-application/src/components/settings/dialogs';
+
+/** A running container with snapshot `before-ai`, then /root/notes.txt edited and `after-edit` taken, then edited again (and DEEP added). */
 let name: string;
 
 beforeAll(async () => {
@@ -16,6 +19,7 @@ beforeAll(async () => {
   await write('one\\nTWO by the agent\\nthree\\n');
   await world.own.incus('snapshot', 'create', name, 'after-edit');
   await write('one\\nTWO by the agent\\nthree\\nfour\\n');
+  await world.own.incus('exec', name, '--', 'sh', '-c', `mkdir -p ${DEEP} && echo x > ${DEEP}/view.tsx`);
 });
 
 const { open } = world;
@@ -79,6 +83,43 @@ describe('Changes since this snapshot', () => {
     await split.waitFor();
     expect(await split.getByRole('row').allTextContents()).toContainEqual(expect.stringMatching(/removed:\s*two\s*2\s*added:\s*TWO by the agent/));
     expect(page.violations).toEqual([]);
+    await page.close();
+  });
+});
+
+/** Where the text of the first element matching `selector` inside `within` lies on screen: its glyphs' box, and its element's box. */
+function textBoxes(within: Locator, selector: string) {
+  return within.evaluate((root, css) => {
+    type Box = { top: number; bottom: number; left: number; right: number };
+    type Node = { querySelector(css: string): Node | null; getBoundingClientRect(): Box; firstChild: unknown; ownerDocument: { createRange(): { selectNodeContents(node: unknown): void; getBoundingClientRect(): Box } } };
+    const element = (root as unknown as Node).querySelector(css)!;
+    const range = element.ownerDocument.createRange();
+    range.selectNodeContents(element);
+    const [text, box] = [range.getBoundingClientRect(), element.getBoundingClientRect()];
+    return { text: { top: text.top, bottom: text.bottom, left: text.left, right: text.right }, box: { top: box.top, bottom: box.bottom, left: box.left, right: box.right } };
+  }, selector);
+}
+
+describe('the diff page reads well', () => {
+  it('puts each change marker on the line of what it marks, and shows the end of a folder too long for the list', async () => {
+    const page = await open(`/host/local/container/${name}/changes/before-ai`);
+    const notes = page.getByRole('button', { name: /^modified: notes\.txt/ });
+    await notes.waitFor({ timeout: 60_000 });
+    // The "~" before notes.txt and in the "1 modified" badge: centred on the text beside it (it sat half a line lower).
+    const middle = (box: { top: number; bottom: number }) => (box.top + box.bottom) / 2;
+    const [marker, fileName] = [await textBoxes(notes, 'span[aria-hidden="true"]'), await textBoxes(notes, '.file-name')];
+    expect(Math.abs(middle(marker.text) - middle(fileName.text))).toBeLessThan(2);
+    const badge = page.locator('.badge.change-modified');
+    const [badgeMarker, badgeBox] = [await textBoxes(badge, 'span[aria-hidden="true"]'), (await badge.boundingBox())!];
+    expect(badgeMarker.text.bottom).toBeLessThanOrEqual(badgeBox.y + badgeBox.height);
+
+    // The folder's row is cut at its start: its last name, the telling one, is in view.
+    await page.getByRole('searchbox', { name: 'Filter paths' }).fill('dialogs');
+    const folder = page.locator('.dir', { hasText: 'settings/dialogs' });
+    const { text, box } = await textBoxes(folder, '.dir-name');
+    expect(text.right, 'the end of the folder name is inside its row').toBeLessThanOrEqual(box.right + 0.5);
+    expect(await folder.getAttribute('title')).toBe(`${DEEP}: 1 added`);
+    await shot(page, 'diff-long-folder');
     await page.close();
   });
 });
