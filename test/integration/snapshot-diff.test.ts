@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import type { CoiEvent } from '../../src/shared/contract';
@@ -221,6 +223,31 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
       const again = await diff();
       expect(again.modified.find((entry) => entry.path === '/w/e.txt')?.after?.sha256, text).toBe(createHash('sha256').update(text).digest('hex'));
     }
+  });
+
+  it('a cache that cannot be written, or a cached manifest changed after it was written, costs only time: the diff is exact', async () => {
+    const { configDir } = tempHome();
+    const manifests = join(configDir, 'cache', 'diff', 'manifests');
+    mkdirSync(dirname(manifests), { recursive: true });
+    writeFileSync(manifests, ''); // no folder can be made there (as with a full or read-only disk)
+    const diff = async () => {
+      const run = await cli(['snapshot', 'diff', 'before', '-c', container, '--format', 'json'], { env: { COI_DESKTOP_CONFIG_DIR: configDir } });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      return JSON.parse(run.stdout) as DiffResult;
+    };
+    expectTheChanges(await diff());
+
+    rmSync(manifests);
+    await diff(); // caches the snapshot's manifest
+    const [cached] = readdirSync(manifests);
+    const hash = (text: string) => createHash('sha256').update(text).digest('hex');
+    // edit.txt's entry given the current content's hash (same size): read as is, edit.txt would look unchanged
+    writeFileSync(join(manifests, cached!), readFileSync(join(manifests, cached!), 'utf8').replace(hash('hello world\n'), hash('HELLO world\n')));
+    const again = await diff();
+    expectTheChanges(again);
+    expect(again.cached.from).toBe(false);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
   });
 
   it('Ctrl-C while Incus packs the snapshots exits 130 and removes the temporary images once packed', async () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,6 +8,7 @@ import { pack } from 'tar-stream';
 import * as jsdiff from 'diff';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileStat } from '../../src/shared/diff';
+import { DiffCache } from '../../src/main/snapshots/diff/cache';
 import { compareContent } from '../../src/main/snapshots/diff/diff';
 import {
   escapedPath,
@@ -315,5 +316,51 @@ describe("one file's content", () => {
     const big = { stat: file('x', { size: 5 * 1024 * 1024 }), content: undefined };
     expect(compareContent(jsdiff, '/f', big, side('x'), ['a', 'b'])).toMatchObject({ type: 'too-large' });
     expect(compareContent(jsdiff, '/d', { stat: dir(), content: undefined }, { stat: null, content: undefined }, ['a', 'b'])).toEqual({ type: 'not-a-file' });
+  });
+});
+
+describe('the cache of manifests, records and kept hashes', () => {
+  const snapshot = { host: 'local', project: 'default', container: 'box', snapshot: 's', createdAt: '2026-11-27T10:00:00Z' };
+  const box = { host: 'local', project: 'default', container: 'box', createdAt: '2026-11-27T09:00:00Z', startedAt: '2026-11-27T09:00:01Z' };
+  const before = manifest({ '/': dir(), '/w': dir(), '/w/a.txt': file('hello world\n') });
+  const row = ['/w/a.txt', 7, 1795000000, 12, 1795000000, sha('hello world\n')] as const;
+
+  /** Each file of the cache, changed as a hand (or a damaged disk) would: `/w/a.txt` gets another file's hash, the file still JSON. */
+  function tamper(dir: string): string[] {
+    const changed: string[] = [];
+    for (const folder of ['manifests', 'records', 'listings']) {
+      for (const name of readdirSync(join(dir, folder))) {
+        const path = join(dir, folder, name);
+        writeFileSync(path, readFileSync(path, 'utf8').replace(sha('hello world\n'), sha('HELLO world\n')));
+        changed.push(folder);
+      }
+    }
+    return changed;
+  }
+
+  it('reads back what it wrote; a file changed since (still valid JSON) is missing, never a wrong manifest or hash', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coi-diff-cache-'));
+    const cache = new DiffCache(dir);
+    await cache.writeManifest(snapshot, before);
+    await cache.writeRecord(snapshot, { manifest: before, unknown: ['/tmp'] });
+    await cache.writeHashes(box, 1795000100, new Map([[row[0], row]]));
+    expect(await cache.readManifest(snapshot)).toEqual(before);
+    expect(await cache.readRecord(snapshot)).toEqual({ manifest: before, unknown: ['/tmp'] });
+    expect(await cache.readHashes(box)).toEqual({ listedAt: 1795000100, hashes: new Map([[row[0], row]]) });
+
+    expect(tamper(dir)).toEqual(['manifests', 'records', 'listings']);
+    expect(await cache.readManifest(snapshot)).toBeUndefined();
+    expect(await cache.readRecord(snapshot)).toBeUndefined();
+    expect(await cache.readHashes(box)).toBeUndefined();
+  });
+
+  it('removes the temporary file of a write killed half-way when it next writes there', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coi-diff-cache-'));
+    mkdirSync(join(dir, 'manifests'));
+    const left = 'ab.json.999999999.0123abcd.tmp'; // a process id no process has
+    writeFileSync(join(dir, 'manifests', left), '{"format":');
+    await new DiffCache(dir).writeManifest(snapshot, before);
+    expect(readdirSync(join(dir, 'manifests'))).toHaveLength(1);
+    expect(readdirSync(join(dir, 'manifests'))).not.toContain(left);
   });
 });

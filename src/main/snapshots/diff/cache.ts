@@ -3,19 +3,22 @@ import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { FileStat } from '../../../shared/diff';
-import { writeFileAtomic } from '../../config/atomic-file';
+import { removeStaleTemporaries, writeFileAtomic } from '../../config/atomic-file';
 import type { KnownHash } from './exec-manifest';
 import type { Manifest } from './manifest';
 
 /**
  * Cache files are not flushed to disk one by one (100 small files took 0.1–0.8 s with a flush
  * each): after a power cut one may be empty or cut short, which its reader takes as missing (a
- * manifest that does not parse, a blob whose sha256 is not its name).
+ * file whose content is not the sha256 its first line names, a blob whose sha256 is not its name).
  */
 const NO_SYNC = { sync: false };
 
-/** Bump when the manifest's meaning changes: older cache files are then ignored. */
-const FORMAT = 1;
+/**
+ * Bump when the manifest's meaning changes: older cache files are then ignored. 2: a first line
+ * naming the key and the sha256 of the rest (before: one JSON object, whose entries were not checked).
+ */
+const FORMAT = 2;
 /** Manifests kept; the least recently used beyond this are removed. */
 const KEEP_MANIFESTS = 40;
 /** Bytes of snapshot records (every snapshot the app takes has one, diffed or not); the least recently used beyond this are removed. */
@@ -23,10 +26,15 @@ const KEEP_RECORD_BYTES = 256 * 1024 * 1024;
 /** Bytes of kept file contents (for the diff view's text diffs); the least recently used beyond this are removed. */
 const KEEP_BLOB_BYTES = 256 * 1024 * 1024;
 
-/** What is checked of a cached manifest: its shape, not each of its (tens of thousands of) entries, which this app wrote. */
+/**
+ * The first line of every cache file but blobs: what it is, and the sha256 of the rest. A file
+ * changed after it was written (by hand, a disk error, a write cut short) is then missing, and
+ * computed again, never read as a wrong diff.
+ */
+const HeaderSchema = z.object({ format: z.literal(FORMAT), key: z.string(), sha256: z.string() });
+
+/** What is checked of a cached manifest's body: its shape (its entries are covered by the header's sha256). */
 const CachedSchema = z.object({
-  format: z.literal(FORMAT),
-  key: z.string(),
   files: z.array(z.tuple([z.string(), z.unknown()])),
   mounts: z.array(z.string()),
   packageDbs: z.object({ dpkg: z.string().optional(), apk: z.string().optional() }),
@@ -36,7 +44,7 @@ const CachedSchema = z.object({
 const RecordSchema = CachedSchema.extend({ unknown: z.array(z.string()) });
 
 /** What is checked of a cached listing of a container's current state (each entry: path, inode, ctime, size, mtime, sha256). */
-const ListingSchema = z.object({ format: z.literal(FORMAT), key: z.string(), listedAt: z.number(), hashes: z.array(z.unknown()) });
+const ListingSchema = z.object({ listedAt: z.number(), hashes: z.array(z.unknown()) });
 
 /** A container for good (a name can be used again after a delete, with another creation time), since it last started. */
 export interface ContainerKey {
@@ -90,42 +98,31 @@ export class DiffCache {
    */
   async readHashes(key: ContainerKey): Promise<{ listedAt: number; hashes: Map<string, KnownHash> } | undefined> {
     const { path, id } = this.pathOf('listings', [key.host, key.project, key.container, key.createdAt, key.startedAt]);
-    try {
-      const raw = JSON.parse(await readFile(path, 'utf8')) as { hashes?: unknown };
-      const parsed = ListingSchema.safeParse({ ...raw, hashes: [] });
-      if (!parsed.success || parsed.data.key !== id || !Array.isArray(raw.hashes)) return undefined;
-      const hashes = new Map<string, KnownHash>();
-      for (const row of raw.hashes as KnownHash[]) hashes.set(row[0], row);
-      return { listedAt: parsed.data.listedAt, hashes };
-    } catch {
-      return undefined;
-    }
+    const body = await readChecked(path, id, ListingSchema);
+    if (!body) return undefined;
+    const hashes = new Map<string, KnownHash>();
+    for (const row of body.hashes as KnownHash[]) hashes.set(row[0], row);
+    return { listedAt: body.listedAt, hashes };
   }
 
   async writeHashes(key: ContainerKey, listedAt: number, hashes: Map<string, KnownHash>): Promise<void> {
     const { path, id } = this.pathOf('listings', [key.host, key.project, key.container, key.createdAt, key.startedAt]);
-    await writeFileAtomic(path, JSON.stringify({ format: FORMAT, key: id, listedAt, hashes: [...hashes.values()] }), NO_SYNC);
+    await writeChecked(path, id, { listedAt, hashes: [...hashes.values()] });
     await prune(join(this.dir, 'listings'), (files) => files.length > KEEP_MANIFESTS);
   }
 
   async readManifest(key: SnapshotKey): Promise<Manifest | undefined> {
     const { path, id } = this.manifestPath(key);
-    try {
-      const raw = JSON.parse(await readFile(path, 'utf8')) as { files?: unknown };
-      const parsed = CachedSchema.safeParse({ ...raw, files: [] });
-      if (!parsed.success || parsed.data.key !== id || !Array.isArray(raw.files)) return undefined;
-      const now = new Date();
-      await utimes(path, now, now).catch(() => undefined); // recently used
-      return { files: new Map(raw.files as [string, FileStat][]), mounts: parsed.data.mounts, packageDbs: parsed.data.packageDbs };
-    } catch {
-      return undefined;
-    }
+    const body = await readChecked(path, id, CachedSchema);
+    if (!body) return undefined;
+    const now = new Date();
+    await utimes(path, now, now).catch(() => undefined); // recently used
+    return { files: new Map(body.files as [string, FileStat][]), mounts: body.mounts, packageDbs: body.packageDbs };
   }
 
   async writeManifest(key: SnapshotKey, manifest: Manifest): Promise<void> {
     const { path, id } = this.manifestPath(key);
-    const cached = { format: FORMAT, key: id, files: [...manifest.files], mounts: manifest.mounts, packageDbs: manifest.packageDbs };
-    await writeFileAtomic(path, JSON.stringify(cached), NO_SYNC);
+    await writeChecked(path, id, { files: [...manifest.files], mounts: manifest.mounts, packageDbs: manifest.packageDbs });
     await prune(join(this.dir, 'manifests'), (files) => files.length > KEEP_MANIFESTS);
   }
 
@@ -135,23 +132,17 @@ export class DiffCache {
    */
   async readRecord(key: SnapshotKey): Promise<SnapshotRecord | undefined> {
     const { path, id } = this.pathOf('records', [key.host, key.project, key.container, key.snapshot, key.createdAt]);
-    try {
-      const raw = JSON.parse(await readFile(path, 'utf8')) as { files?: unknown };
-      const parsed = RecordSchema.safeParse({ ...raw, files: [] });
-      if (!parsed.success || parsed.data.key !== id || !Array.isArray(raw.files)) return undefined;
-      const now = new Date();
-      await utimes(path, now, now).catch(() => undefined); // recently used
-      const manifest = { files: new Map(raw.files as [string, FileStat][]), mounts: parsed.data.mounts, packageDbs: parsed.data.packageDbs };
-      return { manifest, unknown: parsed.data.unknown };
-    } catch {
-      return undefined;
-    }
+    const body = await readChecked(path, id, RecordSchema);
+    if (!body) return undefined;
+    const now = new Date();
+    await utimes(path, now, now).catch(() => undefined); // recently used
+    return { manifest: { files: new Map(body.files as [string, FileStat][]), mounts: body.mounts, packageDbs: body.packageDbs }, unknown: body.unknown };
   }
 
   async writeRecord(key: SnapshotKey, record: SnapshotRecord): Promise<void> {
     const { path, id } = this.pathOf('records', [key.host, key.project, key.container, key.snapshot, key.createdAt]);
     const { manifest, unknown } = record;
-    await writeFileAtomic(path, JSON.stringify({ format: FORMAT, key: id, files: [...manifest.files], mounts: manifest.mounts, packageDbs: manifest.packageDbs, unknown }), NO_SYNC);
+    await writeChecked(path, id, { files: [...manifest.files], mounts: manifest.mounts, packageDbs: manifest.packageDbs, unknown });
     await prune(join(this.dir, 'records'), (files) => files.length > KEEP_MANIFESTS || files.reduce((sum, file) => sum + file.size, 0) > KEEP_RECORD_BYTES);
   }
 
@@ -173,8 +164,38 @@ export class DiffCache {
   }
 }
 
-/** Removes the least recently used files of `dir` while `tooMany` says so. */
+/** Writes `body` as JSON after a first line naming `id` and the body's sha256 (see HeaderSchema). */
+async function writeChecked(path: string, id: string, body: object): Promise<void> {
+  const text = JSON.stringify(body);
+  const header = JSON.stringify({ format: FORMAT, key: id, sha256: createHash('sha256').update(text).digest('hex') });
+  await writeFileAtomic(path, `${header}\n${text}`, NO_SYNC);
+}
+
+/**
+ * The body of a file `writeChecked` wrote for `id`, checked with `schema`; undefined when there is
+ * none, or it is another version's or another key's, or its content is not what its header names.
+ */
+async function readChecked<S extends z.ZodType>(path: string, id: string, schema: S): Promise<z.infer<S> | undefined> {
+  try {
+    const content = await readFile(path);
+    const end = content.indexOf(0x0a);
+    if (end < 0) return undefined;
+    const header = HeaderSchema.safeParse(JSON.parse(content.subarray(0, end).toString('utf8')));
+    const body = content.subarray(end + 1);
+    if (!header.success || header.data.key !== id || createHash('sha256').update(body).digest('hex') !== header.data.sha256) return undefined;
+    const parsed = schema.safeParse(JSON.parse(body.toString('utf8')));
+    return parsed.success ? (parsed.data as z.infer<S>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes the least recently used files of `dir` while `tooMany` says so, and the temporary files of
+ * writes killed half-way (`kill -9` while a 4 MB manifest was written left it there for good).
+ */
 async function prune(dir: string, tooMany: (files: { path: string; size: number }[]) => boolean): Promise<void> {
+  await removeStaleTemporaries(dir);
   const names = await readdir(dir).catch(() => [] as string[]);
   const files = (
     await Promise.all(names.filter((name) => !name.endsWith('.tmp')).map(async (name) => {

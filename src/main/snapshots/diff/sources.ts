@@ -80,7 +80,7 @@ export async function snapshotManifest(
   const recorded = record && (await fromRecord(record));
   if (recorded) return { manifest: recorded, cached: true, kept: new Map() };
   const read = await readPublished(ctx, { type: 'snapshot', name: `${ctx.container}/${snapshot.name}` }, `snapshot ${snapshot.name}`, keep);
-  await ctx.cache.writeManifest(key, read.manifest);
+  await ctx.cache.writeManifest(key, read.manifest).catch(() => undefined); // a cache that cannot be written only costs time
   return { ...read, cached: false };
 }
 
