@@ -124,6 +124,22 @@ describe('the diff page reads well', () => {
   });
 });
 
+describe('leaving the changes', () => {
+  it('Back to the container puts focus on the snapshot the changes were of', async () => {
+    const page = await open(`/host/local/container/${name}`);
+    await page.getByRole('button', { name: 'More actions for after-edit' }).click();
+    await page.getByRole('menuitem', { name: 'Changes since this snapshot' }).click();
+    await page.getByRole('heading', { name: 'Changes since after-edit', level: 1 }).waitFor();
+    await page.getByRole('button', { name: `Back to ${name}` }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name, level: 1 }).waitFor();
+    await expect.poll(() => focused(page)).toBe('Select after-edit');
+    await page.keyboard.press('ArrowDown'); // still the grid's keys: the next snapshot
+    expect(await focused(page)).toBe('Select before-ai');
+    await page.close();
+  });
+});
+
 describe('Compare two selected snapshots', () => {
   it('selects two snapshots with Space and compares them, older first', async () => {
     const page = await open(`/host/local/container/${name}`);

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
@@ -12,12 +11,11 @@ import { progressLine } from '../../src/main/backups/progress';
 import { Transfers } from '../../src/main/backups/transfers';
 import { AppJobs } from '../../src/main/app/jobs';
 import type { Transfer } from '../../src/shared/model';
-import { IncusClient } from '../../src/main/incus/client';
-import { createLocalDispatcher } from '../../src/main/incus/http';
+import type { IncusClient } from '../../src/main/incus/client';
 import { listInstanceNames } from '../../src/main/incus/instances';
-import { findLocalSocket } from '../../src/main/incus/local-socket';
 import type { SshHostConfig } from '../../src/shared/hosts';
 import { exited, spawnCli } from '../helpers/cli';
+import { FreezingRelay } from '../helpers/freezing-relay';
 import { Fixtures, incus, localClient, requireDaemon, testName } from '../helpers/incus';
 import { requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
 import { openCore } from '../helpers/transports';
@@ -58,6 +56,13 @@ afterAll(async () => {
   await fixtures.cleanup();
 });
 
+/** A relay closed after the file's tests. */
+function newRelay(): FreezingRelay {
+  const relay = new FreezingRelay();
+  relays.push(relay);
+  return relay;
+}
+
 function signal(pids: number[], name: NodeJS.Signals): void {
   for (const pid of pids) {
     try {
@@ -97,64 +102,10 @@ async function sshClient(): Promise<{ client: IncusClient; sshd: TestSshd }> {
   return { client, sshd };
 }
 
-/** A unix-socket relay to the daemon that can freeze the connection carrying a transfer: it stays open, nothing moves either way. */
-class FreezingRelay {
-  readonly path = join(mkdtempSync(join(tmpdir(), 'coi-freeze-')), 'unix.socket');
-  private server: Server | undefined;
-  private readonly pairs: { client: Socket; daemon: Socket; bytes: number }[] = [];
-  private freezeAt: { bytes: number; frozen: () => void } | undefined;
-
-  async start(): Promise<IncusClient> {
-    this.server = createServer((client) => {
-      const daemon = createConnection(findLocalSocket());
-      const pair = { client, daemon, bytes: 0 };
-      for (const socket of [client, daemon]) {
-        socket.on('error', () => undefined);
-        socket.on('data', (chunk: Buffer) => {
-          pair.bytes += chunk.length;
-          if (this.freezeAt && pair.bytes >= this.freezeAt.bytes) this.freeze(pair);
-        });
-      }
-      client.on('close', () => daemon.destroy());
-      daemon.on('close', () => client.destroy());
-      client.pipe(daemon).pipe(client);
-      this.pairs.push(pair);
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.path, resolve));
-    relays.push(this);
-    return new IncusClient({ dispatcher: createLocalDispatcher(this.path), endpoint: this.path, requestTimeoutMs: LIMIT_MS });
-  }
-
-  /** Freezes the connection that has carried the most bytes (the transfer's); the others and new ones go on. */
-  freezeTransfer(): void {
-    this.freeze(this.pairs.reduce((most, candidate) => (candidate.bytes > most.bytes ? candidate : most)));
-  }
-
-  /** Resolves once a connection has carried `bytes` and has been frozen. */
-  frozenAfter(bytes: number): Promise<void> {
-    return new Promise((frozen) => (this.freezeAt = { bytes, frozen }));
-  }
-
-  private freeze(pair: { client: Socket; daemon: Socket }): void {
-    const frozen = this.freezeAt?.frozen;
-    this.freezeAt = undefined;
-    frozen?.();
-    pair.client.unpipe(pair.daemon);
-    pair.daemon.unpipe(pair.client);
-    pair.client.pause();
-    pair.daemon.pause();
-  }
-
-  async close(): Promise<void> {
-    for (const pair of this.pairs) for (const socket of [pair.client, pair.daemon]) socket.destroy();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-}
-
 describe('a backup transfer whose transport stalls', () => {
   it('an import whose socket stalls mid-upload shows it in its progress, fails within the time limit, says how far it got, and that Incus has no such instance (looked up)', async () => {
-    const relay = new FreezingRelay();
-    const client = await relay.start();
+    const relay = newRelay();
+    const client = await relay.start(LIMIT_MS);
     const name = testName('stall-imp');
     fixtures.adopt(name);
     let stalledAt = 0;
@@ -179,8 +130,8 @@ describe('a backup transfer whose transport stalls', () => {
   }, 30_000);
 
   it('the CLI: Ctrl-C during a stalled import ends with 130 and says nothing was imported (only part of the file was sent)', async () => {
-    const relay = new FreezingRelay();
-    await relay.start();
+    const relay = newRelay();
+    await relay.start(LIMIT_MS);
     const name = testName('stall-cli');
     fixtures.adopt(name);
     const frozenNow = relay.frozenAfter(2 << 20);
@@ -196,8 +147,8 @@ describe('a backup transfer whose transport stalls', () => {
   }, 30_000);
 
   it('an export whose socket stalls mid-download fails within the time limit, says how far it got, leaves no file', async () => {
-    const relay = new FreezingRelay();
-    const client = await relay.start();
+    const relay = newRelay();
+    const client = await relay.start(LIMIT_MS);
     const dir = freshDir();
     let stalledAt = 0;
     const exporting = exportToFile(client, { container: big, instanceOnly: true }, join(dir, 'x.tar.gz'), {
@@ -217,8 +168,8 @@ describe('a backup transfer whose transport stalls', () => {
   }, 30_000);
 
   it("web mode: a browser download whose socket stalls ends as failed in the drawer with the CLI's words (how far it got, nothing moved for N s)", async () => {
-    const relay = new FreezingRelay();
-    const client = await relay.start();
+    const relay = newRelay();
+    const client = await relay.start(LIMIT_MS);
     const seen: Transfer[] = [];
     const transfers = new Transfers(() => client, new AppJobs(() => undefined), (transfer) => seen.push(transfer));
     const ticket = transfers.offerDownload('local', { container: big, instanceOnly: true }).split('/').at(-1)!;
