@@ -36,8 +36,10 @@ async function fakeDaemon(refusePools = false) {
       res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: 'not authorized', error_code: 403, metadata: null }));
       return;
     }
+    const listed = new URL(req.url ?? '/', 'http://incus').searchParams.has('recursion');
     const metadata =
-      path === '/1.0/instances' ? [INSTANCE]
+      path === '/1.0/instances' ? (listed ? [INSTANCE] : ['/1.0/instances/coi-box'])
+      : path === '/1.0/instances/coi-box' ? INSTANCE
       : path === '/1.0/storage-pools' ? ['/1.0/storage-pools/default']
       : path === '/1.0/storage-pools/default/volumes' ? [{ name: 'coi-box/s1', type: 'container', description: 'before the upgrade' }]
       : null;
@@ -93,6 +95,16 @@ describe('the listing request sent before the CLI loads', () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual(LISTED);
     expect(daemon.requests.filter((line) => line.startsWith('GET /1.0/instances'))).toEqual(['GET /1.0/instances?recursion=2&project=team-a']);
+  });
+
+  it("a local diff asks the instances' names and its container before the CLI loads, each once", async () => {
+    const daemon = await fakeDaemon();
+    const config = mkdtempSync(join(tmpdir(), 'coi-early-config-'));
+    const run = await cliProcess(['snapshot', 'diff', 'no-such', '-c', 'coi-box'], { INCUS_SOCKET: daemon.path, COI_DESKTOP_CONFIG_DIR: config });
+    await daemon.close();
+    expect(run.stderr).toBe("Error: snapshot 'no-such' not found for container 'coi-box' (it has 1 snapshot: s1)\n");
+    expect(run.code).toBe(1);
+    expect(daemon.requests.sort()).toEqual(['GET /1.0/instances', 'GET /1.0/instances/coi-box?recursion=1']);
   });
 
   it.each([[[]], [['--format', 'json']]])('gives up on a daemon that accepts and stays silent, with the usual message (%j)', async (format: string[]) => {

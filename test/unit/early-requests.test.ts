@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLocalJsonListing, listsLocalHost } from '../../src/main/cli/early-requests';
+import { isLocalJsonListing, listsLocalHost, localDiffContainer } from '../../src/main/cli/early-requests';
 
 describe('the requests the CLI sends before loading its modules', () => {
   it('starts the listing of `snapshot list --all` on the local host', () => {
@@ -41,5 +41,26 @@ describe('the local listing printed without the rest of the CLI', () => {
     expect(isLocalJsonListing(['snapshot', 'list', '--all', '--format', 'json', '--help'])).toBe(false);
     expect(isLocalJsonListing(['snapshot', 'list', '--all', '--format', 'json', 'extra'])).toBe(false);
     expect(isLocalJsonListing(['snapshot', 'list', '-c', 'box', '--format', 'json'])).toBe(false);
+  });
+});
+
+describe("a local diff's container, asked for before the CLI loads", () => {
+  it('is the one -c names (the last one, however spelt), else COI_CONTAINER, else the workspace\'s (null)', () => {
+    expect(localDiffContainer(['snapshot', 'diff', 'before', '-c', 'box'], {})).toBe('box');
+    expect(localDiffContainer(['snapshot', 'diff', 'before', '--container=box', '--summary'], {})).toBe('box');
+    expect(localDiffContainer(['snapshot', 'diff', 'before', '-cbox', '--host', 'local'], {})).toBe('box');
+    expect(localDiffContainer(['snapshot', 'diff', 'a', 'b', '--container', 'one', '-c', 'two'], {})).toBe('two');
+    expect(localDiffContainer(['snapshot', 'diff', 'before', '--path', '/etc'], { COI_CONTAINER: 'env-box' })).toBe('env-box');
+    expect(localDiffContainer(['snapshot', 'diff', 'before', '-c', 'box'], { COI_CONTAINER: 'env-box' })).toBe('box');
+    expect(localDiffContainer(['snapshot', 'diff', 'before'], {})).toBeNull();
+  });
+
+  it('is undefined for another host, help, or another command', () => {
+    expect(localDiffContainer(['snapshot', 'diff', 'before', '-c', 'box', '--host', 'web1'], {})).toBeUndefined();
+    expect(localDiffContainer(['snapshot', 'diff', 'before', '-c', 'box', '-Hweb1'], {})).toBeUndefined();
+    expect(localDiffContainer(['snapshot', 'diff', 'before', '-c', 'box', '--host'], {})).toBeUndefined();
+    expect(localDiffContainer(['snapshot', 'diff', '--help'], {})).toBeUndefined();
+    expect(localDiffContainer(['snapshot', 'info', 'before', '-c', 'box'], {})).toBeUndefined();
+    expect(localDiffContainer(['container', 'list'], {})).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { configDir } from '../config/paths';
 import { startEarlyGet, syncMetadata } from '../incus/early-get';
 import { findLocalSocket } from '../incus/local-socket';
-import { incusUrl, INSTANCE_LIST_PATH, nameOf, POOL_LIST_PATH, poolVolumesPath, requestTarget, requestTimeoutMs } from '../incus/request-target';
+import { incusUrl, instanceFullPath, INSTANCE_LIST_PATH, INSTANCE_NAMES_PATH, nameOf, POOL_LIST_PATH, poolVolumesPath, requestTarget, requestTimeoutMs } from '../incus/request-target';
 
 /**
  * Whether the command line is `snapshot list --all` (or `-a`) without `--host` or with `--host local`:
@@ -15,13 +15,34 @@ export function listsLocalHost(argv: readonly string[]): boolean {
   const [group, command, ...options] = argv;
   if (group !== 'snapshot' || command !== 'list') return false;
   if (!options.some((option) => option === '--all' || option === '-a')) return false;
-  if (options.some((option) => option === '-h' || option === '--help')) return false;
-  const hosts = options.flatMap((option, i) => {
-    if (option === '--host' || option === '-H') return [options[i + 1]];
-    if (option.startsWith('--host=')) return [option.slice('--host='.length)];
-    return option.startsWith('-H') ? [option.slice(2)] : [];
+  return !asksHelp(options) && namesLocalHost(options);
+}
+
+/**
+ * The container a `snapshot diff` of the local host compares (`-c`/`--container`, the last one given,
+ * else `COI_CONTAINER`), null when the workspace's container is meant (found from the instances'
+ * names); undefined for any other command line. A misread only leaves an early answer unused.
+ */
+export function localDiffContainer(argv: readonly string[], env: NodeJS.ProcessEnv): string | null | undefined {
+  const [group, command, ...options] = argv;
+  if (group !== 'snapshot' || command !== 'diff' || asksHelp(options) || !namesLocalHost(options)) return undefined;
+  return optionValues(options, '--container', '-c').at(-1) ?? (env.COI_CONTAINER || null);
+}
+
+const asksHelp = (options: readonly string[]) => options.some((option) => option === '-h' || option === '--help');
+
+/** Whether `options` name no host but `local` (`--host`/`-H`, however spelt). */
+function namesLocalHost(options: readonly string[]): boolean {
+  return optionValues(options, '--host', '-H').every((host) => host === 'local');
+}
+
+/** The values given to an option (`--long V`, `--long=V`, `-s V`, `-sV`); undefined for one given last without its value. */
+function optionValues(options: readonly string[], long: string, short: string): (string | undefined)[] {
+  return options.flatMap((option, i) => {
+    if (option === long || option === short) return [options[i + 1]];
+    if (option.startsWith(`${long}=`)) return [option.slice(long.length + 1)];
+    return option.startsWith(short) && !option.startsWith('--') ? [option.slice(short.length)] : [];
   });
-  return hosts.every((host) => host === 'local');
 }
 
 /**
@@ -64,12 +85,19 @@ export const commandConfigDir = (env: NodeJS.ProcessEnv) => configDir({ env, pla
  * pools are asked beside it, and each pool's volumes (the snapshot descriptions) as soon as the pools
  * are known. The project is read from the `local` entry of hosts.json as the registry would; a guess
  * that turns out wrong only leaves the early answers unused (the client takes an answer for exactly
- * the URL it asks).
+ * the URL it asks). A local `snapshot diff` asks the instances' names and its container (state,
+ * snapshots, devices) the same way: its listing exec can then go out as soon as the CLI has loaded.
  */
 export function startEarlyRequests(argv: readonly string[], env: NodeJS.ProcessEnv): void {
-  if (!listsLocalHost(argv)) return;
+  const diffed = localDiffContainer(argv, env);
+  if (!listsLocalHost(argv) && diffed === undefined) return;
   const local = localTarget(env, localProject(commandConfigDir(env)));
   const get = (path: string) => startEarlyGet(local.socket, local.target(path), local.timeoutMs);
+  if (diffed !== undefined) {
+    get(INSTANCE_NAMES_PATH);
+    if (diffed) get(instanceFullPath(diffed));
+    return;
+  }
   get(INSTANCE_LIST_PATH);
   get(POOL_LIST_PATH).answer.then((answer) => {
     for (const pool of poolNames(syncMetadata(answer)) ?? []) get(poolVolumesPath(pool));

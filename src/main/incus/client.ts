@@ -35,6 +35,8 @@ export interface IncusClientOptions {
 export interface WaitOptions {
   /** Called with the operation whenever it is still running after an interval. */
   onProgress?: (operation: Operation) => void;
+  /** Called once the daemon has answered the request with its running operation, before the wait. */
+  onStarted?: (operation: Operation) => void;
   /**
    * Aborting ends the wait: the operation is cancelled on the daemon where it allows that, and the
    * wait throws an IncusInterruptedError that says whether it was.
@@ -181,6 +183,7 @@ export class IncusClient {
       return parseOrThrow(OperationSchema, envelope.metadata, `${method} ${path}`);
     }
     const operation = parseOrThrow(OperationSchema, envelope.metadata, `${method} ${path}`);
+    wait.onStarted?.(operation);
     return this.waitOperation(operation.id, wait);
   }
 

@@ -3,7 +3,7 @@ import { ClusterMemberApiSchema, InstanceFullSchema, InstanceSnapshotSchema, typ
 import type { IncusClient, WaitOptions } from './client';
 import { isNotFound } from './errors';
 import { instanceReader, readVolumeList, volumeReader, type ListedInstance, type StorageVolume } from './instance-list';
-import { INSTANCE_LIST_PATH, nameOf, POOL_LIST_PATH, poolVolumesPath } from './request-target';
+import { INSTANCE_LIST_PATH, INSTANCE_NAMES_PATH, instanceFullPath, nameOf, POOL_LIST_PATH, poolVolumesPath } from './request-target';
 
 /** The Incus endpoints the app uses, one function each; names are encoded, never trusted raw. */
 const enc = encodeURIComponent;
@@ -47,7 +47,7 @@ async function inProjectThatExists<T>(client: IncusClient, instances: T[]): Prom
 }
 
 export function getInstance(client: IncusClient, name: string): Promise<InstanceFull> {
-  return client.query('GET', `${instancePath(name)}?recursion=1`, InstanceFullSchema);
+  return client.query('GET', instanceFullPath(name), InstanceFullSchema);
 }
 
 export function getSnapshot(client: IncusClient, instance: string, snapshot: string): Promise<InstanceSnapshot> {
@@ -113,7 +113,7 @@ export function changeState(
 
 /** The names of all instances: one light request (no state, no snapshots). */
 export async function listInstanceNames(client: IncusClient): Promise<string[]> {
-  return inProjectThatExists(client, (await client.query('GET', '/1.0/instances', z.array(z.string()))).map(nameOf));
+  return inProjectThatExists(client, (await client.query('GET', INSTANCE_NAMES_PATH, z.array(z.string()))).map(nameOf));
 }
 
 /** The names of the storage pools. */

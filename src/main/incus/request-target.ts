@@ -31,6 +31,9 @@ export const requestTarget = (url: URL) => `${url.pathname}${url.search}`;
 
 /** The listing's requests, named once for the client (instances.ts) and the CLI's early requests. */
 export const INSTANCE_LIST_PATH = '/1.0/instances?recursion=2';
+/** The instances' names (URLs), and one instance with its state and snapshots: what a diff asks first. */
+export const INSTANCE_NAMES_PATH = '/1.0/instances';
+export const instanceFullPath = (name: string) => `/1.0/instances/${encodeURIComponent(name)}?recursion=1`;
 export const POOL_LIST_PATH = '/1.0/storage-pools';
 /** Every volume of a pool, volume snapshots included (named `instance/snapshot`). */
 export const poolVolumesPath = (pool: string) => `/1.0/storage-pools/${encodeURIComponent(pool)}/volumes?recursion=1`;

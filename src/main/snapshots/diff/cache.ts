@@ -46,6 +46,19 @@ const RecordSchema = CachedSchema.extend({ unknown: z.array(z.string()) });
 /** What is checked of a cached listing of a container's current state (each entry: path, inode, ctime, size, mtime, sha256). */
 const ListingSchema = z.object({ listedAt: z.number(), hashes: z.array(z.unknown()) });
 
+/**
+ * A listing's first line also says when it started: that alone tells the next listing what to hash,
+ * so its exec goes out before the rows (2.6 MB per 20,000 files) are checked and parsed.
+ */
+const ListingHeaderSchema = HeaderSchema.extend({ listedAt: z.number() });
+
+/** The hashes the last listing of a running container kept: when it started (the container's clock, epoch seconds), and its rows, read when asked. */
+export interface KeptHashes {
+  listedAt: number;
+  /** The rows by path; none when the rest of the file is not what its first line names: those files are then hashed again. */
+  hashes: () => Map<string, KnownHash>;
+}
+
 /** A container for good (a name can be used again after a delete, with another creation time), since it last started. */
 export interface ContainerKey {
   host: string;
@@ -96,18 +109,26 @@ export class DiffCache {
    * The hashes the last listing of a running container found (see `trustedHashes`), with when it
    * started by the container's clock; undefined when there is none.
    */
-  async readHashes(key: ContainerKey): Promise<{ listedAt: number; hashes: Map<string, KnownHash> } | undefined> {
+  async readHashes(key: ContainerKey): Promise<KeptHashes | undefined> {
     const { path, id } = this.pathOf('listings', [key.host, key.project, key.container, key.createdAt, key.startedAt]);
-    const body = await readChecked(path, id, ListingSchema);
-    if (!body) return undefined;
-    const hashes = new Map<string, KnownHash>();
-    for (const row of body.hashes as KnownHash[]) hashes.set(row[0], row);
-    return { listedAt: body.listedAt, hashes };
+    const file = await readHeader(path, id, ListingHeaderSchema);
+    if (!file) return undefined;
+    const { listedAt } = file.header;
+    return {
+      listedAt,
+      hashes: () => {
+        const hashes = new Map<string, KnownHash>();
+        const body = checkedBody(file, ListingSchema);
+        // rows are used only with the time their first line gave the listing that reads them
+        if (body?.listedAt === listedAt) for (const row of body.hashes as KnownHash[]) hashes.set(row[0], row);
+        return hashes;
+      },
+    };
   }
 
   async writeHashes(key: ContainerKey, listedAt: number, hashes: Map<string, KnownHash>): Promise<void> {
     const { path, id } = this.pathOf('listings', [key.host, key.project, key.container, key.createdAt, key.startedAt]);
-    await writeChecked(path, id, { listedAt, hashes: [...hashes.values()] });
+    await writeChecked(path, id, { listedAt, hashes: [...hashes.values()] }, { listedAt });
     await prune(join(this.dir, 'listings'), (files) => files.length > KEEP_MANIFESTS);
   }
 
@@ -164,11 +185,41 @@ export class DiffCache {
   }
 }
 
-/** Writes `body` as JSON after a first line naming `id` and the body's sha256 (see HeaderSchema). */
-async function writeChecked(path: string, id: string, body: object): Promise<void> {
+/** Writes `body` as JSON after a first line naming `id`, the body's sha256 and `more` (see HeaderSchema). */
+async function writeChecked(path: string, id: string, body: object, more: object = {}): Promise<void> {
   const text = JSON.stringify(body);
-  const header = JSON.stringify({ format: FORMAT, key: id, sha256: createHash('sha256').update(text).digest('hex') });
+  const header = JSON.stringify({ format: FORMAT, key: id, sha256: createHash('sha256').update(text).digest('hex'), ...more });
   await writeFileAtomic(path, `${header}\n${text}`, NO_SYNC);
+}
+
+/** A file `writeChecked` wrote: its first line, and the rest, not checked yet. */
+interface HeadedFile<H> {
+  header: H;
+  body: Buffer;
+}
+
+/** The first line of a file `writeChecked` wrote for `id`, checked with `schema`; undefined when there is none, or it is another version's or another key's. */
+async function readHeader<S extends typeof HeaderSchema>(path: string, id: string, schema: S): Promise<HeadedFile<z.infer<S>> | undefined> {
+  try {
+    const content = await readFile(path);
+    const end = content.indexOf(0x0a);
+    if (end < 0) return undefined;
+    const header = schema.safeParse(JSON.parse(content.subarray(0, end).toString('utf8')));
+    return header.success && header.data.key === id ? { header: header.data, body: content.subarray(end + 1) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The body of `file`, checked with `schema`; undefined when it is not what its first line names. */
+function checkedBody<S extends z.ZodType>(file: HeadedFile<z.infer<typeof HeaderSchema>>, schema: S): z.infer<S> | undefined {
+  try {
+    if (createHash('sha256').update(file.body).digest('hex') !== file.header.sha256) return undefined;
+    const parsed = schema.safeParse(JSON.parse(file.body.toString('utf8')));
+    return parsed.success ? (parsed.data as z.infer<S>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -176,18 +227,8 @@ async function writeChecked(path: string, id: string, body: object): Promise<voi
  * none, or it is another version's or another key's, or its content is not what its header names.
  */
 async function readChecked<S extends z.ZodType>(path: string, id: string, schema: S): Promise<z.infer<S> | undefined> {
-  try {
-    const content = await readFile(path);
-    const end = content.indexOf(0x0a);
-    if (end < 0) return undefined;
-    const header = HeaderSchema.safeParse(JSON.parse(content.subarray(0, end).toString('utf8')));
-    const body = content.subarray(end + 1);
-    if (!header.success || header.data.key !== id || createHash('sha256').update(body).digest('hex') !== header.data.sha256) return undefined;
-    const parsed = schema.safeParse(JSON.parse(body.toString('utf8')));
-    return parsed.success ? (parsed.data as z.infer<S>) : undefined;
-  } catch {
-    return undefined;
-  }
+  const file = await readHeader(path, id, HeaderSchema);
+  return file && checkedBody(file, schema);
 }
 
 /**
