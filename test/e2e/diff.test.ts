@@ -124,6 +124,47 @@ describe('the diff page reads well', () => {
   });
 });
 
+/**
+ * The contrast ratio (WCAG 2) of the text of the first element `locator` matches against the first
+ * opaque background behind it.
+ */
+function contrastOf(locator: Locator): Promise<number> {
+  return locator.first().evaluate((element) => {
+    type Styled = { parentElement: Styled | null; ownerDocument: { defaultView: { getComputedStyle(element: Styled): { color: string; backgroundColor: string } } } };
+    const start = element as unknown as Styled;
+    const style = (node: Styled) => start.ownerDocument.defaultView.getComputedStyle(node);
+    const rgb = (css: string) => (css.match(/[\d.]+/g) ?? []).map(Number);
+    let behind: Styled | null = start;
+    while (behind && (rgb(style(behind).backgroundColor)[3] ?? 1) === 0) behind = behind.parentElement;
+    const luminance = (css: string) => {
+      const [r, g, b] = rgb(css).map((channel) => channel / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    const [text, ground] = [luminance(style(start).color), luminance(behind ? style(behind).backgroundColor : 'rgb(255, 255, 255)')];
+    return (Math.max(text, ground) + 0.05) / (Math.min(text, ground) + 0.05);
+  });
+}
+
+describe('coloured text', () => {
+  it('reads at a contrast of 4.5:1 or more, light and dark: the change counts, a running state, links', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const page = await open(`/host/local/container/${name}/changes/before-ai`, { colorScheme });
+      await page.getByRole('button', { name: /^modified: notes\.txt/ }).waitFor({ timeout: 60_000 });
+      const samples = {
+        added: page.locator('.badge.change-added'),
+        modified: page.locator('.badge.change-modified'),
+        'container link': page.getByRole('button', { name, exact: true }),
+      };
+      for (const [label, locator] of Object.entries(samples)) expect(await contrastOf(locator), `${colorScheme} ${label}`).toBeGreaterThanOrEqual(4.5);
+      await page.goto(`${world.ui.server.url}#/host/local/container/${name}`);
+      const running = page.getByText('Running', { exact: true });
+      await running.waitFor();
+      expect(await contrastOf(running), `${colorScheme} Running`).toBeGreaterThanOrEqual(4.5);
+      await page.close();
+    }
+  });
+});
+
 describe('leaving the changes', () => {
   it('Back to the container puts focus on the snapshot the changes were of', async () => {
     const page = await open(`/host/local/container/${name}`);

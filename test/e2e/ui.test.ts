@@ -128,6 +128,26 @@ describe('the overview, palette and drawer', () => {
   });
 });
 
+describe('the Operations drawer from the keyboard', () => {
+  it('at 800×600, where it lies over the page: the button moves focus into it, Escape closes it and focus returns to the button', async () => {
+    const page = await open('#/', { viewport: { width: 800, height: 600 } });
+    const toggle = page.getByRole('button', { name: /^Operations/ });
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    const drawer = page.getByRole('complementary', { name: 'Operations' });
+    await drawer.waitFor();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    const inDrawer = () => drawer.evaluate((element) => element.contains((element.ownerDocument as unknown as { activeElement: typeof element | null }).activeElement));
+    await expect.poll(inDrawer).toBe(true);
+    await page.keyboard.press('Tab');
+    expect(await inDrawer()).toBe(true); // the close button, not a control hidden behind the drawer
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'detached' });
+    expect(await toggle.evaluate((element) => element === (element.ownerDocument as unknown as { activeElement: unknown }).activeElement)).toBe(true);
+    await page.close();
+  });
+});
+
 describe('zoom and theme', () => {
   it('reflows at 200% zoom with nothing cut off sideways, and follows a dark OS theme', async () => {
     const name = await world.own.launch(testName('uiz'), { stopped: true });
