@@ -154,6 +154,33 @@ describe('a daemon that does not answer, or a socket that is no socket', () => {
   });
 });
 
+describe('an operation that failed with an error Incus files as "not found"', () => {
+  it("is reported with the operation's own error, not as lost (Incus answers its /wait with 404)", async () => {
+    // What Incus 6.0.4 answered when a snapshot was deleted while a diff packed it (seen on the real daemon, the race not reproducible at will)
+    const err = 'lstat /var/lib/incus/containers-snapshots/box/s/rootfs/data/f10: no such file or directory';
+    const id = '7502aa43-7b38-4a83-9191-35e0a3ee46bf';
+    const operation = (status: string, code: number) => ({ id, class: 'task', description: 'Downloading image', created_at: '2026-11-27T15:22:29Z', status, status_code: code, resources: {}, metadata: null, may_cancel: false, err: code >= 400 ? err : '' });
+    const path = join(mkdtempSync(join(tmpdir(), 'coi-op404-')), 'unix.socket');
+    const server = createServer((request, response) => {
+      response.setHeader('content-type', 'application/json');
+      const answer = (body: object, status = 200) => ((response.statusCode = status), response.end(JSON.stringify(body)));
+      if (request.method === 'POST') return answer({ type: 'async', status: 'Operation created', status_code: 100, operation: `/1.0/operations/${id}`, error_code: 0, error: '', metadata: operation('Running', 103) }, 202);
+      if (request.url?.includes('/wait')) return answer({ type: 'error', status: '', status_code: 0, operation: '', error_code: 404, error: err, metadata: null }, 404);
+      answer({ type: 'sync', status: 'Success', status_code: 200, operation: '', error_code: 0, error: '', metadata: operation('Failure', 400) });
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const fake = new IncusClient({ dispatcher: createLocalDispatcher(path), endpoint: path });
+    try {
+      const error = await fake.run('POST', '/1.0/images', { source: { type: 'snapshot', name: 'box/s' } }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IncusOperationError);
+      expect(error).toMatchObject({ outcome: 'failed', message: err });
+    } finally {
+      await fake.close();
+      server.close();
+    }
+  });
+});
+
 describe("Incus's 'Invalid PID' while an instance stops or starts", () => {
   /** A fake daemon that answers the first `failures` requests as Incus 6.0.4 does mid-stop, then lists one instance. */
   async function changingState(failures: number) {

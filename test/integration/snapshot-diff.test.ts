@@ -5,10 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoiCore } from '../../src/main/app/core';
 import type { CoiEvent } from '../../src/shared/contract';
 import type { DiffResult } from '../../src/shared/diff';
-import { cli, interruptedAt } from '../helpers/cli';
+import { HostRegistry } from '../../src/main/hosts/registry';
+import { findLocalSocket } from '../../src/main/incus/local-socket';
+import { cli, cliProcess, interruptedAt } from '../helpers/cli';
 import { knowHost, sshHost, tempHome } from '../helpers/hosts';
 import { Fixtures, incus, requireDaemon, snapshotNames, testName } from '../helpers/incus';
 import { requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
+import { SocketProxy } from '../helpers/socket-proxy';
 import { openCore, preloadFace, type Face } from '../helpers/transports';
 
 /**
@@ -19,6 +22,8 @@ import { openCore, preloadFace, type Face } from '../helpers/transports';
 const fixtures = new Fixtures();
 let container: string;
 let sshd: TestSshd | undefined;
+/** sshd servers of the fault tests. */
+const servers: TestSshd[] = [];
 const opened: { core: CoiCore; face: Face }[] = [];
 
 const dpkgStatus = (packages: [string, string][]) =>
@@ -69,6 +74,7 @@ afterAll(async () => {
     await core.close();
   }
   await sshd?.stop();
+  for (const server of servers) await server.stop();
   await fixtures.cleanup();
 });
 
@@ -271,6 +277,55 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     expect(run.code).toBe(130);
     expect(run.stderr).toMatch(/Interrupted: the diff was cancelled and its temporary image coi-diff-\S+ removed/);
     await publishesDone(); // an image made after the command ended would show now
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+});
+
+describe('snapshot diff over SSH when Incus stops answering or the connection drops', () => {
+  /** A user whose host `box` is a real sshd of this test's, reaching the daemon through a proxy the test holds or cuts. */
+  async function boxThroughProxy(label: string) {
+    requireSshd();
+    const made = await sshdWithKey(label);
+    servers.push(made.sshd);
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const home = tempHome();
+    const registry = await HostRegistry.open(home.configDir);
+    await registry.add(sshHost('box', made.sshd, { identityFiles: [made.key.file], socketPath: proxy.path }));
+    knowHost(home.sshDir, made.sshd);
+    return { sshd: made.sshd, proxy, env: { HOME: home.home, COI_DESKTOP_CONFIG_DIR: home.configDir, SSH_AUTH_SOCK: '' } };
+  }
+
+  it('sshd killed while the image is exported: exit 1 saying what is left on which host; the next diff there removes it', async () => {
+    const { sshd, proxy, env } = await boxThroughProxy('diffkill');
+    const held = proxy.holdAnswersAfter('/export');
+    const args = ['snapshot', 'diff', 'before', '-c', container, '--host', 'box', '--summary'];
+    const run = cliProcess(args, env);
+    await held;
+    await sshd.stop(); // the server and its sessions: the export and every way to clean up are gone
+    const result = await run;
+    expect(result.code).toBe(1);
+    const left = /the temporary image (coi-diff-\S+) could not be removed \(.*\); the next diff, export or import on box removes it, or run 'incus image delete \1' on box$/m.exec(result.stderr);
+    expect(left, result.stderr).not.toBeNull();
+
+    await sshd.start();
+    const next = await cliProcess(args, env);
+    expect(next.stderr).toContain(`Removed the temporary image '${left![1]}' that an interrupted diff left on box`);
+    expect(next.code).toBe(0);
+    await proxy.cut();
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+
+  it('an export that gets no answer fails when the request time is up, saying so (not "connection lost"), and removes the temporary image', async () => {
+    const { proxy, env } = await boxThroughProxy('diffstall');
+    const held = proxy.holdAnswersAfter('/export');
+    const run = cliProcess(['snapshot', 'diff', 'before', 'after', '-c', container, '--host', 'box', '--summary'], { ...env, COI_DESKTOP_REQUEST_TIMEOUT_MS: '2000' });
+    await held;
+    const result = await run;
+    await proxy.cut();
+    expect(result.stderr).toMatch(/^Error: Incus at ssh box accepted the connection but did not answer GET \/1\.0\/images\/[0-9a-f]{64}\/export within 2 s/);
+    expect(result.stderr).not.toMatch(/was lost|could not be removed/);
+    expect(result.code).toBe(1);
     expect(await leftovers()).toEqual(NOTHING_LEFT);
   });
 });

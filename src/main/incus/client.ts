@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { EnvelopeSchema, OperationSchema, type Envelope, type Operation } from './api-schemas';
-import { IncusError, IncusInterruptedError, IncusOperationError, IncusProtocolError, IncusUnreachableError } from './errors';
+import { IncusError, IncusInterruptedError, IncusOperationError, IncusProtocolError, IncusUnreachableError, isNotFound } from './errors';
 import { projectMissing } from '../errors';
 import type { Answer, EarlyGet } from './early-get';
 import { AnswerItems } from './answer-items';
@@ -190,7 +190,8 @@ export class IncusClient {
   /**
    * Waits for operation `id`. `/wait` answers HTTP 200 even when the operation failed (an error
    * envelope carrying its `err`) and when the wait timed out (`context deadline exceeded`); a
-   * finished operation vanishes after a few seconds (404).
+   * finished operation vanishes after a few seconds (404), and one that failed with a "not found"
+   * error is answered 404 too (Incus maps the error to the status), so a 404 is looked up.
    */
   async waitOperation(id: string, options: WaitOptions = {}): Promise<Operation> {
     const interval = options.intervalSeconds ?? (options.onProgress ? 1 : 30);
@@ -202,6 +203,14 @@ export class IncusClient {
         const envelope = await this.reattaching(id, signal, () => this.exchange({ method: 'GET', path: `${path}/wait?timeout=${interval}`, timeoutMs, signal: signal ?? null }));
         if (envelope.type === 'sync') return finished(parseOrThrow(OperationSchema, envelope.metadata, `wait ${id}`));
         if (envelope.error_code === 404) {
+          // Also the answer for an operation that failed with an error Incus files as "not found"
+          // (`lstat …: no such file or directory` when a snapshot is deleted while it is packed): the operation tells.
+          const current = await this.reattaching(id, signal, () => this.send({ method: 'GET', path, signal: signal ?? null })).catch((error: unknown) => {
+            if (isNotFound(error)) return undefined;
+            throw error;
+          });
+          const ended = current?.type === 'sync' ? OperationSchema.safeParse(current.metadata) : undefined;
+          if (ended?.success && ended.data.status_code >= 200) return finished(ended.data);
           throw new IncusOperationError(id, 'lost', `operation ${id} ended before its result could be read; check the container's state`);
         }
         if (envelope.error !== DEADLINE) throw new IncusOperationError(id, 'failed', envelope.error ?? 'operation failed');

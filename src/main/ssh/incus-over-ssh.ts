@@ -28,6 +28,20 @@ function batchPackets(channel: ClientChannel): void {
   };
 }
 
+/**
+ * ssh2's `Channel.destroy()` drops the error it is given, so undici's timeouts (it destroys the
+ * socket with a HeadersTimeoutError or BodyTimeoutError) read as a connection "closed": an Incus that
+ * stopped answering behind a working SSH connection (an export stalled mid-stream) was reported as
+ * "the connection to HOST was lost (closed)". The error is emitted first, as a socket's `destroy(error)` does.
+ */
+function passDestroyError(channel: ClientChannel): void {
+  const destroy = channel.destroy.bind(channel);
+  channel.destroy = (error?: Error) => {
+    if (error && channel.listenerCount('error') > 0) channel.emit('error', error);
+    return destroy();
+  };
+}
+
 const isChannelOpenFailure = (error: unknown) => error instanceof Error && error.message.startsWith('(SSH) Channel open failure');
 
 /**
@@ -77,6 +91,7 @@ export class IncusOverSsh {
         // Without this a half-closed channel never finishes closing (websocket close would hang).
         channel.allowHalfOpen = false;
         batchPackets(channel);
+        passDestroyError(channel);
         this.socketPath = path;
         return channel;
       } catch (error) {

@@ -341,6 +341,8 @@ async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'ins
       .catch((error: unknown) => {
         if (error instanceof IncusInterruptedError && !/was cancelled in Incus/.test(error.message)) pending = error.operationId ?? 'unknown';
         if (error instanceof IncusUnreachableError) pending = 'unknown'; // no answer: Incus may have started it all the same
+        // Incus's own words name a file of its storage (`lstat …: no such file or directory` when the snapshot is deleted meanwhile)
+        if (error instanceof IncusOperationError && error.outcome === 'failed') throw new IncusOperationError(error.operationId, 'failed', `Incus could not pack ${what} (${error.message})`);
         throw error;
       });
     const { fingerprint } = PublishedSchema.parse(operation.metadata);
@@ -373,6 +375,8 @@ async function removeRecorded(ctx: DiffContext, object: Temporary, recorded: str
     return undefined;
   } catch (error) {
     if (recorded) ctx.journal?.release(recorded);
-    return `the ${what} could not be removed (${toErrorInfo(error).message}); remove it with: ${removeCommand(object, ctx.project)}`;
+    // the command is for the host the diff ran on: over SSH, `incus` here would reach another daemon
+    const later = recorded ? `the next diff, export or import on ${ctx.host} removes it, or run` : 'run';
+    return `the ${what} could not be removed (${toErrorInfo(error).message}); ${later} '${removeCommand(object, ctx.project)}' on ${ctx.host}`;
   }
 }
