@@ -256,6 +256,26 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     expect(await leftovers()).toEqual(NOTHING_LEFT);
   });
 
+  it('a container frozen after the diff found it running (Incus freezes one while it snapshots it) is read from a temporary snapshot, not failed "Instance is frozen"', async () => {
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const held = proxy.holdAnswersAfter(`/1.0/instances/${container}`); // the diff reads the container: Running
+    const run = cliProcess(['snapshot', 'diff', 'before', '-c', container, '--format', 'json'], { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: tempHome().configDir });
+    await held;
+    await incus('pause', container);
+    try {
+      proxy.release();
+      const result = await run;
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expectTheChanges(JSON.parse(result.stdout) as DiffResult);
+    } finally {
+      await incus('resume', container);
+      await proxy.cut();
+    }
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+
   it('Ctrl-C while Incus packs the snapshots exits 130 and removes the temporary images once packed', async () => {
     const { configDir } = tempHome(); // a cache of its own: the snapshots must be packed again
     const args = ['snapshot', 'diff', 'before', 'after', '-c', container];

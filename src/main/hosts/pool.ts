@@ -6,7 +6,7 @@ import type { ErrorInfo } from '../../shared/errors';
 import { AppError, toErrorInfo } from '../errors';
 import type { IncusClient } from '../incus/client';
 import type { InstanceFull, InstanceSnapshot } from '../incus/api-schemas';
-import { listOperations } from '../app/operations';
+import { snapshotsEnded } from '../snapshots/after-drop';
 import type { RestoreJournal } from '../app/restore-journal';
 import { markUnreachable, readInstance, SnapshotService, type SnapshotServiceOptions } from '../snapshots/service';
 import { openHostClient, type HostClient, type HostClientDeps } from './host-client';
@@ -273,8 +273,7 @@ export class HostPool extends EventEmitter<{ status: [host: string, status: Host
     if (this.recordsOff) return 'records are off';
     const client = this.client(host);
     // Incus announces a snapshot before it copies anything (freezing the container meanwhile on some drivers)
-    const copying = (await listOperations(client)).filter((operation) => operation.status === 'Running' && operation.instances.includes(container) && /snapshot/i.test(operation.description));
-    await Promise.all(copying.map((operation) => client.waitOperation(operation.id).catch(() => undefined)));
+    await snapshotsEnded(client, container);
     const instance = await readInstance(client, container);
     const made = instance.snapshots.find((candidate) => candidate.name === snapshot);
     if (!made) return 'the snapshot is gone';

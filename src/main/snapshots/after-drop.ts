@@ -49,3 +49,19 @@ export async function runningOperationsEnded(client: IncusClient, container: str
     if (error instanceof IncusUnreachableError) throw error;
   })));
 }
+
+/**
+ * Waits for the snapshots Incus is taking of `container` (it freezes a running one meanwhile),
+ * whatever their outcome, or until `signal` aborts: they are not the caller's, so they are never
+ * cancelled (a wait that is interrupted asks Incus to cancel its operation).
+ */
+export async function snapshotsEnded(client: IncusClient, container: string, signal?: AbortSignal): Promise<void> {
+  const running = (await listOperations(client)).filter((operation) => operation.status === 'Running' && operation.instances.includes(container) && /snapshot/i.test(operation.description));
+  const ended = Promise.all(running.map((operation) => client.waitOperation(operation.id, { detached: true }).catch(() => undefined)));
+  if (!signal) return void (await ended);
+  if (signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    signal.addEventListener('abort', () => resolve(), { once: true });
+    void ended.then(() => resolve());
+  });
+}

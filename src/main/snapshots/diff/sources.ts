@@ -5,7 +5,8 @@ import type { FileStat } from '../../../shared/diff';
 import { timestampedName } from '../../../shared/names';
 import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
 import type { IncusClient } from '../../incus/client';
-import { IncusInterruptedError, IncusOperationError, IncusUnreachableError, isNotFound } from '../../incus/errors';
+import { IncusError, IncusInterruptedError, IncusOperationError, IncusUnreachableError, isNotFound } from '../../incus/errors';
+import { snapshotsEnded } from '../after-drop';
 import { execInstanceBytes } from '../../incus/instances';
 import { DIFF_PREFIX, removeCommand, removeTemporary, type Temporary, type TemporaryJournal } from '../../app/temporaries';
 import { AppError, toErrorInfo } from '../../errors';
@@ -97,7 +98,7 @@ export async function snapshotFile(ctx: DiffContext, snapshot: InstanceSnapshot,
  */
 export async function currentManifest(ctx: DiffContext, instance: InstanceFull, scope: ListingScope, onListing?: () => void): Promise<SideManifest> {
   if (instance.status === 'Running') {
-    const listed = await listInside(ctx, instance, scope, onListing);
+    const listed = await listUnlessFrozen(ctx, instance, scope, onListing);
     if (listed) return { manifest: listed.manifest, cached: false, kept: new Map() };
   }
   onListing?.(); // no listing: nothing to wait for
@@ -118,7 +119,33 @@ export async function currentManifest(ctx: DiffContext, instance: InstanceFull, 
   }, () => removeRecorded(ctx, { kind: 'snapshot', instance: ctx.container, name: snapshot }, recorded, pending));
 }
 
+/** Incus's refusal to run a command in a container it has frozen. */
+const isFrozen = (error: unknown) => error instanceof IncusError && /^instance is frozen$/i.test(error.message);
+
 /**
+ * `listInside`, for a container found running that may have been frozen since: Incus freezes one
+ * while it takes a snapshot of it (`incus snapshot create`, its schedule, another diff), and refuses
+ * an exec meanwhile ("Instance is frozen", which failed the diff). The snapshots it is taking are
+ * waited for and the listing tried again; undefined when it is still frozen (paused by a user: the
+ * caller reads it from a temporary snapshot, as a container found frozen).
+ */
+async function listUnlessFrozen(ctx: DiffContext, instance: InstanceFull, scope: ListingScope, onListing?: () => void): Promise<Awaited<ReturnType<typeof listInside>>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await listInside(ctx, instance, scope, onListing);
+    } catch (error) {
+      if (!isFrozen(error) || attempt > 0) {
+        if (isFrozen(error)) return undefined;
+        throw error;
+      }
+    }
+    ctx.progress(`${ctx.container} is frozen (a snapshot of it being taken?): waiting for Incus to thaw it`, null);
+    await snapshotsEnded(ctx.client, ctx.container, ctx.signal);
+  }
+}
+
+/**
+ * Runs `run`, then `cleanup` whatever happened./**
  * Runs `run`, then `cleanup` whatever happened. What the clean-up could not remove is added to the
  * error's message (or becomes the error): the user is told what is left and how to remove it. A
  * cancel that left nothing says so.
