@@ -17,6 +17,8 @@ export class SocketProxy {
   private watches: { text: string; then?: string; seen: () => void }[] = [];
   /** Daemon-side sockets whose answers are withheld. */
   private readonly held = new Set<Socket>();
+  /** The request line (`METHOD /target`) of every request a client sent, in order. */
+  readonly requests: string[] = [];
 
   constructor(private readonly target: string) {}
 
@@ -36,6 +38,7 @@ export class SocketProxy {
       this.pairs.set(daemon, pair);
       daemon.on('close', () => this.pairs.delete(daemon));
       client.on('data', (chunk: Buffer) => {
+        for (const [, line] of chunk.toString('latin1').matchAll(/(?:^|\r\n)((?:GET|POST|PUT|PATCH|DELETE) \S+) HTTP\/1\.1\r\n/g)) this.requests.push(line!);
         pair.sent = (pair.sent + chunk.toString('latin1')).slice(-64 * 1024);
         this.check(daemon, pair.sent);
       });

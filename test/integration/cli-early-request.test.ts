@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILT_BIN, cli, cliProcess, exited, spawnCli } from '../helpers/cli';
-import { Fixtures, requireDaemon, testName } from '../helpers/incus';
+import { findLocalSocket } from '../../src/main/incus/local-socket';
+import { Fixtures, incus, requireDaemon, testName, writeFile } from '../helpers/incus';
+import { SocketProxy } from '../helpers/socket-proxy';
 import { silentSocket } from '../helpers/silent-socket';
 import { openCore } from '../helpers/transports';
 
@@ -164,6 +166,43 @@ describe('the listing request sent before the CLI loads', () => {
 
 const fixtures = new Fixtures();
 afterAll(() => fixtures.cleanup());
+
+describe("a local diff's listing, sent before the CLI loads", () => {
+  /** A running container with snapshot `s1`, and a proxy in front of the daemon that notes every request. */
+  async function container() {
+    requireDaemon();
+    const name = await fixtures.launch(testName('early-diff'));
+    expect((await cli(['snapshot', 'create', 's1', '-c', name], { env: { COI_DESKTOP_SNAPSHOT_RECORD: 'off' } })).code).toBe(0);
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    return { name, proxy, env: { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'coi-early-diff-')) } };
+  }
+
+  const execs = (proxy: SocketProxy, name: string) => proxy.requests.filter((line) => line === `POST /1.0/instances/${name}/exec`);
+  const outputLogs = async (name: string) => JSON.parse(await incus('query', `/1.0/instances/${name}/logs/exec-output`)) as string[];
+
+  it('is the one the diff reads: the container is listed once, and its output logs removed', async () => {
+    const { name, proxy, env } = await container();
+    await writeFile(name, '/root/new.txt', 'changed\n');
+    const run = await cliProcess(['snapshot', 'diff', 's1', '-c', name, '--format', 'json'], env);
+    await proxy.cut();
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { added: { path: string }[] }).added.map((entry) => entry.path)).toContain('/root/new.txt');
+    expect(execs(proxy, name)).toHaveLength(1);
+    expect(await outputLogs(name)).toEqual([]);
+  });
+
+  it('is waited for and its output logs removed when the diff does not take it (a wrong command line)', async () => {
+    const { name, proxy, env } = await container();
+    const run = await cliProcess(['snapshot', 'diff', 's1', '-c', name, '--format', 'yaml'], env);
+    await proxy.cut();
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/argument 'yaml' is invalid/);
+    expect(execs(proxy, name)).toHaveLength(1);
+    expect(await outputLogs(name)).toEqual([]);
+  });
+});
 
 describe('what the listing cannot do is said, never printed as an empty listing', () => {
   it.each([[[]], [['--format', 'json']]])('a project in hosts.json that the daemon does not have (%j)', async (format: string[]) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLocalJsonListing, listsLocalHost, localDiffContainer } from '../../src/main/cli/early-requests';
+import { earlyDiff, isLocalJsonListing, listsLocalHost, localDiffContainer } from '../../src/main/cli/early-requests';
 
 describe('the requests the CLI sends before loading its modules', () => {
   it('starts the listing of `snapshot list --all` on the local host', () => {
@@ -62,5 +62,23 @@ describe("a local diff's container, asked for before the CLI loads", () => {
     expect(localDiffContainer(['snapshot', 'diff', '--help'], {})).toBeUndefined();
     expect(localDiffContainer(['snapshot', 'info', 'before', '-c', 'box'], {})).toBeUndefined();
     expect(localDiffContainer(['container', 'list'], {})).toBeUndefined();
+  });
+});
+
+describe('a local diff whose listing is sent before the CLI loads', () => {
+  it('is one snapshot against the named container, with the options read here only', () => {
+    expect(earlyDiff(['snapshot', 'diff', 'before', '-c', 'box'], {})).toEqual({ container: 'box', snapshot: 'before', allPaths: false });
+    expect(earlyDiff(['snapshot', 'diff', '--summary', 'before', '--format', 'json', '--all-paths', '-Hlocal'], { COI_CONTAINER: 'box' })).toEqual({ container: 'box', snapshot: 'before', allPaths: true });
+    expect(earlyDiff(['snapshot', 'diff', 'before', '--container=box', '--format=json'], {})).toEqual({ container: 'box', snapshot: 'before', allPaths: false });
+  });
+
+  it('is none for two snapshots, --path, --file, another option, or no named container', () => {
+    expect(earlyDiff(['snapshot', 'diff', 'before', 'after', '-c', 'box'], {})).toBeUndefined();
+    expect(earlyDiff(['snapshot', 'diff', 'before', '-c', 'box', '--path', '/etc'], {})).toBeUndefined();
+    expect(earlyDiff(['snapshot', 'diff', 'before', '-c', 'box', '--file', '/etc/hosts'], {})).toBeUndefined();
+    expect(earlyDiff(['snapshot', 'diff', 'before', '-c', 'box', '--trust-fingerprint', 'SHA256:x'], {})).toBeUndefined();
+    expect(earlyDiff(['snapshot', 'diff', '-c', 'box', '--', 'before'], {})).toBeUndefined();
+    expect(earlyDiff(['snapshot', 'diff', 'before'], {})).toBeUndefined();
+    expect(earlyDiff(['snapshot', 'diff', 'before', '-c', 'box', '--host', 'web1'], {})).toBeUndefined();
   });
 });

@@ -29,6 +29,36 @@ export function localDiffContainer(argv: readonly string[], env: NodeJS.ProcessE
   return optionValues(options, '--container', '-c').at(-1) ?? (env.COI_CONTAINER || null);
 }
 
+/** A local `snapshot diff SNAP` of a named container against its current state: main.ts may send its listing early (early-listing.ts). */
+export interface EarlyDiff {
+  container: string;
+  snapshot: string;
+  allPaths: boolean;
+}
+
+/** Options of `snapshot diff` read here: those that take a value, and flags; any other (`--path`, `--file`…) leaves the diff alone. */
+const DIFF_VALUED = new Set(['-c', '--container', '-H', '--host', '--format']);
+const DIFF_FLAGS = new Set(['--all-paths', '--summary']);
+
+/**
+ * The local diff of one snapshot against the container `-c` or `COI_CONTAINER` names, spelt with the
+ * options read here only; undefined for any other command line.
+ */
+export function earlyDiff(argv: readonly string[], env: NodeJS.ProcessEnv): EarlyDiff | undefined {
+  const container = localDiffContainer(argv, env);
+  if (!container) return undefined;
+  const options = argv.slice(2);
+  const words: string[] = [];
+  for (let i = 0; i < options.length; i += 1) {
+    const option = options[i]!;
+    if (DIFF_VALUED.has(option)) i += 1;
+    else if (DIFF_FLAGS.has(option) || /^(--container=|--host=|--format=|-c.|-H.)/.test(option)) continue;
+    else if (option.startsWith('-')) return undefined;
+    else words.push(option);
+  }
+  return words.length === 1 ? { container, snapshot: words[0]!, allPaths: options.includes('--all-paths') } : undefined;
+}
+
 const asksHelp = (options: readonly string[]) => options.some((option) => option === '-h' || option === '--help');
 
 /** Whether `options` name no host but `local` (`--host`/`-H`, however spelt). */
@@ -110,7 +140,7 @@ export function poolNames(metadata: unknown): string[] | undefined {
 }
 
 /** The project hosts.json gives the local host, if it names one; the file itself is the registry's to check. */
-function localProject(dir: string): string | undefined {
+export function localProject(dir: string): string | undefined {
   try {
     const file = JSON.parse(readFileSync(join(dir, 'hosts.json'), 'utf8')) as { hosts?: { name?: unknown; kind?: unknown; project?: unknown }[] };
     const local = file.hosts?.find((host) => host.name === 'local' && host.kind === 'local');

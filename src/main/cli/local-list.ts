@@ -28,7 +28,7 @@ export async function listLocally(env: NodeJS.ProcessEnv): Promise<boolean> {
   const listing = await Promise.race([readListing(env).catch((): typeof HAND_OVER => HAND_OVER), interrupted]);
   if (listing === HAND_OVER || interrupt.signal.aborted) return false;
   process.stdout.write(listing);
-  abandonEarlyGets();
+  void abandonEarlyGets();
   return true;
 }
 

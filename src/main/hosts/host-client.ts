@@ -43,7 +43,7 @@ export function openHostClient(config: HostConfig, deps: HostClientDeps): HostCl
   const requests = { requestTimeoutMs: requestTimeoutMs(deps.env), signal: deps.signal };
   const gate = (dispatcher: Dispatcher) => (deps.refusal ? gated(dispatcher, deps.refusal) : dispatcher);
   if (config.kind === 'local') {
-    const early = (target: string) => takeEarlyGet(deps.localSocket, target);
+    const early = (target: string, method: string, body: string | undefined) => takeEarlyGet(deps.localSocket, target, method, body);
     return { client: new IncusClient({ dispatcher: gate(createLocalDispatcher(deps.localSocket)), endpoint: deps.localSocket, project, ...requests, early }) };
   }
   if (config.kind === 'incus') {

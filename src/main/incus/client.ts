@@ -28,8 +28,8 @@ export interface IncusClientOptions {
   signal?: AbortSignal;
   /** Where requests go: `https://host:port` for a server over HTTPS; a placeholder for a socket (default). */
   origin?: string;
-  /** The answer to a GET of this request target that was started before the client existed (early-get.ts), if any. */
-  early?: (target: string) => EarlyGet | undefined;
+  /** The answer to this request (method, target and JSON body) that was started before the client existed (early-get.ts), if any. */
+  early?: (target: string, method: HttpMethod, body: string | undefined) => EarlyGet | undefined;
 }
 
 export interface WaitOptions {
@@ -331,7 +331,8 @@ export class IncusClient {
   /** One HTTP exchange: the status and the body as text; a transport failure becomes this client's error. */
   private async transfer({ method, path, body, timeoutMs = this.requestTimeoutMs, signal = this.options.signal, onItem }: Exchange): Promise<Received> {
     const url = this.url(path);
-    const early = method === 'GET' && body === undefined ? this.options.early?.(requestTarget(url)) : undefined;
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const early = this.options.early?.(requestTarget(url), method, text);
     try {
       if (early) {
         const answer = await unlessAborted(early, signal ?? undefined);
@@ -340,7 +341,7 @@ export class IncusClient {
       const response = await request(this.options.dispatcher, url, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: text,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
         signal: signal ?? undefined,
@@ -432,7 +433,7 @@ function unlessAborted(early: EarlyGet, signal: AbortSignal | undefined): Promis
   if (!signal) return early.answer;
   return new Promise((resolve, reject) => {
     const abandon = () => {
-      early.abandon();
+      void early.abandon();
       reject(signal.reason);
     };
     if (signal.aborted) return abandon();

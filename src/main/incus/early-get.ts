@@ -6,16 +6,19 @@ export interface Answer {
   text: string;
 }
 
-/** A GET on the local socket started before the client that will read it exists. */
+/** A request on the local socket started before the client that will read it exists. */
 export interface EarlyGet {
   answer: Promise<Answer>;
-  /** Closes the connection (the answer then fails); the caller has given up on it. */
-  abandon: () => void;
+  /**
+   * Undoes what the request left when nobody took it: closes a GET's connection (the answer then
+   * fails); for a request that made something (an exec's output logs), what its starter gave.
+   */
+  abandon: () => Promise<void> | void;
 }
 
-/** Started GETs nobody has taken yet, by socket and request target. */
+/** Started requests nobody has taken yet, by socket, method, request target and body. */
 const pending = new Map<string, EarlyGet>();
-const key = (socketPath: string, target: string) => `${socketPath}\n${target}`;
+const key = (socketPath: string, target: string, method = 'GET', body = '') => `${socketPath}\n${method} ${target}\n${body}`;
 
 /**
  * Sends `GET target` on the Incus socket at `socketPath` now, with node:http (loaded with Node itself),
@@ -28,7 +31,29 @@ const key = (socketPath: string, target: string) => `${socketPath}\n${target}`;
 export function startEarlyGet(socketPath: string, target: string, timeoutMs: number): EarlyGet {
   const started = pending.get(key(socketPath, target));
   if (started) return started;
-  const request = httpRequest({ socketPath, path: target, method: 'GET', agent: false, headers: { host: 'incus.local', connection: 'close' } });
+  const request = sendRequest(socketPath, 'GET', target, undefined, timeoutMs);
+  const early = { answer: request.answer, abandon: request.destroy };
+  pending.set(key(socketPath, target), early);
+  return early;
+}
+
+/**
+ * Sends `POST target` with `body` (JSON) the same way, for the client to take when it sends exactly
+ * that request; `undo` is what abandoning it does (it made something the command would have removed).
+ */
+export function startEarlyPost(socketPath: string, target: string, body: unknown, timeoutMs: number, undo: (answer: Promise<Answer>) => Promise<void>): EarlyGet {
+  const text = JSON.stringify(body);
+  const request = sendRequest(socketPath, 'POST', target, text, timeoutMs);
+  const early = { answer: request.answer, abandon: () => undo(request.answer) };
+  pending.set(key(socketPath, target, 'POST', text), early);
+  return early;
+}
+
+/** One request on the socket, its connection closed after the answer; the answer's failures carry the client's codes (see startEarlyGet). */
+export function sendRequest(socketPath: string, method: string, target: string, body: string | undefined, timeoutMs: number): { answer: Promise<Answer>; destroy: () => void } {
+  const headers: Record<string, string> = { host: 'incus.local', connection: 'close' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const request = httpRequest({ socketPath, path: target, method, agent: false, headers });
   const answer = new Promise<Answer>((resolve, reject) => {
     let answered = false;
     request.setTimeout(timeoutMs, () => {
@@ -47,16 +72,14 @@ export function startEarlyGet(socketPath: string, target: string, timeoutMs: num
     });
   });
   answer.catch(() => undefined); // read (and reported) by whoever takes it
-  request.end();
-  const early = { answer, abandon: () => request.destroy() };
-  pending.set(key(socketPath, target), early);
-  return early;
+  request.end(body);
+  return { answer, destroy: () => request.destroy() };
 }
 
-/** The GET started early for `target` on `socketPath`, if there is one; each is taken once. */
-export function takeEarlyGet(socketPath: string, target: string): EarlyGet | undefined {
-  const early = pending.get(key(socketPath, target));
-  pending.delete(key(socketPath, target));
+/** The request started early for `method target` (with exactly `body`, JSON) on `socketPath`, if there is one; each is taken once. */
+export function takeEarlyGet(socketPath: string, target: string, method = 'GET', body?: string): EarlyGet | undefined {
+  const early = pending.get(key(socketPath, target, method, body));
+  pending.delete(key(socketPath, target, method, body));
   return early;
 }
 
@@ -87,8 +110,12 @@ export function syncMetadata(answer: Answer): unknown {
   }
 }
 
-/** Closes the early GETs nobody took (the command ended another way), so they keep the process no longer. */
-export function abandonEarlyGets(): void {
-  for (const early of pending.values()) early.abandon();
+/**
+ * Abandons the early requests nobody took (the command ended another way): GETs are closed, so they
+ * keep the process no longer; what a POST made is removed. Resolves once that is done.
+ */
+export async function abandonEarlyGets(): Promise<void> {
+  const left = [...pending.values()];
   pending.clear();
+  await Promise.all(left.map(async (early) => early.abandon()));
 }

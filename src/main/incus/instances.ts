@@ -196,10 +196,20 @@ export async function execInstance(client: IncusClient, instance: string, comman
   return { exitCode: result.exitCode, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
 }
 
+/** The path and body of the exec request `execInstanceBytes` sends (the CLI may send it early: cli/early-listing.ts). */
+export function execRequest(instance: string, command: readonly string[]): { path: string; body: object } {
+  return { path: `${instancePath(instance)}/exec`, body: { command, 'wait-for-websocket': false, 'record-output': true, interactive: false, environment: { LC_ALL: 'C' } } };
+}
+
+/** The output logs an exec's finished operation names (`execInstanceBytes` downloads and removes them). */
+export function execLogs(metadata: unknown): Record<string, string> {
+  return ExecMetadataSchema.partial().safeParse(metadata).data?.output ?? {};
+}
+
 /** `execInstance`, with the output as bytes. */
 export async function execInstanceBytes(client: IncusClient, instance: string, command: readonly string[], wait?: WaitOptions): Promise<ExecBytes> {
-  const body = { command, 'wait-for-websocket': false, 'record-output': true, interactive: false, environment: { LC_ALL: 'C' } };
-  const operation = await client.run('POST', `${instancePath(instance)}/exec`, body, wait);
+  const { path, body } = execRequest(instance, command);
+  const operation = await client.run('POST', path, body, wait);
   const metadata = ExecMetadataSchema.safeParse(operation.metadata);
   if (!metadata.success) throw new Error(`unexpected answer from Incus to exec in '${instance}': no exit code`);
   const logs = metadata.data.output ?? {};

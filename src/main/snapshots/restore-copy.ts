@@ -4,7 +4,8 @@ import { execInstanceBytes, getPoolDriver } from '../incus/instances';
 import { AppError, toErrorInfo } from '../errors';
 import { escapedPath, LISTING_TOOLS, listingArgs, nameBytes, parseListing, type Listing } from './diff/exec-manifest';
 import { MARGIN } from './diff/record';
-import { diskMounts, listingExec } from './diff/sources';
+import { diskMounts } from './diff/listing-request';
+import { listingExec } from './diff/sources';
 
 /**
  * Incus's `dir` driver restores a container by copying the snapshot over it with rsync, whose quick

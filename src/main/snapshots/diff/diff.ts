@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type * as JsDiff from 'diff';
 import {
-  DIFF_DEFAULT_EXCLUDES,
   DIFF_TEXT_LIMIT_BYTES,
   DiffFileRequestSchema,
   DiffRequestSchema,
@@ -21,6 +20,7 @@ import { compareManifests, PACKAGE_DB_PATHS, pathFilter, type Manifest } from '.
 import { comparePackages } from './packages';
 import { sweepLeftovers, type TemporaryJournal } from '../../app/temporaries';
 import { currentManifest, readCurrentFile, snapshotManifest, snapshotFile, type DiffContext, type KeepFile, type SideManifest } from './sources';
+import { currentScope, excludedPaths } from './listing-request';
 
 export type DiffInput = Parameters<typeof DiffRequestSchema.parse>[0];
 type ParsedDiff = ReturnType<typeof DiffRequestSchema.parse>;
@@ -112,7 +112,7 @@ export async function diffSnapshots(deps: DiffDeps, input: DiffInput, run: DiffR
   const sides = await resolveSides(deps.client, request);
   const ctx = context(deps, request.container, run);
   const paths = [...new Set(request.paths.map(trimPath))];
-  const excluded: string[] = request.allPaths ? [] : [...DIFF_DEFAULT_EXCLUDES];
+  const excluded = excludedPaths(request.allPaths);
   const startedAt = ctx.now();
 
   const packagesCompared = Object.values(PACKAGE_DB_PATHS).some((path) => pathFilter(paths, [], [])(path));
@@ -152,7 +152,7 @@ async function bothSides(ctx: DiffContext, sides: Sides, compared: Compared): Pr
   const listed = new Promise<void>((resolve) => (listing = resolve));
   const toSide = sides.to
     ? snapshotManifest(ctx, sides.to)
-    : currentManifest(ctx, sides.instance, { roots: paths.length > 0 ? [...paths] : ['/'], prunes: excluded.filter((pattern) => !pattern.includes('*')) }, listing);
+    : currentManifest(ctx, sides.instance, currentScope(paths, excluded), listing);
   void toSide.then((side) => (current = side.manifest), () => undefined);
   const keep = () => (current ? keepDiffering(current, pathFilter(paths, excluded, current.mounts)) : undefined);
   // The snapshot's cached manifest or record (4 MB per 20,000 files) is parsed once the container's

@@ -4,7 +4,8 @@ import { readInstance } from '../service';
 import type { SnapshotKey, SnapshotRecord } from './cache';
 import { listingArgs, parseListing, type Listing } from './exec-manifest';
 import { PACKAGE_DB_PATHS, prefixesMatcher, underPrefix, type Manifest } from './manifest';
-import { diskMounts, listInside, listingExec, type DiffContext } from './sources';
+import { diskMounts } from './listing-request';
+import { listInside, listingExec, type DiffContext } from './sources';
 
 /**
  * A snapshot taken by coi-desktop is recorded right after: the running container is listed inside it

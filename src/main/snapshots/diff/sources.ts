@@ -10,14 +10,10 @@ import { snapshotsEnded } from '../after-drop';
 import { execInstanceBytes } from '../../incus/instances';
 import { DIFF_PREFIX, removeCommand, removeTemporary, type Temporary, type TemporaryJournal } from '../../app/temporaries';
 import { AppError, toErrorInfo } from '../../errors';
-import type { ContainerKey, DiffCache, SnapshotRecord } from './cache';
+import type { DiffCache, SnapshotRecord } from './cache';
 import {
   escapedPath,
   HASH_FILES_SCRIPT,
-  hashesAfter,
-  LISTING_SCRIPT,
-  LISTING_TOOLS,
-  listingArgs,
   manifestOf,
   nameBytes,
   parseHashedFiles,
@@ -28,12 +24,11 @@ import {
   type ListedFile,
   type Listing,
 } from './exec-manifest';
+import { currentListingArgs, diskMounts, hashesKey, listingCommand, TOOLS_MISSING, type ListingScope } from './listing-request';
 import { PACKAGE_DB_PATHS, prefixMatcher, type Manifest } from './manifest';
 import { readTarManifest } from './tar-manifest';
 
 const TEMPORARY_DESCRIPTION = 'temporary copy made by coi-desktop snapshot diff; removed when the diff ends';
-/** The listing's exit code when a tool it needs is missing in the container. */
-const TOOLS_MISSING = 90;
 
 export interface DiffContext {
   client: IncusClient;
@@ -168,12 +163,6 @@ async function withCleanup<T>(ctx: DiffContext, what: string, run: () => Promise
 
 const noop = () => undefined;
 
-/** Which part of a running container a listing covers: below `roots`, not below `prunes` (`find -path` patterns). */
-export interface ListingScope {
-  roots: string[];
-  prunes: string[];
-}
-
 /**
  * Files the listing may hash itself (changed since the kept hashes' listing) before the kept hashes
  * are written again. Until then they stand as they are: the next listing hashes those files again in
@@ -199,7 +188,7 @@ export async function listInside(ctx: DiffContext, instance: InstanceFull, scope
   let started!: () => void;
   const running = new Promise<void>((resolve) => (started = resolve));
   const reading = Promise.all([
-    listingExec(ctx, listingArgs(hashesAfter(previous), scope.roots, [...scope.prunes, ...mounts]), started),
+    listingExec(ctx, currentListingArgs(instance, scope, previous), started),
     readTextFile(ctx, PACKAGE_DB_PATHS.dpkg),
     readTextFile(ctx, PACKAGE_DB_PATHS.apk),
   ]);
@@ -224,20 +213,11 @@ export async function listInside(ctx: DiffContext, instance: InstanceFull, scope
 }
 
 /**
- * The hashes of a container's last listing are its own until it starts again: a restore (which
- * stops and starts it) can put back, on a copy-on-write driver, inodes whose ctime is an old one.
- */
-function hashesKey(ctx: DiffContext, instance: InstanceFull): ContainerKey {
-  return { host: ctx.host, project: ctx.project, container: ctx.container, createdAt: instance.created_at, startedAt: instance.last_used_at ?? '' };
-}
-
-/**
  * Runs LISTING_SCRIPT with `args` inside the container: its output, or undefined when the container
  * lacks a tool it needs. `onStarted`: called once it runs there.
  */
 export async function listingExec(ctx: Pick<DiffContext, 'client' | 'container' | 'signal'>, args: string[], onStarted?: () => void): Promise<Buffer | undefined> {
-  const check = `for t in ${LISTING_TOOLS.join(' ')}; do command -v "$t" >/dev/null 2>&1 || exit ${TOOLS_MISSING}; done; `;
-  const result = await execInstanceBytes(ctx.client, ctx.container, ['sh', '-c', check + LISTING_SCRIPT, 'sh', ...args], { signal: ctx.signal, onStarted }).catch((error: unknown) => {
+  const result = await execInstanceBytes(ctx.client, ctx.container, listingCommand(args), { signal: ctx.signal, onStarted }).catch((error: unknown) => {
     // Without sh at all Incus fails the exec itself ("Command not found"): read an image instead.
     if (error instanceof IncusOperationError && error.outcome === 'failed' && /command not found/i.test(error.message)) {
       return { exitCode: TOOLS_MISSING, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
@@ -285,13 +265,6 @@ function mergedHashes(known: Map<string, KnownHash>, listing: Listing, roots: st
   const inScope = roots.map(prefixMatcher);
   for (const [path, hash] of known) if (!fresh.has(path) && !inScope.some((match) => match(path))) fresh.set(path, hash);
   return fresh;
-}
-
-/** Where the container's disks other than its root are mounted: a snapshot does not hold them. */
-export function diskMounts(instance: Pick<InstanceFull, 'expanded_devices'>): string[] {
-  return Object.values(instance.expanded_devices)
-    .filter((device) => device.type === 'disk' && device.path && device.path !== '/')
-    .map((device) => `/${device.path!.replace(/^\/+|\/+$/g, '')}`);
 }
 
 const FileHeaders = z.object({ 'x-incus-type': z.string(), 'x-incus-mode': z.string(), 'x-incus-uid': z.string(), 'x-incus-gid': z.string() });
