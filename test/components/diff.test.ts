@@ -115,7 +115,8 @@ describe('the diff page', () => {
     fakeCoi((name) => (name === 'snapshots.diff' ? ok(result({ added: [], deleted: [], modified: [], metadata: [], packages: null, summary: { added: 0, deleted: 0, modified: 0, metadata: 0, compared: { from: 1, to: 1 } } })) : ok([])));
     render(DiffPage, { host: 'local', container: 'c-same', from: 'before-ai' });
     expect((await screen.findByText(/^Nothing changed between before-ai and now/)).textContent).toContain('outside the paths left out');
-    expect(screen.getByRole('tab', { name: 'Packages (0)' })).toBeTruthy();
+    expect(screen.getByRole('tab', { name: 'Packages (not compared)' })).toBeTruthy();
+    expect(screen.getByRole('status').textContent).toBe('Compared before-ai and now: no file changed; no package database.');
   });
 
   it('cancels a running comparison by its job id and says it was cancelled', async () => {
@@ -155,7 +156,7 @@ describe('the diff page for keyboard and screen reader users', () => {
     answer({ ok: true, value: result() });
     await screen.findByRole('button', { name: /^modified: hosts/ });
     expect(status.isConnected).toBe(true);
-    expect(status.textContent).toBe('Compared before-ai and now: 2 added, 1 deleted, 1 modified, 1 with metadata changes; 2 packages changed.');
+    expect(status.textContent).toBe('Compared before-ai and now: 5 changed paths (2 added, 1 deleted, 1 modified, 1 metadata changed); 2 packages changed.');
     await userEvent.type(screen.getByRole('searchbox', { name: 'Filter paths' }), 'root');
     expect(status.textContent).toBe('3 of 5 changed paths match “root”.');
   });
