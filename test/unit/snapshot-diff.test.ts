@@ -357,6 +357,23 @@ describe('the cache of manifests, records and kept hashes', () => {
     expect([tampered?.listedAt, tampered?.hashes()]).toEqual([1795000100, new Map()]);
   });
 
+  it('takes a manifest or record whose entries are not [path, stat] pairs as missing, its sha256 right or not', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coi-diff-cache-'));
+    const cache = new DiffCache(dir);
+    await cache.writeManifest(snapshot, before);
+    await cache.writeRecord(snapshot, { manifest: before, unknown: [] });
+    for (const folder of ['manifests', 'records']) {
+      const [name] = readdirSync(join(dir, folder));
+      const path = join(dir, folder, name!);
+      const [header, body] = readFileSync(path, 'utf8').split('\n') as [string, string];
+      const broken = body.replace('["/w/a.txt",', '["/w/a.txt",1,');
+      const sha256 = createHash('sha256').update(broken).digest('hex');
+      writeFileSync(path, `${header.replace(/"sha256":"[0-9a-f]+"/, `"sha256":"${sha256}"`)}\n${broken}`);
+    }
+    expect(await cache.readManifest(snapshot)).toBeUndefined();
+    expect(await cache.readRecord(snapshot)).toBeUndefined();
+  });
+
   it("uses the kept rows only with the listing time their file's first line gives", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'coi-diff-cache-'));
     const cache = new DiffCache(dir);
