@@ -207,25 +207,37 @@ export function execLogs(metadata: unknown): Record<string, string> {
 }
 
 /** `execInstance`, with the output as bytes. */
-export async function execInstanceBytes(client: IncusClient, instance: string, command: readonly string[], wait?: WaitOptions): Promise<ExecBytes> {
+export function execInstanceBytes(client: IncusClient, instance: string, command: readonly string[], wait?: WaitOptions): Promise<ExecBytes> {
+  return execInstanceReading(client, instance, command, wait, (result) => result);
+}
+
+/**
+ * `execInstanceBytes`, its output given to `read` while the daemon removes the output logs: the
+ * removal's round trip no longer holds back what reads a listing. Resolves once both are done.
+ */
+export async function execInstanceReading<T>(client: IncusClient, instance: string, command: readonly string[], wait: WaitOptions | undefined, read: (result: ExecBytes) => T): Promise<T> {
   const { path, body } = execRequest(instance, command);
   const operation = await client.run('POST', path, body, wait);
   const metadata = ExecMetadataSchema.safeParse(operation.metadata);
   if (!metadata.success) throw new Error(`unexpected answer from Incus to exec in '${instance}': no exit code`);
-  const logs = metadata.data.output ?? {};
-  const read = async (fd: string) => {
-    const path = logs[fd];
-    if (!path) return Buffer.alloc(0);
-    const { body } = await client.download(path, wait?.signal);
+  const logs = [metadata.data.output?.['1'], metadata.data.output?.['2']];
+  const download = async (log: string | undefined) => {
+    if (!log) return Buffer.alloc(0);
+    const { body } = await client.download(log, wait?.signal);
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
-    await client.query('DELETE', path, z.unknown()).catch(() => undefined); // a leftover log is harmless
-    return bytes;
+    return Buffer.concat(chunks);
   };
-  // both logs at once: each is a download and a delete, round trips a listing's diff waits for
-  const [stdout, stderr] = await Promise.all([read('1'), read('2')]);
-  return { exitCode: metadata.data.return, stdout, stderr };
+  // both logs at once, then both removed (a leftover log is harmless) while the output is read
+  const [stdout, stderr] = await Promise.allSettled(logs.map(download));
+  const removed = Promise.all(logs.map((log) => log && client.query('DELETE', log, z.unknown()).catch(() => undefined)));
+  try {
+    if (stdout!.status === 'rejected') throw stdout!.reason;
+    if (stderr!.status === 'rejected') throw stderr!.reason;
+    return read({ exitCode: metadata.data.return, stdout: stdout!.value, stderr: stderr!.value });
+  } finally {
+    await removed;
+  }
 }
 
 /** Removes a file of an instance, running or stopped; false when it was not there. */

@@ -46,9 +46,9 @@ export async function markKeptMtimes(client: IncusClient, instance: InstanceFull
   if (!Number.isSafeInteger(takenAt)) throw new AppError('internal', `the snapshot's creation time '${createdAt}' cannot be read`);
   const ctx = { client, container: instance.name, signal };
   const mounts = diskMounts(instance);
-  const output = await listingExec(ctx, listingArgs('none', ['/'], mounts));
-  if (!output) throw new AppError('operation-failed', `the container lacks a tool the listing needs (${LISTING_TOOLS.join(', ')})`);
-  const names = keptMtimeFiles(parseListing(output, mounts), takenAt);
+  const listing = await listingExec(ctx, listingArgs('none', ['/'], mounts), (output) => parseListing(output, mounts));
+  if (!listing) throw new AppError('operation-failed', `the container lacks a tool the listing needs (${LISTING_TOOLS.join(', ')})`);
+  const names = keptMtimeFiles(listing, takenAt);
   await touchFiles(client, instance.name, names, signal);
   return names.length;
 }

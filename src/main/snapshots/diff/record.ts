@@ -47,9 +47,8 @@ export async function recordSnapshot(ctx: DiffContext, instance: InstanceFull, s
   const first = await listInside(ctx, instance, { roots: ['/'], prunes: [...RECORD_PRUNES] });
   if (!first) return 'the container lacks a tool the listing needs';
   // The second listing starts after the first has read every name, stat, link target and hash.
-  const output = await listingExec(ctx, listingArgs('none', ['/'], [...RECORD_PRUNES, ...diskMounts(snapshot)]));
-  if (!output) return 'the container lacks a tool the listing needs';
-  const second = parseListing(output, first.listing.mounts);
+  const second = await listingExec(ctx, listingArgs('none', ['/'], [...RECORD_PRUNES, ...diskMounts(snapshot)]), (output) => parseListing(output, first.listing.mounts));
+  if (!second) return 'the container lacks a tool the listing needs';
   const now = await readInstance(ctx.client, ctx.container);
   const restarted = restartedSince(now, snapshot);
   if (restarted) return restarted;

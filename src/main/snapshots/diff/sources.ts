@@ -7,7 +7,7 @@ import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
 import type { IncusClient } from '../../incus/client';
 import { IncusError, IncusInterruptedError, IncusOperationError, IncusUnreachableError, isNotFound } from '../../incus/errors';
 import { snapshotsEnded } from '../after-drop';
-import { execInstanceBytes } from '../../incus/instances';
+import { execInstanceBytes, execInstanceReading, type ExecBytes } from '../../incus/instances';
 import { DIFF_PREFIX, removeCommand, removeTemporary, type Temporary, type TemporaryJournal } from '../../app/temporaries';
 import { AppError, toErrorInfo } from '../../errors';
 import type { DiffCache, SnapshotRecord } from './cache';
@@ -188,7 +188,7 @@ export async function listInside(ctx: DiffContext, instance: InstanceFull, scope
   let started!: () => void;
   const running = new Promise<void>((resolve) => (started = resolve));
   const reading = Promise.all([
-    listingExec(ctx, currentListingArgs(instance, scope, previous), started),
+    listingExec(ctx, currentListingArgs(instance, scope, previous), (output) => parseListing(output, mounts), started),
     readTextFile(ctx, PACKAGE_DB_PATHS.dpkg),
     readTextFile(ctx, PACKAGE_DB_PATHS.apk),
   ]);
@@ -196,9 +196,8 @@ export async function listInside(ctx: DiffContext, instance: InstanceFull, scope
   await Promise.race([running, reading.then(noop, noop)]);
   onListing?.();
   const kept = previous && { listedAt: previous.listedAt, hashes: previous.hashes() };
-  const [result, dpkg, apk] = await reading;
-  if (!result) return undefined;
-  const listing = parseListing(result, mounts);
+  const [listing, dpkg, apk] = await reading;
+  if (!listing) return undefined;
   // the clock going back would make ctimes repeat: then nothing of the previous listing is used
   const known = kept && kept.listedAt <= listing.listedAt ? kept.hashes : new Map<string, KnownHash>();
   const { missing, hashed } = reuseHashes(listing, known);
@@ -216,17 +215,18 @@ export async function listInside(ctx: DiffContext, instance: InstanceFull, scope
  * Runs LISTING_SCRIPT with `args` inside the container: its output, or undefined when the container
  * lacks a tool it needs. `onStarted`: called once it runs there.
  */
-export async function listingExec(ctx: Pick<DiffContext, 'client' | 'container' | 'signal'>, args: string[], onStarted?: () => void): Promise<Buffer | undefined> {
-  const result = await execInstanceBytes(ctx.client, ctx.container, listingCommand(args), { signal: ctx.signal, onStarted }).catch((error: unknown) => {
+export async function listingExec<T>(ctx: Pick<DiffContext, 'client' | 'container' | 'signal'>, args: string[], read: (output: Buffer) => T, onStarted?: () => void): Promise<T | undefined> {
+  const checked = (result: ExecBytes): { value: T } | undefined => {
+    if (result.exitCode === TOOLS_MISSING) return undefined;
+    if (result.exitCode !== 0) throw listingFailed(ctx, result);
+    return { value: read(result.stdout) };
+  };
+  const outcome = await execInstanceReading(ctx.client, ctx.container, listingCommand(args), { signal: ctx.signal, onStarted }, checked).catch((error: unknown) => {
     // Without sh at all Incus fails the exec itself ("Command not found"): read an image instead.
-    if (error instanceof IncusOperationError && error.outcome === 'failed' && /command not found/i.test(error.message)) {
-      return { exitCode: TOOLS_MISSING, stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
-    }
+    if (error instanceof IncusOperationError && error.outcome === 'failed' && /command not found/i.test(error.message)) return undefined;
     throw error;
   });
-  if (result.exitCode === TOOLS_MISSING) return undefined;
-  if (result.exitCode !== 0) throw listingFailed(ctx, result);
-  return result.stdout;
+  return outcome?.value;
 }
 
 function listingFailed(ctx: Pick<DiffContext, 'container'>, result: { exitCode: number; stderr: Buffer }): AppError {

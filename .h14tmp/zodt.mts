@@ -1,0 +1,11 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { z } from 'zod';
+const dir = '/tmp/h14/cfg-new/cache/diff/records';
+const content = readFileSync(`${dir}/${readdirSync(dir)[0]}`);
+const body = content.subarray(content.indexOf(0x0a) + 1);
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+let t = cpu(); const parsed = JSON.parse(body.toString('utf8')); const tParse = cpu() - t;
+const S = z.object({ files: z.array(z.tuple([z.string(), z.unknown()])), mounts: z.array(z.string()), packageDbs: z.object({ dpkg: z.string().optional(), apk: z.string().optional() }), unknown: z.array(z.string()) });
+t = cpu(); const r = S.safeParse(parsed); const tZod = cpu() - t;
+t = cpu(); const m = new Map(parsed.files); const tMap = cpu() - t;
+console.log(JSON.stringify({ parse: tParse.toFixed(1), zod: tZod.toFixed(1), map: tMap.toFixed(1), ok: r.success, n: m.size }));
