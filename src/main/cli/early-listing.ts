@@ -38,7 +38,8 @@ export async function startEarlyListing(diff: EarlyDiff, env: NodeJS.ProcessEnv)
   const previous = await cache.readHashes(hashesKey({ host: LOCAL_HOST.name, project: project ?? 'default', container: diff.container }, instance));
   const args = currentListingArgs(instance, currentScope([], excludedPaths(diff.allPaths)), previous);
   const { path, body } = execRequest(diff.container, listingCommand(args));
-  startEarlyPost(local.socket, local.target(path), body, local.timeoutMs, (sent) => removeOutput(local, sent));
+  // written before the CLI loads its modules, which holds the event loop (~100 ms): the connection would open only after
+  await startEarlyPost(local.socket, local.target(path), body, local.timeoutMs, (sent) => removeOutput(local, sent)).written;
 }
 
 /** Waits for an exec nobody took and removes its output logs, as the diff would have; a leftover log is harmless, so this never fails. */

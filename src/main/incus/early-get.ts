@@ -41,16 +41,16 @@ export function startEarlyGet(socketPath: string, target: string, timeoutMs: num
  * Sends `POST target` with `body` (JSON) the same way, for the client to take when it sends exactly
  * that request; `undo` is what abandoning it does (it made something the command would have removed).
  */
-export function startEarlyPost(socketPath: string, target: string, body: unknown, timeoutMs: number, undo: (answer: Promise<Answer>) => Promise<void>): EarlyGet {
+export function startEarlyPost(socketPath: string, target: string, body: unknown, timeoutMs: number, undo: (answer: Promise<Answer>) => Promise<void>): EarlyGet & { written: Promise<void> } {
   const text = JSON.stringify(body);
   const request = sendRequest(socketPath, 'POST', target, text, timeoutMs);
   const early = { answer: request.answer, abandon: () => undo(request.answer) };
   pending.set(key(socketPath, target, 'POST', text), early);
-  return early;
+  return { ...early, written: request.written };
 }
 
 /** One request on the socket, its connection closed after the answer; the answer's failures carry the client's codes (see startEarlyGet). */
-export function sendRequest(socketPath: string, method: string, target: string, body: string | undefined, timeoutMs: number): { answer: Promise<Answer>; destroy: () => void } {
+export function sendRequest(socketPath: string, method: string, target: string, body: string | undefined, timeoutMs: number): { answer: Promise<Answer>; written: Promise<void>; destroy: () => void } {
   const headers: Record<string, string> = { host: 'incus.local', connection: 'close' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const request = httpRequest({ socketPath, path: target, method, agent: false, headers });
@@ -72,8 +72,13 @@ export function sendRequest(socketPath: string, method: string, target: string, 
     });
   });
   answer.catch(() => undefined); // read (and reported) by whoever takes it
+  // handed to the socket (or failed): the connection opens on a later turn of the event loop, which a process loading modules does not give it
+  const written = new Promise<void>((resolve) => {
+    request.once('finish', resolve);
+    request.once('close', resolve);
+  });
   request.end(body);
-  return { answer, destroy: () => request.destroy() };
+  return { answer, written, destroy: () => request.destroy() };
 }
 
 /** The request started early for `method target` (with exactly `body`, JSON) on `socketPath`, if there is one; each is taken once. */
