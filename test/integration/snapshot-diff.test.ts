@@ -276,6 +276,26 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     expect(await leftovers()).toEqual(NOTHING_LEFT);
   });
 
+  it('a container stopped while its files are listed (a stop or restore meanwhile): exit 1 saying so and what to do, nothing left', async () => {
+    const box = await fixtures.launch(testName('diffstop'));
+    await incus('snapshot', 'create', box, 's');
+    await incus('exec', box, '--', 'truncate', '-s', '1G', '/sparse'); // hashing it keeps the listing busy for seconds (no disk used)
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const held = proxy.holdAnswersAfter(`/1.0/instances/${box}/exec`); // the listing runs in the container
+    const run = cliProcess(['snapshot', 'diff', 's', '-c', box, '--summary'], { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: tempHome().configDir });
+    await held;
+    // stopped once the listing hashes (its package-database reads, sent with it, are answered by then)
+    while (!(await incus('exec', box, '--', 'sh', '-c', 'ps -o comm | grep -x sha256sum || true')).trim()) await new Promise((resolve) => setTimeout(resolve, 50));
+    await incus('stop', '-f', box);
+    proxy.release();
+    const result = await run;
+    await proxy.cut();
+    expect(result.stderr).toMatch(new RegExp(`^Error: listing the files inside ${box} failed \\(exit code 137\\): the listing was killed \\(signal 9\\) and it is stopped now \\(stopped or restored meanwhile\\?\\); run the diff again`, 'm'));
+    expect(result.code).toBe(1);
+    expect((await incus('image', 'list', '--format', 'csv', '-c', 'l')).split('\n').filter((alias) => alias.includes(box))).toEqual([]);
+  });
+
   it('Ctrl-C while Incus packs the snapshots exits 130 and removes the temporary images once packed', async () => {
     const { configDir } = tempHome(); // a cache of its own: the snapshots must be packed again
     const args = ['snapshot', 'diff', 'before', 'after', '-c', container];

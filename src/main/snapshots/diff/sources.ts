@@ -7,7 +7,7 @@ import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
 import type { IncusClient } from '../../incus/client';
 import { IncusError, IncusInterruptedError, IncusOperationError, IncusUnreachableError, isNotFound } from '../../incus/errors';
 import { snapshotsEnded } from '../after-drop';
-import { execInstanceBytes, execInstanceReading, type ExecBytes } from '../../incus/instances';
+import { execInstanceBytes, execInstanceReading, getInstance, type ExecBytes } from '../../incus/instances';
 import { DIFF_PREFIX, removeCommand, removeTemporary, type Temporary, type TemporaryJournal } from '../../app/temporaries';
 import { AppError, toErrorInfo } from '../../errors';
 import type { DiffCache, SnapshotRecord } from './cache';
@@ -216,9 +216,9 @@ export async function listInside(ctx: DiffContext, instance: InstanceFull, scope
  * lacks a tool it needs. `onStarted`: called once it runs there.
  */
 export async function listingExec<T>(ctx: Pick<DiffContext, 'client' | 'container' | 'signal'>, args: string[], read: (output: Buffer) => T, onStarted?: () => void): Promise<T | undefined> {
-  const checked = (result: ExecBytes): { value: T } | undefined => {
+  const checked = (result: ExecBytes): { value: T } | { failed: ExecBytes } | undefined => {
     if (result.exitCode === TOOLS_MISSING) return undefined;
-    if (result.exitCode !== 0) throw listingFailed(ctx, result);
+    if (result.exitCode !== 0) return { failed: result }; // said once the container's state is read (listingFailed)
     return { value: read(result.stdout) };
   };
   const outcome = await execInstanceReading(ctx.client, ctx.container, listingCommand(args), { signal: ctx.signal, onStarted }, checked).catch((error: unknown) => {
@@ -226,11 +226,21 @@ export async function listingExec<T>(ctx: Pick<DiffContext, 'client' | 'containe
     if (error instanceof IncusOperationError && error.outcome === 'failed' && /command not found/i.test(error.message)) return undefined;
     throw error;
   });
+  if (outcome && 'failed' in outcome) throw await listingFailed(ctx, outcome.failed);
   return outcome?.value;
 }
 
-function listingFailed(ctx: Pick<DiffContext, 'container'>, result: { exitCode: number; stderr: Buffer }): AppError {
-  return new AppError('operation-failed', `listing the files inside ${ctx.container} failed (exit code ${result.exitCode}): ${result.stderr.toString('utf8').trim().slice(0, 500)}`);
+/**
+ * Why a listing failed. One killed by a signal (exit code 128 + N, nothing on stderr) was stopped with
+ * its container, by a stop or a restore meanwhile ("failed (exit code 137): " said nothing of that):
+ * the container's state now says which, and what to do.
+ */
+async function listingFailed(ctx: Pick<DiffContext, 'client' | 'container'>, result: { exitCode: number; stderr: Buffer }): Promise<AppError> {
+  const failed = `listing the files inside ${ctx.container} failed (exit code ${result.exitCode})`;
+  if (result.exitCode <= 128) return new AppError('operation-failed', `${failed}: ${result.stderr.toString('utf8').trim().slice(0, 500)}`);
+  const status = await getInstance(ctx.client, ctx.container).then((instance) => instance.status.toLowerCase(), () => undefined);
+  const now = status === 'running' ? 'it is running again now (stopped and started meanwhile?)' : status ? `it is ${status} now (stopped or restored meanwhile?)` : 'it could not be read again';
+  return new AppError('operation-failed', `${failed}: the listing was killed (signal ${result.exitCode - 128}) and ${now}; run the diff again`);
 }
 
 /** Arguments per exec of HASH_FILES_SCRIPT, in bytes: far below any ARG_MAX. */
@@ -250,7 +260,7 @@ async function hashFiles(ctx: DiffContext, listing: Listing, files: ListedFile[]
       bytes += arg.length + 1;
     }
     const result = await execInstanceBytes(ctx.client, ctx.container, ['sh', '-c', HASH_FILES_SCRIPT, 'sh', ...args], { signal: ctx.signal });
-    if (result.exitCode !== 0) throw listingFailed(ctx, result);
+    if (result.exitCode !== 0) throw await listingFailed(ctx, result);
     for (const [path, sha256] of parseHashedFiles(result.stdout)) {
       const file = group.get(path);
       if (file) file.stat.sha256 = sha256;
