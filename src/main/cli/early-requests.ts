@@ -117,21 +117,27 @@ export const commandConfigDir = (env: NodeJS.ProcessEnv) => configDir({ env, pla
  * that turns out wrong only leaves the early answers unused (the client takes an answer for exactly
  * the URL it asks). A local `snapshot diff` asks the instances' names and its container (state,
  * snapshots, devices) the same way: its listing exec can then go out as soon as the CLI has loaded.
+ * Resolves once a listing's instances and pools requests are written (EarlyGet.written): loading the
+ * CLI's modules first held them back until it was done (20–30 ms here). Not their answers: a daemon
+ * that stays silent must not keep the CLI from loading (its Ctrl-C and its errors are the CLI's). At
+ * once for anything else.
  */
-export function startEarlyRequests(argv: readonly string[], env: NodeJS.ProcessEnv): void {
+export function startEarlyRequests(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   const diffed = localDiffContainer(argv, env);
-  if (!listsLocalHost(argv) && diffed === undefined) return;
+  if (!listsLocalHost(argv) && diffed === undefined) return Promise.resolve();
   const local = localTarget(env, localProject(commandConfigDir(env)));
   const get = (path: string) => startEarlyGet(local.socket, local.target(path), local.timeoutMs);
   if (diffed !== undefined) {
     get(INSTANCE_NAMES_PATH);
     if (diffed) get(instanceFullPath(diffed));
-    return;
+    return Promise.resolve();
   }
-  get(INSTANCE_LIST_PATH);
-  get(POOL_LIST_PATH).answer.then((answer) => {
+  const instances = get(INSTANCE_LIST_PATH);
+  const pools = get(POOL_LIST_PATH);
+  pools.answer.then((answer) => {
     for (const pool of poolNames(syncMetadata(answer)) ?? []) get(poolVolumesPath(pool));
   }, () => undefined);
+  return Promise.all([instances.written, pools.written]).then(() => undefined);
 }
 
 /** The pools' names in the metadata of `GET /1.0/storage-pools` (URLs), or undefined when it is not a list of them. */

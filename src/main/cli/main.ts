@@ -1,3 +1,4 @@
+import './command-process'; // Ctrl-C is the command's from its first request, sent before the rest loads
 import { earlyDiff, isLocalJsonListing, startEarlyRequests } from './early-requests';
 
 // The `coi-desktop` command. Its first requests to the local daemon go out before the rest of the
@@ -6,10 +7,11 @@ import { earlyDiff, isLocalJsonListing, startEarlyRequests } from './early-reque
 // exec first (early-listing.ts); any other command, or anything but that plain case, runs in the
 // full CLI (run-command.ts).
 const argv = process.argv.slice(2);
-startEarlyRequests(argv, process.env);
+const written = startEarlyRequests(argv, process.env);
 const diff = earlyDiff(argv, process.env);
 if (isLocalJsonListing(argv)) {
-  void import('./local-list')
+  void written
+    .then(() => import('./local-list'))
     .then(({ listLocally }) => listLocally(process.env))
     .catch(() => false)
     .then((printed) => printed || import('./run-command'));
@@ -19,5 +21,5 @@ if (isLocalJsonListing(argv)) {
     .catch(() => undefined)
     .then(() => import('./run-command'));
 } else {
-  void import('./run-command');
+  void written.then(() => import('./run-command'));
 }

@@ -10,6 +10,12 @@ export interface Answer {
 export interface EarlyGet {
   answer: Promise<Answer>;
   /**
+   * Resolves once the request is handed to the socket (or has failed). The connection opens on a later
+   * turn of the event loop, which a process loading modules does not give it: a command waits for
+   * this before it loads its modules, or the request leaves only once they are loaded.
+   */
+  written: Promise<void>;
+  /**
    * Undoes what the request left when nobody took it: closes a GET's connection (the answer then
    * fails); for a request that made something (an exec's output logs), what its starter gave.
    */
@@ -32,7 +38,7 @@ export function startEarlyGet(socketPath: string, target: string, timeoutMs: num
   const started = pending.get(key(socketPath, target));
   if (started) return started;
   const request = sendRequest(socketPath, 'GET', target, undefined, timeoutMs);
-  const early = { answer: request.answer, abandon: request.destroy };
+  const early = { answer: request.answer, written: request.written, abandon: request.destroy };
   pending.set(key(socketPath, target), early);
   return early;
 }
@@ -41,12 +47,12 @@ export function startEarlyGet(socketPath: string, target: string, timeoutMs: num
  * Sends `POST target` with `body` (JSON) the same way, for the client to take when it sends exactly
  * that request; `undo` is what abandoning it does (it made something the command would have removed).
  */
-export function startEarlyPost(socketPath: string, target: string, body: unknown, timeoutMs: number, undo: (answer: Promise<Answer>) => Promise<void>): EarlyGet & { written: Promise<void> } {
+export function startEarlyPost(socketPath: string, target: string, body: unknown, timeoutMs: number, undo: (answer: Promise<Answer>) => Promise<void>): EarlyGet {
   const text = JSON.stringify(body);
   const request = sendRequest(socketPath, 'POST', target, text, timeoutMs);
-  const early = { answer: request.answer, abandon: () => undo(request.answer) };
+  const early = { answer: request.answer, written: request.written, abandon: () => undo(request.answer) };
   pending.set(key(socketPath, target, 'POST', text), early);
-  return { ...early, written: request.written };
+  return early;
 }
 
 /** One request on the socket, its connection closed after the answer; the answer's failures carry the client's codes (see startEarlyGet). */
@@ -72,7 +78,7 @@ export function sendRequest(socketPath: string, method: string, target: string, 
     });
   });
   answer.catch(() => undefined); // read (and reported) by whoever takes it
-  // handed to the socket (or failed): the connection opens on a later turn of the event loop, which a process loading modules does not give it
+  // handed to the socket (or failed): see EarlyGet.written
   const written = new Promise<void>((resolve) => {
     request.once('finish', resolve);
     request.once('close', resolve);
