@@ -221,9 +221,11 @@ export async function listingExec<T>(ctx: Pick<DiffContext, 'client' | 'containe
     if (result.exitCode !== 0) return { failed: result }; // said once the container's state is read (listingFailed)
     return { value: read(result.stdout) };
   };
-  const outcome = await execInstanceReading(ctx.client, ctx.container, listingCommand(args), { signal: ctx.signal, onStarted }, checked).catch((error: unknown) => {
+  const outcome = await execInstanceReading(ctx.client, ctx.container, listingCommand(args), { signal: ctx.signal, onStarted }, checked).catch(async (error: unknown) => {
     // Without sh at all Incus fails the exec itself ("Command not found"): read an image instead.
     if (error instanceof IncusOperationError && error.outcome === 'failed' && /command not found/i.test(error.message)) return undefined;
+    // Incus forgets an exec's operation once it ends: one killed with its container can be gone before its result is read.
+    if (error instanceof IncusOperationError && error.outcome === 'lost') throw await listingLost(ctx, error);
     throw error;
   });
   if (outcome && 'failed' in outcome) throw await listingFailed(ctx, outcome.failed);
@@ -238,9 +240,21 @@ export async function listingExec<T>(ctx: Pick<DiffContext, 'client' | 'containe
 async function listingFailed(ctx: Pick<DiffContext, 'client' | 'container'>, result: { exitCode: number; stderr: Buffer }): Promise<AppError> {
   const failed = `listing the files inside ${ctx.container} failed (exit code ${result.exitCode})`;
   if (result.exitCode <= 128) return new AppError('operation-failed', `${failed}: ${result.stderr.toString('utf8').trim().slice(0, 500)}`);
+  return new AppError('operation-failed', `${failed}: the listing was killed (signal ${result.exitCode - 128}) and ${await containerNow(ctx, 'running again now (stopped and started meanwhile?)')}; run the diff again`);
+}
+
+/**
+ * Why a listing's result was lost (its exec's operation gone before it was read: Incus drops an ended
+ * exec's operation, as when the container was stopped or restored under it), with the container's state.
+ */
+async function listingLost(ctx: Pick<DiffContext, 'client' | 'container'>, error: IncusOperationError): Promise<AppError> {
+  return new AppError('operation-failed', `listing the files inside ${ctx.container} failed: its operation ${error.operationId} ended before its result could be read, and ${await containerNow(ctx, 'running now')}; run the diff again`);
+}
+
+/** The container's state now, as a listing's error says it ("it is stopped now (stopped or restored meanwhile?)"); `running` is what to say when it runs. */
+async function containerNow(ctx: Pick<DiffContext, 'client' | 'container'>, running: string): Promise<string> {
   const status = await getInstance(ctx.client, ctx.container).then((instance) => instance.status.toLowerCase(), () => undefined);
-  const now = status === 'running' ? 'it is running again now (stopped and started meanwhile?)' : status ? `it is ${status} now (stopped or restored meanwhile?)` : 'it could not be read again';
-  return new AppError('operation-failed', `${failed}: the listing was killed (signal ${result.exitCode - 128}) and ${now}; run the diff again`);
+  return status === 'running' ? `it is ${running}` : status ? `it is ${status} now (stopped or restored meanwhile?)` : 'it could not be read again';
 }
 
 /** Arguments per exec of HASH_FILES_SCRIPT, in bytes: far below any ARG_MAX. */
