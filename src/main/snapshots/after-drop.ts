@@ -44,7 +44,7 @@ export async function afterRunningOperations<T>(client: IncusClient, container: 
 
 /** Waits for every operation still running on `container` (a create or delete that did get through, an abandoned exec). */
 export async function runningOperationsEnded(client: IncusClient, container: string): Promise<void> {
-  const running = (await listOperations(client)).filter((operation) => operation.status === 'Running' && operation.instances.includes(container));
+  const running = await runningOn(client, container);
   await Promise.all(running.map((operation) => client.waitOperation(operation.id).catch((error: unknown) => {
     if (error instanceof IncusUnreachableError) throw error;
   })));
@@ -56,7 +56,7 @@ export async function runningOperationsEnded(client: IncusClient, container: str
  * cancelled (a wait that is interrupted asks Incus to cancel its operation).
  */
 export async function snapshotsEnded(client: IncusClient, container: string, signal?: AbortSignal): Promise<void> {
-  const running = (await listOperations(client)).filter((operation) => operation.status === 'Running' && operation.instances.includes(container) && /snapshot/i.test(operation.description));
+  const running = await runningOn(client, container, /snapshot/i);
   const ended = Promise.all(running.map((operation) => client.waitOperation(operation.id, { detached: true }).catch(() => undefined)));
   if (!signal) return void (await ended);
   if (signal.aborted) return;
@@ -64,4 +64,9 @@ export async function snapshotsEnded(client: IncusClient, container: string, sig
     signal.addEventListener('abort', () => resolve(), { once: true });
     void ended.then(() => resolve());
   });
+}
+
+/** The operations still running on `container`, those whose description matches `described` when given. */
+async function runningOn(client: IncusClient, container: string, described?: RegExp) {
+  return (await listOperations(client)).filter((operation) => operation.status === 'Running' && operation.instances.includes(container) && (!described || described.test(operation.description)));
 }

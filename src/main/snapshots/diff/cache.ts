@@ -140,12 +140,8 @@ export class DiffCache {
 
   async readManifest(key: SnapshotKey): Promise<Manifest | undefined> {
     const { path, id } = this.manifestPath(key);
-    const body = await readChecked(path, id, CachedSchema);
-    const files = body && entriesOf(body.files);
-    if (!body || !files) return undefined;
-    const now = new Date();
-    await utimes(path, now, now).catch(() => undefined); // recently used
-    return { files, mounts: body.mounts, packageDbs: body.packageDbs };
+    const read = await readEntries(path, id, CachedSchema);
+    return read && { files: read.files, mounts: read.body.mounts, packageDbs: read.body.packageDbs };
   }
 
   async writeManifest(key: SnapshotKey, manifest: Manifest): Promise<void> {
@@ -160,12 +156,8 @@ export class DiffCache {
    */
   async readRecord(key: SnapshotKey): Promise<SnapshotRecord | undefined> {
     const { path, id } = this.pathOf('records', [key.host, key.project, key.container, key.snapshot, key.createdAt]);
-    const body = await readChecked(path, id, RecordSchema);
-    const files = body && entriesOf(body.files);
-    if (!body || !files) return undefined;
-    const now = new Date();
-    await utimes(path, now, now).catch(() => undefined); // recently used
-    return { manifest: { files, mounts: body.mounts, packageDbs: body.packageDbs }, unknown: body.unknown };
+    const read = await readEntries(path, id, RecordSchema);
+    return read && { manifest: { files: read.files, mounts: read.body.mounts, packageDbs: read.body.packageDbs }, unknown: read.body.unknown };
   }
 
   async writeRecord(key: SnapshotKey, record: SnapshotRecord): Promise<void> {
@@ -201,6 +193,16 @@ function entriesOf(entries: unknown[]): Map<string, FileStat> | undefined {
     files.set(entry[0], entry[1] as FileStat);
   }
   return files;
+}
+
+/** A manifest or record file's checked body and its entries, the file marked recently used; undefined when it is missing or not what its first line names. */
+async function readEntries<S extends z.ZodType<{ files: unknown[] }>>(path: string, id: string, schema: S): Promise<{ body: z.infer<S>; files: Map<string, FileStat> } | undefined> {
+  const body = await readChecked(path, id, schema);
+  const files = body && entriesOf(body.files);
+  if (!body || !files) return undefined;
+  const now = new Date();
+  await utimes(path, now, now).catch(() => undefined); // recently used
+  return { body, files };
 }
 
 /** Writes `body` as JSON after a first line naming `id`, the body's sha256 and `more` (see HeaderSchema). */

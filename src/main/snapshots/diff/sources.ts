@@ -125,22 +125,17 @@ const isFrozen = (error: unknown) => error instanceof IncusError && /^instance i
  * caller reads it from a temporary snapshot, as a container found frozen).
  */
 async function listUnlessFrozen(ctx: DiffContext, instance: InstanceFull, scope: ListingScope, onListing?: () => void): Promise<Awaited<ReturnType<typeof listInside>>> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await listInside(ctx, instance, scope, onListing);
-    } catch (error) {
-      if (!isFrozen(error) || attempt > 0) {
-        if (isFrozen(error)) return undefined;
-        throw error;
-      }
-    }
-    ctx.progress(`${ctx.container} is frozen (a snapshot of it being taken?): waiting for Incus to thaw it`, null);
-    await snapshotsEnded(ctx.client, ctx.container, ctx.signal);
-  }
+  const FROZEN = Symbol('frozen');
+  const list = () => listInside(ctx, instance, scope, onListing).catch((error: unknown) => (isFrozen(error) ? FROZEN : Promise.reject(error)));
+  const first = await list();
+  if (first !== FROZEN) return first;
+  ctx.progress(`${ctx.container} is frozen (a snapshot of it being taken?): waiting for Incus to thaw it`, null);
+  await snapshotsEnded(ctx.client, ctx.container, ctx.signal);
+  const second = await list();
+  return second === FROZEN ? undefined : second;
 }
 
 /**
- * Runs `run`, then `cleanup` whatever happened./**
  * Runs `run`, then `cleanup` whatever happened. What the clean-up could not remove is added to the
  * error's message (or becomes the error): the user is told what is left and how to remove it. A
  * cancel that left nothing says so.
