@@ -87,17 +87,24 @@ describe('Changes since this snapshot', () => {
   });
 });
 
-/** Where the text of the first element matching `selector` inside `within` lies on screen: its glyphs' box, and its element's box. */
-function textBoxes(within: Locator, selector: string) {
-  return within.evaluate((root, css) => {
+/**
+ * Where the texts of the first elements matching `selectors` inside `within` lie on screen: each one's glyphs' box and
+ * element's box, and `within`'s own box, all read in one go (one frame: a list that moves meanwhile cannot skew them).
+ */
+function textBoxes(within: Locator, selectors: string[]) {
+  return within.evaluate((root, all) => {
     type Box = { top: number; bottom: number; left: number; right: number };
-    type Node = { querySelector(css: string): Node | null; getBoundingClientRect(): Box; firstChild: unknown; ownerDocument: { createRange(): { selectNodeContents(node: unknown): void; getBoundingClientRect(): Box } } };
-    const element = (root as unknown as Node).querySelector(css)!;
-    const range = element.ownerDocument.createRange();
-    range.selectNodeContents(element);
-    const [text, box] = [range.getBoundingClientRect(), element.getBoundingClientRect()];
-    return { text: { top: text.top, bottom: text.bottom, left: text.left, right: text.right }, box: { top: box.top, bottom: box.bottom, left: box.left, right: box.right } };
-  }, selector);
+    type Node = { querySelector(css: string): Node | null; getBoundingClientRect(): Box; ownerDocument: { createRange(): { selectNodeContents(node: unknown): void; getBoundingClientRect(): Box } } };
+    const plain = ({ top, bottom, left, right }: Box) => ({ top, bottom, left, right });
+    const self = root as unknown as Node;
+    const texts = all.map((css) => {
+      const element = self.querySelector(css)!;
+      const range = element.ownerDocument.createRange();
+      range.selectNodeContents(element);
+      return { text: plain(range.getBoundingClientRect()), box: plain(element.getBoundingClientRect()) };
+    });
+    return { texts, root: plain(self.getBoundingClientRect()) };
+  }, selectors);
 }
 
 describe('the diff page reads well', () => {
@@ -107,16 +114,16 @@ describe('the diff page reads well', () => {
     await notes.waitFor({ timeout: 60_000 });
     // The "~" before notes.txt and in the "1 modified" badge: centred on the text beside it (it sat half a line lower).
     const middle = (box: { top: number; bottom: number }) => (box.top + box.bottom) / 2;
-    const [marker, fileName] = [await textBoxes(notes, 'span[aria-hidden="true"]'), await textBoxes(notes, '.file-name')];
-    expect(Math.abs(middle(marker.text) - middle(fileName.text))).toBeLessThan(2);
+    const { texts: [marker, fileName] } = await textBoxes(notes, ['span[aria-hidden="true"]', '.file-name']);
+    expect(Math.abs(middle(marker!.text) - middle(fileName!.text))).toBeLessThan(2);
     const badge = page.locator('.badge.change-modified');
-    const [badgeMarker, badgeBox] = [await textBoxes(badge, 'span[aria-hidden="true"]'), (await badge.boundingBox())!];
-    expect(badgeMarker.text.bottom).toBeLessThanOrEqual(badgeBox.y + badgeBox.height);
+    const { texts: [badgeMarker], root: badgeBox } = await textBoxes(badge, ['span[aria-hidden="true"]']);
+    expect(badgeMarker!.text.bottom).toBeLessThanOrEqual(badgeBox.bottom);
 
     // The folder's row is cut at its start: its last name, the telling one, is in view.
     await page.getByRole('searchbox', { name: 'Filter paths' }).fill('dialogs');
     const folder = page.locator('.dir', { hasText: 'settings/dialogs' });
-    const { text, box } = await textBoxes(folder, '.dir-name');
+    const { text, box } = (await textBoxes(folder, ['.dir-name'])).texts[0]!;
     expect(text.right, 'the end of the folder name is inside its row').toBeLessThanOrEqual(box.right + 0.5);
     expect(await folder.getAttribute('title')).toBe(`${DEEP}: 1 added`);
     await shot(page, 'diff-long-folder');

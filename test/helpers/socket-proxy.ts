@@ -6,7 +6,8 @@ import { join } from 'node:path';
 /**
  * A unix socket in front of the real daemon's, which a test can cut: `cut()` drops every connection
  * and stops accepting (the daemon went away), `resume()` accepts again (it is back). `holdAnswersAfter`
- * keeps the client waiting for the answer to a chosen request, whatever the daemon's speed, until `release()`.
+ * keeps the client waiting for the answer to a chosen request, whatever the daemon's speed, until `release()`;
+ * `failRequest` answers a chosen request with an error itself (a failure the real daemon gives only in a race).
  */
 export class SocketProxy {
   readonly path = join(mkdtempSync(join(tmpdir(), 'coi-proxy-')), 'unix.socket');
@@ -15,6 +16,8 @@ export class SocketProxy {
   /** Daemon-side sockets with the client-side one they answer, and what the client sent last. */
   private readonly pairs = new Map<Socket, { client: Socket; sent: string }>();
   private watches: { text: string; then?: string; seen: () => void }[] = [];
+  /** Requests answered here with an error instead of being sent on; `served` resolves once one was. */
+  private failures: { text: string; status: number; error: string; served: () => void }[] = [];
   /** Daemon-side sockets whose answers are withheld. */
   private readonly held = new Set<Socket>();
   /** The request line (`METHOD /target`) of every request a client sent, in order. */
@@ -38,11 +41,26 @@ export class SocketProxy {
       this.pairs.set(daemon, pair);
       daemon.on('close', () => this.pairs.delete(daemon));
       client.on('data', (chunk: Buffer) => {
-        for (const [, line] of chunk.toString('latin1').matchAll(/(?:^|\r\n)((?:GET|POST|PUT|PATCH|DELETE) \S+) HTTP\/1\.1\r\n/g)) this.requests.push(line!);
+        const lines = [...chunk.toString('latin1').matchAll(/(?:^|\r\n)((?:GET|POST|PUT|PATCH|DELETE) \S+) HTTP\/1\.1\r\n/g)].map((match) => match[1]!);
+        this.requests.push(...lines);
+        const failure = this.failures.find((candidate) => lines.some((line) => line.includes(candidate.text)));
+        if (failure) {
+          // a whole GET arrives in one chunk: answered here, never sent on
+          this.failures.splice(this.failures.indexOf(failure), 1);
+          const body = JSON.stringify({ type: 'error', status: '', status_code: 0, operation: '', error_code: failure.status, error: failure.error, metadata: null });
+          client.write(`HTTP/1.1 ${failure.status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+          failure.served();
+          return;
+        }
         pair.sent = (pair.sent + chunk.toString('latin1')).slice(-64 * 1024);
         this.check(daemon, pair.sent);
+        if (!daemon.write(chunk)) {
+          client.pause();
+          daemon.once('drain', () => client.resume());
+        }
       });
-      client.pipe(daemon).pipe(client);
+      client.on('end', () => daemon.end());
+      daemon.pipe(client);
     });
     await new Promise<void>((resolve) => server.listen(this.path, resolve));
     this.server = server;
@@ -55,6 +73,11 @@ export class SocketProxy {
    */
   holdAnswersAfter(text: string, then?: string): Promise<void> {
     return new Promise((seen) => this.watches.push({ text, then, seen }));
+  }
+
+  /** Answers the next request whose request line contains `text` with `status` and Incus's error envelope saying `error`; resolves once it has. */
+  failRequest(text: string, status: number, error: string): Promise<void> {
+    return new Promise((served) => this.failures.push({ text, status, error, served }));
   }
 
   private check(daemon: Socket, sent: string): void {

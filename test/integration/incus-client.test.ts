@@ -84,6 +84,16 @@ describe('IncusClient over the local socket', () => {
     expect((error as IncusOperationError).outcome).toBe('lost');
   });
 
+  it('a client closed (its command has ended) fails a wait at once instead of asking again for a minute', async () => {
+    const closed = localClient();
+    await closed.close();
+    // A wait still going on when a finished command closed its client was retried as a dropped connection
+    // for `reattachMs` (60 s), keeping the process alive that long after its error was printed.
+    const error = await closed.waitOperation('00000000-0000-0000-0000-000000000000').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IncusUnreachableError);
+    expect((error as Error).message).toMatch(/operation 00000000-0000-0000-0000-000000000000 may still be running there/);
+  }, 10_000);
+
   it('explains an unreachable daemon and what to do', async () => {
     const missing = '/tmp/coi-desktop-test-no-socket';
     const nowhere = new IncusClient({ dispatcher: createLocalDispatcher(missing), endpoint: missing });

@@ -51,6 +51,26 @@ async function leftovers(): Promise<{ images: string[]; snapshots: string[]; bac
 
 const NOTHING_LEFT = { images: [], snapshots: [], backups: '[]' };
 
+/** The exec output logs Incus keeps for container `name`. */
+async function execLogs(name: string): Promise<string[]> {
+  const listed = await incus('query', `/1.0/instances/${name}/logs/exec-output`).catch((error: unknown) => {
+    if (/exec-output: no such file or directory/.test(String(error))) return '[]'; // none yet
+    throw error;
+  });
+  return (JSON.parse(listed) as string[]).sort();
+}
+
+/** Whether a sha256sum runs in container `name` (its processes are the host's, in its cgroup). */
+function hashingInside(name: string): boolean {
+  return readdirSync('/proc').some((pid) => {
+    try {
+      return /^\d+$/.test(pid) && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sha256sum' && readFileSync(`/proc/${pid}/cgroup`, 'utf8').includes(`/lxc.payload.${name}`);
+    } catch {
+      return false; // ended meanwhile
+    }
+  });
+}
+
 /** Waits until Incus runs no publish ("Downloading image", whoever started it). */
 async function publishesDone(): Promise<void> {
   const running = JSON.parse(await incus('query', '/1.0/operations?recursion=1')) as { running?: { id: string; description: string }[] };
@@ -285,8 +305,9 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     const held = proxy.holdAnswersAfter(`/1.0/instances/${box}/exec`); // the listing runs in the container
     const run = cliProcess(['snapshot', 'diff', 's', '-c', box, '--summary'], { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: tempHome().configDir });
     await held;
-    // stopped once the listing hashes (its package-database reads, sent with it, are answered by then)
-    while (!(await incus('exec', box, '--', 'sh', '-c', 'ps -o comm | grep -x sha256sum || true')).trim()) await new Promise((resolve) => setTimeout(resolve, 50));
+    // stopped once the listing hashes (its package-database reads, sent with it, are answered by then); looked for
+    // in /proc, not with `incus exec` every 50 ms: an `incus` client can leave a connection silent, which freezes Incus 6.0.4's local API
+    while (!hashingInside(box)) await new Promise((resolve) => setTimeout(resolve, 50));
     await incus('stop', '-f', box);
     proxy.release();
     const result = await run;
@@ -296,6 +317,36 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     expect(result.stderr).toMatch(new RegExp(`^Error: listing the files inside ${box} failed(${ended}) and it is stopped now \\(stopped or restored meanwhile\\?\\); run the diff again`, 'm'));
     expect(result.code).toBe(1);
     expect((await incus('image', 'list', '--format', 'csv', '-c', 'l')).split('\n').filter((alias) => alias.includes(box))).toEqual([]);
+  });
+
+  it('a package database that cannot be read while the files are listed: the listing is waited for, the error says so with the state, the command ends', async () => {
+    const logsBefore = await execLogs(container);
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const held = proxy.holdAnswersAfter(`/1.0/instances/${container}/exec`);
+    // what Incus answers when the container stops under the read (a race on the real daemon)
+    const failed = proxy.failRequest('dpkg%2Fstatus', 500, 'Failed to connect to forkfile.sock: dial unix forkfile.sock: connect: connection refused');
+    const run = cliProcess(['snapshot', 'diff', 'before', '-c', container, '--summary'], { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: tempHome().configDir });
+    await Promise.all([held, failed]);
+    proxy.release(); // the listing's answer comes after the failure (it once ran on after the command had reported it, and kept it alive a minute)
+    const result = await run;
+    await proxy.cut();
+    expect(result.stderr).toMatch(new RegExp(`^Error: reading /var/lib/dpkg/status inside ${container} failed \\(.*forkfile\\.sock.*\\), and it is running now; run the diff again$`, 'm'));
+    expect(result.code).toBe(1);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+    expect(await execLogs(container), 'the listing\'s output logs are removed').toEqual(logsBefore);
+  });
+
+  it('a listing Incus refuses ends the diff there: the snapshot is not packed and read for nothing', async () => {
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    void proxy.failRequest(`/1.0/instances/${container}/exec`, 400, 'Instance is not running');
+    const result = await cliProcess(['snapshot', 'diff', 'before', '-c', container, '--summary'], { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: tempHome().configDir });
+    await proxy.cut();
+    expect(result.stderr).toMatch(/^Error: Instance is not running$/m);
+    expect(result.code).toBe(1);
+    expect(proxy.requests.filter((line) => line.startsWith('POST /1.0/images'))).toEqual([]);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
   });
 
   it('Ctrl-C while Incus packs the snapshots exits 130 and removes the temporary images once packed', async () => {

@@ -96,7 +96,14 @@ type Received = Answer & { head?: string };
 
 /** REST client for one Incus daemon; the dispatcher decides the transport (local socket, SSH). */
 export class IncusClient {
-  constructor(private readonly options: IncusClientOptions) {}
+  /**
+   * @param transport shared by the clients made from this one (same dispatcher): `closed` is set by
+   * `close()`, after which requests still under way are not tried again.
+   */
+  constructor(
+    private readonly options: IncusClientOptions,
+    private readonly transport = { closed: false },
+  ) {}
 
   get endpoint(): string {
     return this.options.endpoint;
@@ -112,12 +119,12 @@ export class IncusClient {
    * interruption (Ctrl-C) must still reach the daemon.
    */
   detached(): IncusClient {
-    return new IncusClient({ ...this.options, signal: undefined });
+    return new IncusClient({ ...this.options, signal: undefined }, this.transport);
   }
 
   /** The same daemon and transport, its requests going to Incus project `project`. */
   inProject(project: string): IncusClient {
-    return new IncusClient({ ...this.options, project, early: undefined });
+    return new IncusClient({ ...this.options, project, early: undefined }, this.transport);
   }
 
   /** How long one request may go unanswered. */
@@ -249,7 +256,8 @@ export class IncusClient {
       try {
         return await read();
       } catch (error) {
-        const retry = error instanceof IncusUnreachableError && error.code !== 'timeout';
+        // a client closed meanwhile (its command has ended) is not a dropped connection: nothing will come back
+        const retry = !this.transport.closed && error instanceof IncusUnreachableError && error.code !== 'timeout';
         if (!retry || Date.now() + pause > deadline) {
           if (error instanceof IncusUnreachableError) {
             throw new IncusUnreachableError(error.endpoint, error.code, `${error.message}; operation ${id} may still be running there: check it with 'incus operation show ${id}'`);
@@ -299,6 +307,7 @@ export class IncusClient {
   }
 
   async close(): Promise<void> {
+    this.transport.closed = true;
     await this.options.dispatcher.close();
   }
 

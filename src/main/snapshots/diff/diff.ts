@@ -12,7 +12,8 @@ import {
 } from '../../../shared/diff';
 import type { InstanceFull, InstanceSnapshot } from '../../incus/api-schemas';
 import type { IncusClient } from '../../incus/client';
-import { parseInput } from '../../errors';
+import { AppError, parseInput, toErrorInfo } from '../../errors';
+import { IncusInterruptedError } from '../../incus/errors';
 import { readInstance, snapshotNotFound } from '../service';
 import { DiffCache, type SnapshotRecord } from './cache';
 import { recordSnapshot, uncoveredPath, type Compared } from './record';
@@ -145,26 +146,43 @@ export async function diffSnapshots(deps: DiffDeps, input: DiffInput, run: DiffR
  * the container's own listing is in (it is much quicker), so the snapshot's version of each file that
  * differs can be kept for the diff view.
  */
-async function bothSides(ctx: DiffContext, sides: Sides, compared: Compared): Promise<[SideManifest, SideManifest]> {
+async function bothSides(outer: DiffContext, sides: Sides, compared: Compared): Promise<[SideManifest, SideManifest]> {
   const { paths, excluded } = compared;
+  // A side that fails stops the other (its temporary image removed) rather than letting it pack and read on.
+  const failed = new AbortController();
+  const ctx: DiffContext = { ...outer, signal: outer.signal ? AbortSignal.any([outer.signal, failed.signal]) : failed.signal };
+  let first: unknown;
+  const stopOther = (error: unknown): never => {
+    if (!failed.signal.aborted) {
+      first = error;
+      failed.abort();
+    }
+    throw error;
+  };
   let current: Manifest | undefined;
   let listing = () => {};
   const listed = new Promise<void>((resolve) => (listing = resolve));
-  const toSide = sides.to
+  const toSide = (sides.to
     ? snapshotManifest(ctx, sides.to)
-    : currentManifest(ctx, sides.instance, currentScope(paths, excluded), listing);
+    : currentManifest(ctx, sides.instance, currentScope(paths, excluded), listing)).catch(stopOther);
   void toSide.then((side) => (current = side.manifest), () => undefined);
   const keep = () => (current ? keepDiffering(current, pathFilter(paths, excluded, current.mounts)) : undefined);
   // The snapshot's cached manifest or record (4 MB per 20,000 files) is parsed once the container's
   // listing runs: parsed before, it held the listing's request back.
   const fromSide = (async () => {
     if (!sides.to) await Promise.race([listed, toSide.then(noop, noop)]);
+    ctx.signal?.throwIfAborted();
     return snapshotManifest(ctx, sides.from, keep, sides.to ? undefined : (record) => recordedSide(ctx, sides.from, record, toSide, compared));
-  })();
+  })().catch(stopOther);
   const [a, b] = await Promise.allSettled([fromSide, toSide]);
-  if (a.status === 'rejected') throw a.reason;
-  if (b.status === 'rejected') throw b.reason;
-  return [a.value, b.value];
+  if (a.status === 'fulfilled' && b.status === 'fulfilled') return [a.value, b.value];
+  if (outer.signal?.aborted) throw a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason; // cancelled: each side says what it removed
+  // The first failure, and what the side it stopped has to say beyond its stop (something it could not remove).
+  const other = [a, b].find((side) => side.status === 'rejected' && side.reason !== first) as PromiseRejectedResult | undefined;
+  const said = other && !(other.reason instanceof IncusInterruptedError) && !(other.reason instanceof DOMException) ? toErrorInfo(other.reason).message : undefined;
+  if (!said) throw first;
+  const info = toErrorInfo(first);
+  throw new AppError(info.code, `${info.message}; ${said}`);
 }
 
 /**

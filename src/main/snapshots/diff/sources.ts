@@ -156,8 +156,6 @@ async function withCleanup<T>(ctx: DiffContext, what: string, run: () => Promise
   return result;
 }
 
-const noop = () => undefined;
-
 /**
  * Files the listing may hash itself (changed since the kept hashes' listing) before the kept hashes
  * are written again. Until then they stand as they are: the next listing hashes those files again in
@@ -172,26 +170,36 @@ const REHASH_LIMIT = 1000;
  * (the caller reads an image instead). Files whose ctime is older than the previous listing of this
  * container are not hashed again when their inode, ctime, size and mtime are those it hashed (see
  * `trustedHashes`); the rest are hashed inside the container. `onListing` is called once the listing
- * runs in the container (or has failed): what the caller parses meanwhile no longer holds its
- * request back.
+ * runs in the container (or has ended without running: no tools there): what the caller parses
+ * meanwhile no longer holds its request back.
  */
 export async function listInside(ctx: DiffContext, instance: InstanceFull, scope: ListingScope, onListing?: () => void): Promise<{ listing: Listing; manifest: Manifest } | undefined> {
   ctx.progress(`Listing and hashing the files of ${ctx.container} inside it`, null);
   const mounts = diskMounts(instance);
   const key = hashesKey(ctx, instance);
   const previous = await ctx.cache.readHashes(key);
+  let ran = false;
   let started!: () => void;
-  const running = new Promise<void>((resolve) => (started = resolve));
-  const reading = Promise.all([
+  const running = new Promise<void>((resolve) => (started = () => resolve(void (ran = true))));
+  // Each part is waited for, whatever the others do: one failed early (a package database read when the
+  // container stops) left the listing's exec running after the diff had ended, which kept the command alive.
+  const reading = Promise.allSettled([
     listingExec(ctx, currentListingArgs(instance, scope, previous), (output) => parseListing(output, mounts), started),
     readTextFile(ctx, PACKAGE_DB_PATHS.dpkg),
     readTextFile(ctx, PACKAGE_DB_PATHS.apk),
   ]);
   // The kept rows (2.6 MB per 20,000 files) are parsed while the listing runs: parsed before, they held its request back.
-  await Promise.race([running, reading.then(noop, noop)]);
-  onListing?.();
+  await Promise.race([running, reading]);
+  // not for a listing that failed before it ran: the caller learns that from the rejection (and starts nothing meanwhile)
+  if (ran || (await reading)[0].status === 'fulfilled') onListing?.();
   const kept = previous && { listedAt: previous.listedAt, hashes: previous.hashes() };
-  const [listing, dpkg, apk] = await reading;
+  const [listed, ...packageDbs] = await reading;
+  // The listing's own failure tells most (killed with its container, say); a package read's is told with the container's state.
+  if (listed.status === 'rejected') throw listed.reason;
+  const unread = packageDbs.findIndex((read) => read.status === 'rejected');
+  if (unread >= 0) throw await packageDbUnread(ctx, [PACKAGE_DB_PATHS.dpkg, PACKAGE_DB_PATHS.apk][unread]!, (packageDbs[unread] as PromiseRejectedResult).reason);
+  const listing = listed.value;
+  const [dpkg, apk] = packageDbs.map((read) => (read as PromiseFulfilledResult<string | undefined>).value);
   if (!listing) return undefined;
   // the clock going back would make ctimes repeat: then nothing of the previous listing is used
   const known = kept && kept.listedAt <= listing.listedAt ? kept.hashes : new Map<string, KnownHash>();
@@ -244,6 +252,13 @@ async function listingFailed(ctx: Pick<DiffContext, 'client' | 'container'>, res
  */
 async function listingLost(ctx: Pick<DiffContext, 'client' | 'container'>, error: IncusOperationError): Promise<AppError> {
   return new AppError('operation-failed', `listing the files inside ${ctx.container} failed: its operation ${error.operationId} ended before its result could be read, and ${await containerNow(ctx, 'running now')}; run the diff again`);
+}
+
+/** Why a package database could not be read, with the container's state (it fails so when the container stops meanwhile). */
+async function packageDbUnread(ctx: Pick<DiffContext, 'client' | 'container' | 'signal'>, path: string, error: unknown): Promise<Error> {
+  if (ctx.signal?.aborted || error instanceof IncusInterruptedError) return error as Error;
+  const info = toErrorInfo(error);
+  return new AppError(info.code, `reading ${path} inside ${ctx.container} failed (${info.message}), and ${await containerNow(ctx, 'running now')}; run the diff again`);
 }
 
 /** The container's state now, as a listing's error says it ("it is stopped now (stopped or restored meanwhile?)"); `running` is what to say when it runs. */
