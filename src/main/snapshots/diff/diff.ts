@@ -148,41 +148,52 @@ export async function diffSnapshots(deps: DiffDeps, input: DiffInput, run: DiffR
  */
 async function bothSides(outer: DiffContext, sides: Sides, compared: Compared): Promise<[SideManifest, SideManifest]> {
   const { paths, excluded } = compared;
-  // A side that fails stops the other (its temporary image removed) rather than letting it pack and read on.
-  const failed = new AbortController();
-  const ctx: DiffContext = { ...outer, signal: outer.signal ? AbortSignal.any([outer.signal, failed.signal]) : failed.signal };
-  let first: unknown;
-  const stopOther = (error: unknown): never => {
-    if (!failed.signal.aborted) {
-      first = error;
-      failed.abort();
-    }
-    throw error;
-  };
+  const { ctx, guard, outcome } = sidesAtOnce(outer);
   let current: Manifest | undefined;
   let listing = () => {};
   const listed = new Promise<void>((resolve) => (listing = resolve));
-  const toSide = (sides.to
-    ? snapshotManifest(ctx, sides.to)
-    : currentManifest(ctx, sides.instance, currentScope(paths, excluded), listing)).catch(stopOther);
+  const toSide = guard(sides.to ? snapshotManifest(ctx, sides.to) : currentManifest(ctx, sides.instance, currentScope(paths, excluded), listing));
   void toSide.then((side) => (current = side.manifest), () => undefined);
   const keep = () => (current ? keepDiffering(current, pathFilter(paths, excluded, current.mounts)) : undefined);
   // The snapshot's cached manifest or record (4 MB per 20,000 files) is parsed once the container's
   // listing runs: parsed before, it held the listing's request back.
-  const fromSide = (async () => {
+  const fromSide = guard((async () => {
     if (!sides.to) await Promise.race([listed, toSide.then(noop, noop)]);
-    ctx.signal?.throwIfAborted();
+    ctx.signal?.throwIfAborted(); // the listing failed: nothing to pack the snapshot for
     return snapshotManifest(ctx, sides.from, keep, sides.to ? undefined : (record) => recordedSide(ctx, sides.from, record, toSide, compared));
-  })().catch(stopOther);
-  const [a, b] = await Promise.allSettled([fromSide, toSide]);
-  if (a.status === 'fulfilled' && b.status === 'fulfilled') return [a.value, b.value];
-  if (outer.signal?.aborted) throw a.status === 'rejected' ? a.reason : (b as PromiseRejectedResult).reason; // cancelled: each side says what it removed
-  // The first failure, and what the side it stopped has to say beyond its stop (something it could not remove).
-  const other = [a, b].find((side) => side.status === 'rejected' && side.reason !== first) as PromiseRejectedResult | undefined;
-  const said = other && !(other.reason instanceof IncusInterruptedError) && !(other.reason instanceof DOMException) ? toErrorInfo(other.reason).message : undefined;
-  if (!said) throw first;
-  const info = toErrorInfo(first);
-  throw new AppError(info.code, `${info.message}; ${said}`);
+  })());
+  return outcome(fromSide, toSide);
+}
+
+/**
+ * For two sides read at once: a context whose signal also aborts once a side `guard`ed fails, so the
+ * other stops (its temporary image still removed) rather than packing and reading on for nothing,
+ * or running on after the command has reported the failure. `outcome` waits for both, then gives
+ * their results or the first failure, with what the stopped side has to add (something it could not remove).
+ */
+function sidesAtOnce(outer: DiffContext) {
+  const failed = new AbortController();
+  const ctx: DiffContext = { ...outer, signal: outer.signal ? AbortSignal.any([outer.signal, failed.signal]) : failed.signal };
+  let first: unknown;
+  const guard = <T>(side: Promise<T>): Promise<T> =>
+    side.catch((error: unknown) => {
+      if (!failed.signal.aborted) {
+        first = error;
+        failed.abort();
+      }
+      throw error;
+    });
+  const outcome = async <A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> => {
+    const [one, two] = await Promise.allSettled([a, b]);
+    if (one.status === 'fulfilled' && two.status === 'fulfilled') return [one.value, two.value];
+    if (outer.signal?.aborted) throw one.status === 'rejected' ? one.reason : (two as PromiseRejectedResult).reason; // cancelled: each side says what it removed
+    const other = [one, two].find((side) => side.status === 'rejected' && side.reason !== first) as PromiseRejectedResult | undefined;
+    const said = other && !(other.reason instanceof IncusInterruptedError) && !(other.reason instanceof DOMException) ? toErrorInfo(other.reason).message : undefined;
+    if (!said) throw first;
+    const info = toErrorInfo(first);
+    throw new AppError(info.code, `${info.message}; ${said}`);
+  };
+  return { ctx, guard, outcome };
 }
 
 /**
@@ -226,13 +237,13 @@ export async function diffFile(deps: DiffDeps, input: Parameters<typeof DiffFile
   const path = trimPath(request.path);
   await sweepLeftovers(deps.client, deps.journal, run.onNotice);
   const sides = await resolveSides(deps.client, request);
-  const ctx = context(deps, request.container, run);
+  const { ctx, guard, outcome } = sidesAtOnce(context(deps, request.container, run));
   const startedAt = ctx.now();
   const current = async (): Promise<FileSide> => {
     const file = await readCurrentFile(ctx, path, DIFF_TEXT_LIMIT_BYTES);
     return { stat: file?.stat ?? null, content: file?.content };
   };
-  const [before, after] = await Promise.all([snapshotSide(ctx, sides.from, path), sides.to ? snapshotSide(ctx, sides.to, path) : current()]);
+  const [before, after] = await outcome(guard(snapshotSide(ctx, sides.from, path)), guard(sides.to ? snapshotSide(ctx, sides.to, path) : current()));
   const content = compareContent(await import('diff'), path, before, after, [sides.from.name, sides.to?.name ?? 'current']);
   return { host: deps.host, container: request.container, path, from: sideOf(sides.from, startedAt), to: sideOf(sides.to, startedAt), before: before.stat, after: after.stat, content };
 }
