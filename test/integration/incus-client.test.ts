@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -76,6 +77,26 @@ describe('IncusClient over the local socket', () => {
     expect(error).toBeInstanceOf(IncusInterruptedError);
     const id = (error as IncusInterruptedError).operationId;
     expect((error as Error).message).toBe(`Interrupted: Incus cannot cancel operation ${id} (This operation can't be cancelled); it goes on there: see 'incus operation show ${id}'`);
+  });
+
+  it('leaves no connection silent after a wait it interrupted: Incus answers the next requests, ours and others\', at once', async () => {
+    const name = await fixtures.launch(testName('opsilent'));
+    const abort = new AbortController();
+    const body = { command: ['sleep', '2'], 'wait-for-websocket': false, interactive: false };
+    // interrupted once Incus has answered the wait's headers (it sends them at once and the body when the operation ends)
+    const waiting = (message: unknown) => (message as { request: { path: string } }).request.path.includes('/wait') && abort.abort();
+    subscribe('undici:request:headers', waiting);
+    try {
+      const running = client.run('POST', `/1.0/instances/${name}/exec`, body, { signal: abort.signal });
+      expect(await running.catch((e: unknown) => e)).toBeInstanceOf(IncusInterruptedError);
+    } finally {
+      unsubscribe('undici:request:headers', waiting);
+    }
+    // undici opened a connection here that carried nothing, and Incus 6.0.4 accepted no other while it
+    // stayed open (until undici's 10 s keep-alive timeout): every client's next request waited that long.
+    const started = Date.now();
+    await Promise.all([incus('query', '/1.0'), client.waitOperation('00000000-0000-0000-0000-000000000000').catch(() => undefined)]);
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('says the operation is lost when it has already vanished', async () => {

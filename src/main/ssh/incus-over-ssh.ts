@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
-import { Agent } from '../incus/http';
+import { Agent, closingSilent } from '../incus/http';
 import { AppError } from '../errors';
 import { IncusUnreachableError } from '../incus/errors';
 import { SYSTEM_SOCKET, USER_SOCKET } from '../incus/local-socket';
@@ -63,12 +63,13 @@ export class IncusOverSsh {
   dispatcher(): Agent {
     return new Agent({
       keepAliveTimeout: 10_000,
-      connect: (_options, callback) => {
+      // the remote Incus freezes as the local one does while a connection (here a channel) it accepted stays silent
+      connect: closingSilent((_options, callback) => {
         this.openChannel().then(
           (channel) => callback(null, channel as unknown as Socket),
           (error: unknown) => callback(error as Error, null),
         );
-      },
+      }),
     });
   }
 
