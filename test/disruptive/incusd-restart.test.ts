@@ -6,6 +6,10 @@ import type { CoiEvent } from '../../src/shared/contract';
 import type { CoiCore } from '../../src/main/app/core';
 import { Fixtures, incus, requireDaemon, runProcess, status, testName } from '../helpers/incus';
 import { openCore } from '../helpers/transports';
+import { findLocalSocket } from '../../src/main/incus/local-socket';
+import { cliProcess } from '../helpers/cli';
+import { tempHome } from '../helpers/hosts';
+import { SocketProxy } from '../helpers/socket-proxy';
 
 // Restarts the shared Incus daemon: this file runs in the 'disruptive' project, alone, after the rest.
 
@@ -71,6 +75,18 @@ async function ensureDaemon(): Promise<void> {
   await incus('admin', 'waitready', '--timeout', '60');
 }
 
+/**
+ * Stops the daemon with SIGTERM (instances are left running, unlike `incus admin shutdown`) and waits
+ * until its process is gone: its shutdown waits for the operations under way (other tests' too, when
+ * run beside them).
+ */
+async function stopDaemon(): Promise<void> {
+  const pid = await incusdPid();
+  stopped = pid;
+  process.kill(pid, 'SIGTERM');
+  await expect.poll(() => running(pid), { timeout: 120_000, interval: 100 }).toBe(false);
+}
+
 beforeAll(async () => {
   requireDaemon();
   ({ core } = await openCore());
@@ -100,12 +116,7 @@ describe('live events across an Incus restart', () => {
     await incus('snapshot', 'create', container, 'before');
     await event('event for the snapshot made before the restart', snapshotCreated(container, 'before'), 10_000);
 
-    const pid = await incusdPid();
-    stopped = pid;
-    process.kill(pid, 'SIGTERM'); // the daemon stops; instances are left running (unlike `incus admin shutdown`)
-    // Its shutdown waits for the operations under way (other tests' too, when run beside them): the
-    // stream is lost at the latest once the process is gone.
-    await expect.poll(() => running(pid), { timeout: 120_000, interval: 100 }).toBe(false);
+    await stopDaemon();
     await event('events-unavailable', (heard) => heard.type === 'events-unavailable' && heard.host === 'local', 30_000);
     await ensureDaemon();
 
@@ -115,5 +126,32 @@ describe('live events across an Incus restart', () => {
     await incus('snapshot', 'create', container, 'after');
     await event('event for the snapshot made after the restart', snapshotCreated(container, 'after'), 10_000);
     expect(await status(container)).toBe('RUNNING');
+  }, 240_000);
+});
+
+describe('a snapshot diff across an Incus restart', () => {
+  it('Incus restarted while it packs the snapshot: the diff says the packing was lost and to run it again, exits 1, leaves no image; the next diff works', async () => {
+    const container = await fixtures.launch(testName('diffrestart'));
+    await incus('snapshot', 'create', container, 'before');
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    // the answer to the wait on the snapshot's publish is held: the daemon restarts meanwhile
+    const held = proxy.holdAnswersAfter('"compression_algorithm":"none"', '/wait');
+    const { configDir } = tempHome();
+    const run = cliProcess(['snapshot', 'diff', 'before', '-c', container, '--summary'], { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: configDir });
+    await held;
+    await stopDaemon();
+    await proxy.cut(); // the command's connections end and new ones find no socket, as while the daemon is away
+    await ensureDaemon();
+    await proxy.resume();
+    const result = await run;
+    await proxy.cut();
+    expect(result.stderr).toMatch(new RegExp(`^Error: Incus lost track of packing snapshot before into temporary image coi-diff-\\S+ \\(operation \\S+ ended before its result could be read: restarted meanwhile\\?\\); run the diff again$`, 'm'));
+    expect(result.code).toBe(1);
+    const images = (await incus('image', 'list', '--format', 'csv', '-c', 'l')).split('\n').filter((alias) => alias.includes(container));
+    expect(images, 'the temporary image is removed').toEqual([]);
+    const again = await cliProcess(['snapshot', 'diff', 'before', '-c', container, '--summary'], { COI_DESKTOP_CONFIG_DIR: configDir });
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
   }, 240_000);
 });

@@ -377,6 +377,10 @@ async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'ins
         if (error instanceof IncusUnreachableError) pending = 'unknown'; // no answer: Incus may have started it all the same
         // Incus's own words name a file of its storage (`lstat …: no such file or directory` when the snapshot is deleted meanwhile)
         if (error instanceof IncusOperationError && error.outcome === 'failed') throw new IncusOperationError(error.operationId, 'failed', `Incus could not pack ${what} (${error.message})`);
+        // Incus forgets its operations when it restarts: whether the image was made is looked up by its alias as it is removed
+        if (error instanceof IncusOperationError && error.outcome === 'lost') {
+          throw new IncusOperationError(error.operationId, 'lost', `Incus lost track of packing ${what} into temporary image ${alias} (operation ${error.operationId} ended before its result could be read: restarted meanwhile?); run the diff again`);
+        }
         throw error;
       });
     const { fingerprint } = PublishedSchema.parse(operation.metadata);
