@@ -180,7 +180,12 @@ export async function listInside(ctx: DiffContext, instance: InstanceFull, scope
   const previous = await ctx.cache.readHashes(key);
   let ran = false;
   let started!: () => void;
-  const running = new Promise<void>((resolve) => (started = () => resolve(void (ran = true))));
+  const running = new Promise<void>((resolve) => {
+    started = () => {
+      ran = true;
+      resolve();
+    };
+  });
   // Each part is waited for, whatever the others do: one failed early (a package database read when the
   // container stops) left the listing's exec running after the diff had ended, which kept the command alive.
   const reading = Promise.allSettled([
