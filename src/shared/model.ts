@@ -175,6 +175,12 @@ export const OperationSummarySchema = z.object({
   /** Progress in words ("Creating instance: unpack: 40%"), when Incus reports any. */
   progress: z.string().nullable(),
   percent: z.number().min(0).max(100).nullable(),
+  /**
+   * Whole seconds since the transfer last moved a byte, once it has stood still for a second (a
+   * backup whose connection stays open while nothing moves); absent or 0 while it moves. The drawer
+   * shows such an operation as stalled. Optional: Incus's own operations never carry it.
+   */
+  stalledSeconds: z.number().int().min(0).optional(),
   error: z.string(),
   /** The instances it touches, by name. */
   instances: z.array(z.string()),

@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoiCore } from '../../src/main/app/core';
-import { openPage, openWebUi, shot, type WebUi } from '../helpers/browser';
+import { contrastOf, openPage, openWebUi, shot, type WebUi } from '../helpers/browser';
 import { FreezingRelay } from '../helpers/freezing-relay';
 import { tempHome } from '../helpers/hosts';
 import { Fixtures, requireDaemon, testName } from '../helpers/incus';
@@ -11,7 +12,8 @@ import { Fixtures, requireDaemon, testName } from '../helpers/incus';
  * relay that freezes the transfer's connection; the wire-level behaviour is tested in
  * test/integration/backup-stall.test.ts, this is what a user sees of it.
  */
-const LIMIT_MS = 3_000;
+// Long enough to look at the stalled drawer in two sizes and both colour schemes before it gives up.
+const LIMIT_MS = 6_000;
 const relay = new FreezingRelay();
 let own: Fixtures | undefined;
 let core: CoiCore | undefined;
@@ -42,7 +44,7 @@ afterAll(async () => {
 });
 
 describe('a stalled backup download in the Operations drawer', () => {
-  it('says nothing has moved for how long while it waits, then ends as failed with how far it got', async () => {
+  it('marks it ⚠ Stalled in the warning colour with a still bar, says nothing has moved for how long while it waits, then ends as failed with how far it got', async () => {
     const page = await openPage(ui!, `/host/local/container/${container}`, { acceptDownloads: true });
     await page.getByRole('button', { name: 'Export…' }).click();
     const dialog = page.getByRole('dialog', { name: `Export ${container}` });
@@ -53,12 +55,39 @@ describe('a stalled backup download in the Operations drawer', () => {
 
     const drawer = page.getByRole('complementary', { name: 'Operations' });
     await drawer.getByText(/^[0-9.]+ MiB of [0-9.]+ MiB .* · nothing moved for [12] s$/).waitFor({ timeout: 10_000 });
-    await shot(page, 'backup-download-stalled');
+    const operation = drawer.getByRole('listitem').filter({ hasText: /^⚠ Stalled Export of / });
+    expect(await drawer.getByRole('status').textContent()).toMatch(/^Export of .* on local has stalled: nothing is moving\.$/);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      const label = operation.getByText('Stalled');
+      expect(await warnColoured(label, 'color'), `${colorScheme} Stalled in the warning colour`).toBe(true);
+      expect(await warnColoured(operation, 'border-left-color'), `${colorScheme} the operation's edge`).toBe(true);
+      expect(await warnColoured(operation.getByRole('progressbar'), 'border-top-color'), `${colorScheme} the bar`).toBe(true);
+      expect(await contrastOf(label), `${colorScheme} Stalled`).toBeGreaterThanOrEqual(4.5);
+      for (const viewport of [{ width: 1280, height: 800 }, { width: 800, height: 600 }]) {
+        await page.setViewportSize(viewport);
+        await shot(page, `backup-download-stalled-${viewport.width}x${viewport.height}-${colorScheme}`);
+      }
+    }
 
     const results = drawer.getByRole('list', { name: 'Results' });
-    await results.getByText(/the download from .* stalled after [0-9.]+ MiB of [0-9.]+ MiB: nothing moved for 3 s/).waitFor({ timeout: 30_000 });
+    await results.getByText(new RegExp(`the download from .* stalled after [0-9.]+ MiB of [0-9.]+ MiB: nothing moved for ${LIMIT_MS / 1000} s`)).waitFor({ timeout: 30_000 });
+    await page.emulateMedia({ colorScheme: 'light' });
     await drawer.getByText('Nothing is running.').waitFor();
     await shot(page, 'backup-download-stall-failed');
     await page.close();
   }, 60_000);
 });
+
+/** Whether CSS property `property` of what `locator` matches is the page's warning colour (`--warn`, light or dark as the page is). */
+function warnColoured(locator: Locator, property: string): Promise<boolean> {
+  return locator.evaluate((element, name) => {
+    const view = element.ownerDocument.defaultView!;
+    const probe = element.ownerDocument.createElement('span');
+    probe.style.color = 'var(--warn)';
+    element.ownerDocument.body.append(probe);
+    const warn = view.getComputedStyle(probe).color;
+    probe.remove();
+    return view.getComputedStyle(element).getPropertyValue(name) === warn;
+  }, property);
+}

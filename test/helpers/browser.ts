@@ -167,3 +167,24 @@ export async function staysAcrossRefreshes(page: Page, core: CoiCore, element: L
     return kept.node === node && kept.left === 0;
   });
 }
+
+/**
+ * The contrast ratio (WCAG 2) of the text of the first element `locator` matches against the first
+ * opaque background behind it.
+ */
+export function contrastOf(locator: Locator): Promise<number> {
+  return locator.first().evaluate((element) => {
+    type Styled = { parentElement: Styled | null; ownerDocument: { defaultView: { getComputedStyle(element: Styled): { color: string; backgroundColor: string } } } };
+    const start = element as unknown as Styled;
+    const style = (node: Styled) => start.ownerDocument.defaultView.getComputedStyle(node);
+    const rgb = (css: string) => (css.match(/[\d.]+/g) ?? []).map(Number);
+    let behind: Styled | null = start;
+    while (behind && (rgb(style(behind).backgroundColor)[3] ?? 1) === 0) behind = behind.parentElement;
+    const luminance = (css: string) => {
+      const [r, g, b] = rgb(css).map((channel) => channel / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    const [text, ground] = [luminance(style(start).color), luminance(behind ? style(behind).backgroundColor : 'rgb(255, 255, 255)')];
+    return (Math.max(text, ground) + 0.05) / (Math.min(text, ground) + 0.05);
+  });
+}

@@ -9,7 +9,8 @@ interface Job {
 
 export interface JobRun {
   signal: AbortSignal;
-  progress: (text: string, percent: number | null) => void;
+  /** Shows `text` and `percent` in the drawer; `stalledSeconds` (a transfer that stands still) marks it stalled. */
+  progress: (text: string, percent: number | null, stalledSeconds?: number) => void;
 }
 
 /**
@@ -41,17 +42,17 @@ export class AppJobs {
     const job: Job = { host, controller, summary };
     this.running.set(jobId, job);
     this.announce(host, summary);
-    const progress = (text: string, percent: number | null) => {
-      job.summary = { ...job.summary, progress: text, percent: percent !== null && percent >= 0 && percent <= 100 ? percent : null };
+    const progress = (text: string, percent: number | null, stalledSeconds = 0) => {
+      job.summary = { ...job.summary, progress: text, percent: percent !== null && percent >= 0 && percent <= 100 ? percent : null, stalledSeconds };
       this.announce(host, job.summary);
     };
     try {
       const result = await work({ signal: controller.signal, progress });
-      this.finish(jobId, { status: 'Success', progress: null, percent: 100 });
+      this.finish(jobId, { status: 'Success', progress: null, percent: 100, stalledSeconds: 0 });
       return result;
     } catch (error) {
       const cancelled = controller.signal.aborted;
-      this.finish(jobId, { status: cancelled ? 'Cancelled' : 'Failure', progress: null, error: error instanceof Error ? error.message : String(error) });
+      this.finish(jobId, { status: cancelled ? 'Cancelled' : 'Failure', progress: null, stalledSeconds: 0, error: error instanceof Error ? error.message : String(error) });
       if (cancelled) throw new AppError('operation-failed', `${description} cancelled: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     }

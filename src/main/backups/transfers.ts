@@ -155,7 +155,7 @@ export class Transfers {
           onNotice: (notice) => progress(notice, null),
           onProgress: (measured) => {
             bytes = measured.bytes;
-            progress(progressLine(measured), measured.total ? Math.floor((measured.bytes / measured.total) * 100) : null);
+            progress(progressLine(measured), measured.total ? Math.floor((measured.bytes / measured.total) * 100) : null, measured.stalledSeconds);
           },
         }),
       )
