@@ -15,4 +15,10 @@ describe('the CLI process exit code', () => {
     expect(await entry('0')).toMatchObject({ code: 0, stderr: '' });
     expect(await entry('1')).toMatchObject({ code: 1, stderr: '' });
   });
+
+  it("ends a process still busy after its command ended, saying so, with the command's code", async () => {
+    const run = await entry('lingering');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('Warning: coi-desktop was still busy 0.2 s after the command ended (something it started was left running) and quit without waiting for it; what the command reported stands\n');
+  });
 });
