@@ -96,10 +96,59 @@ function cutOff(page: Page): Promise<string[]> {
   });
 }
 
+/**
+ * The top bar (the Hosts navigation, as laid out below 45rem): its height, the height one row of its
+ * controls takes (the tallest control plus the bar's padding and border), and its controls' names.
+ */
+function topBar(page: Page): Promise<{ height: number; oneRow: number; controls: string[] }> {
+  return page.getByRole('navigation', { name: 'Hosts' }).evaluate((nav) => {
+    interface Box { getBoundingClientRect(): { height: number }; getAttribute(name: string): string | null; textContent: string | null; querySelectorAll(s: string): Box[] }
+    const bar = nav as unknown as Box;
+    const view = (nav.ownerDocument as unknown as { defaultView: { getComputedStyle(element: unknown): Record<string, string> } }).defaultView;
+    const style = view.getComputedStyle(nav);
+    const edges = ['paddingTop', 'paddingBottom', 'borderTopWidth', 'borderBottomWidth'].reduce((sum, edge) => sum + parseFloat(style[edge]!), 0);
+    const controls = [...bar.querySelectorAll('button')].filter((control) => control.getBoundingClientRect().height > 0);
+    const tallest = Math.max(...controls.map((control) => control.getBoundingClientRect().height));
+    return { height: bar.getBoundingClientRect().height, oneRow: tallest + edges + 1, controls: controls.map((control) => control.getAttribute('aria-label') ?? control.textContent!.trim()) };
+  });
+}
+
+/**
+ * Tabs from the page's start through the top bar: for each control focus reaches there, its visible
+ * name (`aria-label` or text) and whether it is in view (inside the window and not scrolled away in
+ * its list) with a focus ring; stops when focus leaves the bar.
+ */
+async function tabThroughTopBar(page: Page): Promise<string[]> {
+  await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { blur(): void } } }).document.activeElement.blur());
+  const reached: string[] = [];
+  for (;;) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      interface Rect { left: number; right: number; top: number; bottom: number }
+      interface Node { closest(s: string): Node | null; parentElement: Node | null; getBoundingClientRect(): Rect; getAttribute(name: string): string | null; textContent: string | null }
+      const window = globalThis as unknown as { innerWidth: number; innerHeight: number; document: { activeElement: Node }; getComputedStyle(element: Node): { outlineStyle: string; overflowX: string } };
+      const element = window.document.activeElement;
+      if (!element.closest('nav[aria-label="Hosts"]')) return null;
+      const box = element.getBoundingClientRect();
+      let inView = box.left >= 0 && box.top >= 0 && box.right <= window.innerWidth && box.bottom <= window.innerHeight;
+      for (let clip = element.parentElement; clip; clip = clip.parentElement) {
+        if (window.getComputedStyle(clip).overflowX === 'visible') continue;
+        const frame = clip.getBoundingClientRect();
+        inView &&= box.left >= frame.left && box.right <= frame.right + 0.5;
+      }
+      const ringed = window.getComputedStyle(element).outlineStyle !== 'none';
+      const name = element.getAttribute('aria-label') ?? element.textContent!.trim();
+      return `${name}: ${inView ? 'in view' : 'out of view'}, ${ringed ? 'ringed' : 'no ring'}`;
+    });
+    if (focused === null) return reached;
+    reached.push(focused);
+  }
+}
+
 const expectHolds = async (page: Page, where: string) => expect(await cutOff(page), where).toEqual([]);
 
 describe('the overview at every size', () => {
-  it('holds at 1280×800, 800×600 and 200% zoom, with the Operations drawer open and closed: cards keep their size, nothing is cut off or scrolls sideways', async () => {
+  it('holds at 1280×800, 800×600 and 200% zoom, with the Operations drawer open and closed: cards keep their size, the top bar at 200% is one row, nothing is cut off or scrolls sideways', async () => {
     const first = Object.keys(made)[0]!;
     const drawer = (page: Page) => page.getByRole('complementary', { name: 'Operations' });
     for (const size of SIZES) {
@@ -120,6 +169,12 @@ describe('the overview at every size', () => {
         expect(box.width).toBeGreaterThan(150);
       }
       await expectHolds(page, `overview ${size.name}`);
+      // Narrow (200% zoom), the host list is a bar on top: one row, each control in view when Tab reaches it.
+      if (size.name === 'zoom200') {
+        const bar = await topBar(page);
+        expect(bar.height, `the top bar at ${size.name} is one row`).toBeLessThanOrEqual(bar.oneRow);
+        expect(await tabThroughTopBar(page)).toEqual(bar.controls.map((name) => `${name}: in view, ringed`));
+      }
       await shots('overview');
       await page.getByRole('button', { name: /^Operations/ }).click();
       await drawer(page).waitFor();
