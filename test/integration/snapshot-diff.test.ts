@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,9 +8,9 @@ import type { CoiEvent } from '../../src/shared/contract';
 import type { DiffResult } from '../../src/shared/diff';
 import { HostRegistry } from '../../src/main/hosts/registry';
 import { findLocalSocket } from '../../src/main/incus/local-socket';
-import { cli, cliProcess, interruptedAt } from '../helpers/cli';
+import { cli, cliProcess, exited, interruptedAt, spawnCli } from '../helpers/cli';
 import { knowHost, sshHost, tempHome } from '../helpers/hosts';
-import { Fixtures, incus, requireDaemon, snapshotNames, testName } from '../helpers/incus';
+import { Fixtures, incus, requireDaemon, runProcess, snapshotNames, testName } from '../helpers/incus';
 import { requireSshd, sshdWithKey, type TestSshd } from '../helpers/sshd';
 import { SocketProxy } from '../helpers/socket-proxy';
 import { openCore, preloadFace, type Face } from '../helpers/transports';
@@ -356,6 +357,36 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     const run = await interruptedAt(args, '"compression_algorithm":"none"', '/wait', { COI_DESKTOP_CONFIG_DIR: configDir });
     expect(run.code).toBe(130);
     expect(run.stderr).toMatch(/Interrupted: the diff was cancelled and its temporary image coi-diff-\S+ removed/);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+
+  it('Ctrl-C while the snapshots\' cached manifests are read: no snapshot is packed after it, exit 130, nothing left', async () => {
+    const { configDir } = tempHome();
+    const args = ['snapshot', 'diff', 'before', 'after', '-c', container, '--summary'];
+    expect((await cliProcess(args, { COI_DESKTOP_CONFIG_DIR: configDir })).code).toBe(0); // both manifests cached
+    // each cached manifest becomes a pipe: the diff's read of it waits until the test closes its end
+    const dir = join(configDir, 'cache', 'diff', 'manifests');
+    const pipes = readdirSync(dir).map((name) => join(dir, name));
+    expect(pipes).toHaveLength(2);
+    for (const pipe of pipes) {
+      rmSync(pipe);
+      await runProcess('mkfifo', [pipe]);
+    }
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const child = spawnCli(args, { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: configDir });
+    const done = exited(child);
+    const writers = await Promise.all(pipes.map((pipe) => open(pipe, 'w'))); // opened once the diff reads them
+    const stopping = new Promise((resolve) => child.stderr.on('data', (data: Buffer) => data.toString().includes('Stopping') && resolve(undefined)));
+    child.kill('SIGINT');
+    await stopping;
+    for (const writer of writers) await writer.close(); // read as empty: not cached
+    const run = await done;
+    await proxy.cut();
+    // Packing began after Ctrl-C, which then waited for the whole snapshot to be packed (Incus cannot cancel it) to remove the image.
+    expect(proxy.requests.filter((line) => line.startsWith('POST /1.0/images'))).toEqual([]);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/^Interrupted: the diff was cancelled before snapshot (before|after) was packed$/m);
     expect(await leftovers()).toEqual(NOTHING_LEFT);
   });
 

@@ -363,6 +363,8 @@ const PublishedSchema = z.object({ fingerprint: z.string().regex(/^[0-9a-f]{64}$
  * publish that Incus cannot cancel is waited for, then its image removed.
  */
 async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'instance'; name: string }, what: string, keep?: () => KeepFile | undefined): Promise<Omit<SideManifest, 'cached'>> {
+  // A publish once asked for is waited for (Incus cannot cancel it): after a cancel, none is asked for.
+  if (ctx.signal?.aborted) throw new IncusInterruptedError(`Interrupted: the diff was cancelled before ${what} was packed`);
   const alias = `${temporaryName(ctx.now())}-${ctx.container}`.slice(0, 200);
   // Recorded before Incus is asked: a process killed from here on leaves an entry the next diff, export or import finds.
   const recorded = await ctx.journal?.record({ kind: 'image', alias });
