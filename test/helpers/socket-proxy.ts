@@ -45,10 +45,11 @@ export class SocketProxy {
         this.requests.push(...lines);
         const failure = this.failures.find((candidate) => lines.some((line) => line.includes(candidate.text)));
         if (failure) {
-          // a whole GET arrives in one chunk: answered here, never sent on
+          // a whole GET arrives in one chunk: answered here, never sent on. The connection is closed after it: its
+          // daemon side, which may have carried nothing, would stay silent, and Incus 6.0.4 accepts no other connection meanwhile
           this.failures.splice(this.failures.indexOf(failure), 1);
           const body = JSON.stringify({ type: 'error', status: '', status_code: 0, operation: '', error_code: failure.status, error: failure.error, metadata: null });
-          client.write(`HTTP/1.1 ${failure.status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+          client.end(`HTTP/1.1 ${failure.status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
           failure.served();
           return;
         }

@@ -13,6 +13,8 @@ import { createLocalDispatcher } from '../../src/main/incus/http';
 import { progressText } from '../../src/main/incus/progress';
 import { Fixtures, incus, localClient, requireDaemon, testName } from '../helpers/incus';
 import { silentSocket } from '../helpers/silent-socket';
+import { SocketProxy } from '../helpers/socket-proxy';
+import { findLocalSocket } from '../../src/main/incus/local-socket';
 
 const fixtures = new Fixtures();
 let client: IncusClient;
@@ -129,6 +131,22 @@ describe('IncusClient over the local socket', () => {
     const started = Date.now();
     await incus('query', '/1.0');
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('the test proxy answering a request itself (failRequest) leaves the daemon answering others at once', async () => {
+    // Its connection to the daemon, opened when the client connected, carried nothing and stayed open
+    // while the client kept its connection: the shared daemon then accepted no connection for 10 s.
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const proxied = new IncusClient({ dispatcher: createLocalDispatcher(proxy.path), endpoint: proxy.path });
+    void proxy.failRequest('GET /1.0/instances', 500, 'refused by the test');
+    expect(await listInstanceNames(proxied).catch((e: unknown) => e)).toBeInstanceOf(IncusError);
+    const started = Date.now();
+    await incus('query', '/1.0');
+    const took = Date.now() - started;
+    await proxied.close();
+    await proxy.cut();
+    expect(took).toBeLessThan(2_000);
   });
 });
 

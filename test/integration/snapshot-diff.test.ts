@@ -338,6 +338,22 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     expect(await execLogs(container), 'the listing\'s output logs are removed').toEqual(logsBefore);
   });
 
+  it('a snapshot Incus cannot pack while the files are listed (deleted meanwhile): the listing stopped has its output logs removed, nothing left', async () => {
+    const logsBefore = await execLogs(container);
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const listing = proxy.holdAnswersAfter(`/1.0/instances/${container}/exec`, '/wait'); // the listing runs on in the container
+    const failed = proxy.failRequest('POST /1.0/images', 404, 'Instance_snapshot not found');
+    const result = await cliProcess(['snapshot', 'diff', 'before', '-c', container, '--summary'], { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: tempHome().configDir });
+    await Promise.all([listing, failed]);
+    await proxy.cut();
+    expect(result.stderr).toMatch(/^Error: Instance_snapshot not found$/m);
+    expect(result.code).toBe(1);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+    // Incus cannot cancel the listing's exec: stopped by the diff, it went on and left its output (the whole listing) in the daemon's logs.
+    expect(await execLogs(container)).toEqual(logsBefore);
+  });
+
   it('a listing Incus refuses ends the diff there: the snapshot is not packed and read for nothing', async () => {
     const proxy = new SocketProxy(findLocalSocket());
     await proxy.resume();

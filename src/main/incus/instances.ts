@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ClusterMemberApiSchema, InstanceFullSchema, InstanceSnapshotSchema, type ClusterMemberApi, type InstanceFull, type InstanceSnapshot, type Operation } from './api-schemas';
 import type { IncusClient, WaitOptions } from './client';
-import { isNotFound } from './errors';
+import { IncusInterruptedError, isNotFound } from './errors';
 import { instanceReader, readVolumeList, volumeReader, type ListedInstance, type StorageVolume } from './instance-list';
 import { INSTANCE_LIST_PATH, INSTANCE_NAMES_PATH, instanceFullPath, nameOf, POOL_LIST_PATH, poolVolumesPath } from './request-target';
 
@@ -217,7 +217,10 @@ export function execInstanceBytes(client: IncusClient, instance: string, command
  */
 export async function execInstanceReading<T>(client: IncusClient, instance: string, command: readonly string[], wait: WaitOptions | undefined, read: (result: ExecBytes) => T): Promise<T> {
   const { path, body } = execRequest(instance, command);
-  const operation = await client.run('POST', path, body, wait);
+  const operation = await client.run('POST', path, body, wait).catch(async (error: unknown) => {
+    if (error instanceof IncusInterruptedError && error.operationId) await removeUnreadLogs(client.detached(), instance, error.operationId);
+    throw error;
+  });
   const metadata = ExecMetadataSchema.safeParse(operation.metadata);
   if (!metadata.success) throw new Error(`unexpected answer from Incus to exec in '${instance}': no exit code`);
   const logs = [metadata.data.output?.['1'], metadata.data.output?.['2']];
@@ -238,6 +241,17 @@ export async function execInstanceReading<T>(client: IncusClient, instance: stri
   } finally {
     await removed;
   }
+}
+
+/**
+ * After a wait on exec `id` was stopped (Ctrl-C, or a diff whose other side failed): Incus cannot cancel
+ * the exec, which goes on, and its output logs (a listing's whole output) would stay in the daemon's
+ * exec-output folder, read by nobody. They are removed now, by the names Incus gives them; it lets a
+ * running exec's logs go. Never fails: a leftover log is harmless.
+ */
+async function removeUnreadLogs(client: IncusClient, instance: string, id: string): Promise<void> {
+  const logs = ['stdout', 'stderr'].map((stream) => `${instancePath(instance)}/logs/exec-output/exec_${id}.${stream}`);
+  await Promise.all(logs.map((log) => client.query('DELETE', log, z.unknown()).catch(() => undefined)));
 }
 
 /** Removes a file of an instance, running or stopped; false when it was not there. */
