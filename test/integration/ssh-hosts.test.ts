@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostStatus } from '../../src/shared/hosts';
 import type { HostOverview } from '../../src/shared/model';
 import type { HostPool } from '../../src/main/hosts/pool';
+import { IncusInterruptedError } from '../../src/main/incus/errors';
+import { listInstanceNames } from '../../src/main/incus/instances';
 import { knowHost, makePool, sshHost, tempHome } from '../helpers/hosts';
 import { Fixtures, incus, requireDaemon, testName } from '../helpers/incus';
 import { freePort, makeKey, requireSshd, TestNetns, TestSshd, type KeyPair } from '../helpers/sshd';
@@ -108,6 +110,26 @@ describe('a dropped connection', () => {
     expect(await incus('exec', name, '--', 'cat', '/root/runs')).toBe('ran\n');
     expect(statuses).toContain('offline');
     expect((await remote.test('box')).status.state).toBe('online');
+  });
+
+  it('waits cancelled over SSH: no error escapes from the closed channels, the other requests are answered, Incus answers others at once', async () => {
+    const open = await server('cancels');
+    const home = tempHome();
+    knowHost(home.sshDir, open);
+    const client = (await pool({ home, hosts: [sshHost('box', open, { identityFiles: [key.file] })] })).client('box');
+    const name = await fixtures.launch(testName('sshcancel'));
+    const body = { command: ['sleep', '30'], 'wait-for-websocket': false, interactive: false };
+    // ssh2's channel.destroy() only asks sshd to close the channel: undici, seeing it not destroyed, could send
+    // the next request on it, and when the close came failed a request already failed: a TypeError thrown from
+    // the channel's 'close' event, an uncaught exception (the process ended).
+    for (let round = 0; round < 5; round++) {
+      const cancelled = await client.run('POST', `/1.0/instances/${name}/exec`, body, { signal: AbortSignal.timeout(1) }).catch((error: unknown) => error);
+      expect(cancelled).toBeInstanceOf(IncusInterruptedError);
+    }
+    expect(await listInstanceNames(client)).toContain(name);
+    const asked = Date.now();
+    await incus('query', '/1.0');
+    expect(Date.now() - asked).toBeLessThan(2_000);
   });
 
   it('says the connection is lost when the host stays away', async () => {

@@ -33,12 +33,18 @@ function batchPackets(channel: ClientChannel): void {
  * socket with a HeadersTimeoutError or BodyTimeoutError) read as a connection "closed": an Incus that
  * stopped answering behind a working SSH connection (an export stalled mid-stream) was reported as
  * "the connection to HOST was lost (closed)". The error is emitted first, as a socket's `destroy(error)` does.
+ * The channel then reads as destroyed at once, as a socket does: ssh2 only asks sshd to close it, so undici
+ * (an aborted request, `closingSilent`) took it for open, could send the next request on it, and when the
+ * close came failed a request it had already failed, a TypeError thrown from the channel's 'close' event
+ * (an uncaught exception: the CLI or the app's main process ended).
  */
 function passDestroyError(channel: ClientChannel): void {
   const destroy = channel.destroy.bind(channel);
   channel.destroy = (error?: Error) => {
     if (error && channel.listenerCount('error') > 0) channel.emit('error', error);
-    return destroy();
+    destroy();
+    channel.destroyed = true;
+    return channel;
   };
 }
 
