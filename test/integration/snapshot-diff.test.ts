@@ -354,6 +354,23 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     expect(await execLogs(container)).toEqual(logsBefore);
   });
 
+  it('a snapshot deleted while the diff runs: says so and what to do, not Incus\'s words only; nothing left', async () => {
+    await incus('snapshot', 'create', container, 'gone');
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    const held = proxy.holdAnswersAfter(`/1.0/instances/${container}/exec`); // the snapshot is packed once the listing runs
+    const run = cliProcess(['snapshot', 'diff', 'gone', '-c', container, '--summary'], { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: tempHome().configDir });
+    await held;
+    await incus('snapshot', 'delete', container, 'gone');
+    proxy.release();
+    const result = await run;
+    await proxy.cut();
+    // was: Error: Incus could not pack snapshot gone (Failed to fetch snapshot "gone" of instance "…" in project "default": Instance_snapshot not found)
+    expect(result.stderr).toMatch(new RegExp(`^Error: snapshot 'gone' not found for container '${container}' \\(it has \\d+ snapshots: [^)]*\\): it was deleted while the diff ran, and Incus could not pack it \\(.+\\)$`, 'm'));
+    expect(result.code).toBe(1);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+
   it('a listing Incus refuses ends the diff there: the snapshot is not packed and read for nothing', async () => {
     const proxy = new SocketProxy(findLocalSocket());
     await proxy.resume();

@@ -8,6 +8,7 @@ import type { IncusClient } from '../../incus/client';
 import { IncusError, IncusInterruptedError, IncusOperationError, IncusUnreachableError, isNotFound } from '../../incus/errors';
 import { snapshotsEnded } from '../after-drop';
 import { execInstanceBytes, execInstanceReading, getInstance, type ExecBytes } from '../../incus/instances';
+import { snapshotNotFound } from '../service';
 import { DIFF_PREFIX, removeCommand, removeTemporary, type Temporary, type TemporaryJournal } from '../../app/temporaries';
 import { AppError, toErrorInfo } from '../../errors';
 import type { DiffCache, SnapshotRecord } from './cache';
@@ -379,11 +380,10 @@ async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'ins
     // operation, so a Ctrl-C meanwhile still learns which operation will make the image. Only the wait is cancelled.
     const operation = await ctx.client
       .run('POST', '/1.0/images', body, { detached: true, signal: ctx.signal, onProgress: (running) => ctx.progress(`Packing ${what}`, percentOf(running.metadata)) })
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
         if (error instanceof IncusInterruptedError && !/was cancelled in Incus/.test(error.message)) pending = error.operationId ?? 'unknown';
         if (error instanceof IncusUnreachableError) pending = 'unknown'; // no answer: Incus may have started it all the same
-        // Incus's own words name a file of its storage (`lstat …: no such file or directory` when the snapshot is deleted meanwhile)
-        if (error instanceof IncusOperationError && error.outcome === 'failed') throw new IncusOperationError(error.operationId, 'failed', `Incus could not pack ${what} (${error.message})`);
+        if (error instanceof IncusOperationError && error.outcome === 'failed') throw await packFailed(ctx, source, what, error);
         // Incus forgets its operations when it restarts: whether the image was made is looked up by its alias as it is removed
         if (error instanceof IncusOperationError && error.outcome === 'lost') {
           throw new IncusOperationError(error.operationId, 'lost', `Incus lost track of packing ${what} into temporary image ${alias} (operation ${error.operationId} ended before its result could be read: restarted meanwhile?); run the diff again`);
@@ -400,6 +400,19 @@ async function readPublished(ctx: DiffContext, source: { type: 'snapshot' | 'ins
       stream.destroy();
     }
   }, () => removeRecorded(ctx, { kind: 'image', alias }, recorded, pending));
+}
+
+/**
+ * Why Incus could not pack `source`. Its own words name a file of its storage or its database
+ * (`lstat …: no such file or directory`, `Instance_snapshot not found`) when a snapshot was deleted
+ * meanwhile: that is said, with the snapshots the container has now.
+ */
+async function packFailed(ctx: DiffContext, source: { type: 'snapshot' | 'instance'; name: string }, what: string, error: IncusOperationError): Promise<Error> {
+  const failed = new IncusOperationError(error.operationId, 'failed', `Incus could not pack ${what} (${error.message})`);
+  const snapshot = source.name.slice(ctx.container.length + 1);
+  const instance = source.type === 'snapshot' ? await getInstance(ctx.client, ctx.container).catch(() => undefined) : undefined;
+  if (!instance || instance.snapshots.some((candidate) => candidate.name === snapshot)) return failed;
+  return new AppError('not-found', `${snapshotNotFound(ctx.container, snapshot, instance).message}: it was deleted while the diff ran, and Incus could not pack it (${error.message})`);
 }
 
 function percentOf(metadata: Record<string, unknown> | null | undefined): number | null {
