@@ -371,6 +371,20 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     expect(await leftovers()).toEqual(NOTHING_LEFT);
   });
 
+  it('a file of the container that cannot be read for --file: the error says which, with the container\'s state and what to do', async () => {
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    // what Incus answers when the container stops under the read (a race on the real daemon)
+    const failed = proxy.failRequest('edit.txt', 500, 'Failed to connect to forkfile.sock: dial unix forkfile.sock: connect: connection refused');
+    const result = await cliProcess(['snapshot', 'diff', 'before', '-c', container, '--file', '/data/edit.txt'], { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: tempHome().configDir });
+    await failed;
+    await proxy.cut();
+    // was Incus's words only: "Error: Failed to connect to forkfile.sock: …"
+    expect(result.stderr).toMatch(new RegExp(`^Error: reading /data/edit\\.txt inside ${container} failed \\(.*forkfile\\.sock.*\\), and it is running now; run the diff again$`, 'm'));
+    expect(result.code).toBe(1);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+
   it('a listing Incus refuses ends the diff there: the snapshot is not packed and read for nothing', async () => {
     const proxy = new SocketProxy(findLocalSocket());
     await proxy.resume();

@@ -20,7 +20,7 @@ import { recordSnapshot, uncoveredPath, type Compared } from './record';
 import { compareManifests, PACKAGE_DB_PATHS, pathFilter, type Manifest } from './manifest';
 import { comparePackages } from './packages';
 import { sweepLeftovers, type TemporaryJournal } from '../../app/temporaries';
-import { currentManifest, readCurrentFile, snapshotManifest, snapshotFile, type DiffContext, type KeepFile, type SideManifest } from './sources';
+import { currentManifest, fileUnread, readCurrentFile, snapshotManifest, snapshotFile, type DiffContext, type KeepFile, type SideManifest } from './sources';
 import { currentScope, excludedPaths } from './listing-request';
 
 export type DiffInput = Parameters<typeof DiffRequestSchema.parse>[0];
@@ -240,7 +240,9 @@ export async function diffFile(deps: DiffDeps, input: Parameters<typeof DiffFile
   const { ctx, guard, outcome } = sidesAtOnce(context(deps, request.container, run));
   const startedAt = ctx.now();
   const current = async (): Promise<FileSide> => {
-    const file = await readCurrentFile(ctx, path, DIFF_TEXT_LIMIT_BYTES);
+    const file = await readCurrentFile(ctx, path, DIFF_TEXT_LIMIT_BYTES).catch(async (error: unknown) => {
+      throw await fileUnread(ctx, path, error);
+    });
     return { stat: file?.stat ?? null, content: file?.content };
   };
   const [before, after] = await outcome(guard(snapshotSide(ctx, sides.from, path)), guard(sides.to ? snapshotSide(ctx, sides.to, path) : current()));

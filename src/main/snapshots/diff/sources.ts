@@ -203,7 +203,7 @@ export async function listInside(ctx: DiffContext, instance: InstanceFull, scope
   // The listing's own failure tells most (killed with its container, say); a package read's is told with the container's state.
   if (listed.status === 'rejected') throw listed.reason;
   const unread = packageDbs.findIndex((read) => read.status === 'rejected');
-  if (unread >= 0) throw await packageDbUnread(ctx, [PACKAGE_DB_PATHS.dpkg, PACKAGE_DB_PATHS.apk][unread]!, (packageDbs[unread] as PromiseRejectedResult).reason);
+  if (unread >= 0) throw await fileUnread(ctx, [PACKAGE_DB_PATHS.dpkg, PACKAGE_DB_PATHS.apk][unread]!, (packageDbs[unread] as PromiseRejectedResult).reason);
   const listing = listed.value;
   const [dpkg, apk] = packageDbs.map((read) => (read as PromiseFulfilledResult<string | undefined>).value);
   if (!listing) return undefined;
@@ -260,8 +260,8 @@ async function listingLost(ctx: Pick<DiffContext, 'client' | 'container'>, error
   return new AppError('operation-failed', `listing the files inside ${ctx.container} failed: its operation ${error.operationId} ended before its result could be read, and ${await containerNow(ctx, 'running now')}; run the diff again`);
 }
 
-/** Why a package database could not be read, with the container's state (it fails so when the container stops meanwhile). */
-async function packageDbUnread(ctx: Pick<DiffContext, 'client' | 'container' | 'signal'>, path: string, error: unknown): Promise<Error> {
+/** Why a file of the container (a package database, the file of `--file`) could not be read, with the container's state (it fails so when the container stops meanwhile). */
+export async function fileUnread(ctx: Pick<DiffContext, 'client' | 'container' | 'signal'>, path: string, error: unknown): Promise<Error> {
   if (ctx.signal?.aborted || error instanceof IncusInterruptedError) return error as Error;
   const info = toErrorInfo(error);
   return new AppError(info.code, `reading ${path} inside ${ctx.container} failed (${info.message}), and ${await containerNow(ctx, 'running now')}; run the diff again`);
