@@ -354,6 +354,29 @@ c=$(stat -c %Z /w/e.txt); while [ "$(date +%s)" -lt $((c + 3)) ]; do sleep 1; do
     expect(await execLogs(container)).toEqual(logsBefore);
   });
 
+  it('a listing that fails while the snapshot is packed, and an image that then cannot be removed: both said, no "Interrupted", the next diff removes it', async () => {
+    const { configDir } = tempHome();
+    const proxy = new SocketProxy(findLocalSocket());
+    await proxy.resume();
+    // The listing's and the publish's answers come together: the publish is under way when the listing fails.
+    const listing = proxy.holdAnswersAfter(`/1.0/instances/${container}/exec`, '/wait');
+    const packing = proxy.holdAnswersAfter('"compression_algorithm":"none"');
+    void proxy.failRequest(`/1.0/instances/${container}/logs/exec-output/`, 500, 'the listing\'s output could not be read');
+    void proxy.failRequest('/1.0/images/aliases/coi-diff-', 500, 'refused by the test');
+    const run = cliProcess(['snapshot', 'diff', 'before', '-c', container, '--summary'], { INCUS_SOCKET: proxy.path, COI_DESKTOP_CONFIG_DIR: configDir });
+    await Promise.all([listing, packing]);
+    proxy.release();
+    const result = await run;
+    await proxy.cut();
+    expect(result.stderr).toMatch(/^Error: the listing's output could not be read; the temporary image coi-diff-\S+ could not be removed \(refused by the test\); the next diff, export or import on local removes it, or run 'incus image delete coi-diff-\S+' on local$/m);
+    expect(result.stderr).not.toMatch(/Interrupted/);
+    expect(result.code).toBe(1);
+    const next = await cliProcess(['snapshot', 'diff', 'before', '-c', container, '--summary'], { COI_DESKTOP_CONFIG_DIR: configDir });
+    expect(next.stderr).toMatch(/coi-diff-\S+/); // the leftover, removed: said once
+    expect(next.code).toBe(0);
+    expect(await leftovers()).toEqual(NOTHING_LEFT);
+  });
+
   it('a snapshot deleted while the diff runs: says so and what to do, not Incus\'s words only; nothing left', async () => {
     await incus('snapshot', 'create', container, 'gone');
     const proxy = new SocketProxy(findLocalSocket());

@@ -187,8 +187,11 @@ function sidesAtOnce(outer: DiffContext) {
     const [one, two] = await Promise.allSettled([a, b]);
     if (one.status === 'fulfilled' && two.status === 'fulfilled') return [one.value, two.value];
     if (outer.signal?.aborted) throw one.status === 'rejected' ? one.reason : (two as PromiseRejectedResult).reason; // cancelled: each side says what it removed
+    // What the side it stopped has to add: something it could not remove (in its own words, not with the
+    // "Interrupted…" its stop made, which reads as the user's cancel), or a failure of its own.
     const other = [one, two].find((side) => side.status === 'rejected' && side.reason !== first) as PromiseRejectedResult | undefined;
-    const said = other && !(other.reason instanceof IncusInterruptedError) && !(other.reason instanceof DOMException) ? toErrorInfo(other.reason).message : undefined;
+    const left = other?.reason instanceof AppError && typeof other.reason.details?.left === 'string' ? other.reason.details.left : undefined;
+    const said = left ?? (other && !(other.reason instanceof IncusInterruptedError) && !(other.reason instanceof DOMException) ? toErrorInfo(other.reason).message : undefined);
     if (!said) throw first;
     const info = toErrorInfo(first);
     throw new AppError(info.code, `${info.message}; ${said}`);

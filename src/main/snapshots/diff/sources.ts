@@ -109,6 +109,10 @@ export async function currentManifest(ctx: DiffContext, instance: InstanceFull, 
   return withCleanup(ctx, `temporary snapshot ${snapshot}`, async () => {
     await ctx.client.run('POST', `/1.0/instances/${encodeURIComponent(ctx.container)}/snapshots`, { name: snapshot, stateful: false }, { signal: ctx.signal }).catch((error: unknown) => {
       if (error instanceof IncusInterruptedError || error instanceof IncusUnreachableError) pending = 'unknown';
+      // Incus forgets its operations when it restarts: whether the snapshot was made is looked up as it is removed
+      if (error instanceof IncusOperationError && error.outcome === 'lost') {
+        throw new IncusOperationError(error.operationId, 'lost', `Incus lost track of taking temporary snapshot ${snapshot} of ${ctx.container} (operation ${error.operationId} ended before its result could be read: restarted meanwhile?); run the diff again`);
+      }
       throw error;
     });
     return { ...(await readPublished(ctx, { type: 'snapshot', name: `${ctx.container}/${snapshot}` }, `the current state of ${ctx.container}`)), cached: false };
@@ -138,8 +142,8 @@ async function listUnlessFrozen(ctx: DiffContext, instance: InstanceFull, scope:
 
 /**
  * Runs `run`, then `cleanup` whatever happened. What the clean-up could not remove is added to the
- * error's message (or becomes the error): the user is told what is left and how to remove it. A
- * cancel that left nothing says so.
+ * error's message (or becomes the error), and kept as its `details.left`: the user is told what is
+ * left and how to remove it. A cancel that left nothing says so.
  */
 async function withCleanup<T>(ctx: DiffContext, what: string, run: () => Promise<T>, cleanup: () => Promise<string | undefined>): Promise<T> {
   let result: T;
@@ -150,10 +154,10 @@ async function withCleanup<T>(ctx: DiffContext, what: string, run: () => Promise
     if (!left && ctx.signal?.aborted) throw new IncusInterruptedError(`Interrupted: the diff was cancelled and its ${what} removed`);
     if (!left) throw error;
     const info = toErrorInfo(error);
-    throw new AppError(info.code, `${info.message}; ${left}`);
+    throw new AppError(info.code, `${info.message}; ${left}`, { left });
   }
   const left = await cleanup();
-  if (left) throw new AppError('operation-failed', left);
+  if (left) throw new AppError('operation-failed', left, { left });
   return result;
 }
 
