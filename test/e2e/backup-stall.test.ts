@@ -46,17 +46,25 @@ afterAll(async () => {
 describe('a stalled backup download in the Operations drawer', () => {
   it('marks it ⚠ Stalled in the warning colour with a still bar, says nothing has moved for how long while it waits, then ends as failed with how far it got', async () => {
     const page = await openPage(ui!, `/host/local/container/${container}`, { acceptDownloads: true });
-    await page.getByRole('button', { name: 'Export…' }).click();
+    // keyboard only: Export…, leave out the snapshots, Download backup
+    await tabTo(page.getByRole('button', { name: 'Export…' }));
+    await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: `Export ${container}` });
-    await dialog.getByLabel(/Leave out the snapshots/).check();
+    await tabTo(dialog.getByLabel(/Leave out the snapshots/));
+    await page.keyboard.press('Space');
     const frozen = relay.frozenAfter(2 << 20);
-    await dialog.getByRole('button', { name: 'Download backup' }).click();
+    await tabTo(dialog.getByRole('button', { name: 'Download backup' }));
+    await page.keyboard.press('Enter');
     await frozen;
 
     const drawer = page.getByRole('complementary', { name: 'Operations' });
     await drawer.getByText(/^[0-9.]+ MiB of [0-9.]+ MiB .* · nothing moved for [12] s$/).waitFor({ timeout: 10_000 });
     const operation = drawer.getByRole('listitem').filter({ hasText: /^⚠ Stalled Export of / });
     expect(await drawer.getByRole('status').textContent()).toMatch(/^Export of .* on local has stalled: nothing is moving\.$/);
+    // its Cancel is reached from the keyboard, with a focus ring
+    const cancel = operation.getByRole('button', { name: 'Cancel' });
+    await tabTo(cancel);
+    expect(await cancel.evaluate((element) => element.ownerDocument.defaultView!.getComputedStyle(element).outlineStyle)).not.toBe('none');
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme });
       const label = operation.getByText('Stalled');
@@ -64,9 +72,11 @@ describe('a stalled backup download in the Operations drawer', () => {
       expect(await warnColoured(operation, 'border-left-color'), `${colorScheme} the operation's edge`).toBe(true);
       expect(await warnColoured(operation.getByRole('progressbar'), 'border-top-color'), `${colorScheme} the bar`).toBe(true);
       expect(await contrastOf(label), `${colorScheme} Stalled`).toBeGreaterThanOrEqual(4.5);
-      for (const viewport of [{ width: 1280, height: 800 }, { width: 800, height: 600 }]) {
+      // 1280×800, 800×600, and the layout of a 1280×800 window at 200% zoom
+      for (const [label, viewport] of [['1280x800', { width: 1280, height: 800 }], ['800x600', { width: 800, height: 600 }], ['zoom200', { width: 640, height: 400 }]] as const) {
         await page.setViewportSize(viewport);
-        await shot(page, `backup-download-stalled-${viewport.width}x${viewport.height}-${colorScheme}`);
+        await operation.getByText('Stalled').waitFor();
+        await shot(page, `backup-download-stalled-${label}-${colorScheme}`);
       }
     }
 
@@ -78,6 +88,15 @@ describe('a stalled backup download in the Operations drawer', () => {
     await page.close();
   }, 60_000);
 });
+
+/** Presses Tab until what `locator` matches has the focus (keyboard only, as a user gets there). */
+async function tabTo(locator: Locator): Promise<void> {
+  for (let presses = 0; presses < 60; presses += 1) {
+    if (await locator.evaluate((element) => element === element.ownerDocument.activeElement)) return;
+    await locator.page().keyboard.press('Tab');
+  }
+  throw new Error(`Tab never reached ${String(locator)}`);
+}
 
 /** Whether CSS property `property` of what `locator` matches is the page's warning colour (`--warn`, light or dark as the page is). */
 function warnColoured(locator: Locator, property: string): Promise<boolean> {
