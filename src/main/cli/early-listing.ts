@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { LOCAL_HOST } from '../../shared/hosts';
 import { RESTORES_DIR } from '../config/paths';
 import { InstanceFullSchema } from '../incus/api-schemas';
-import { peekEarlyGet, sendRequest, startEarlyPost, syncMetadata, type Answer } from '../incus/early-get';
+import { asyncOperationId, peekEarlyGet, sendRequest, startEarlyPost, syncMetadata, type Answer } from '../incus/early-get';
 import { execLogs, execRequest } from '../incus/instances';
 import { instanceFullPath } from '../incus/request-target';
 import { DiffCache } from '../snapshots/diff/cache';
@@ -53,11 +53,4 @@ async function removeOutput(local: LocalTarget, sent: Promise<Answer>): Promise<
   } catch {
     // the log stays in the daemon's exec-output folder
   }
-}
-
-/** The operation id of a daemon's answer that started one (`type: async`). */
-function asyncOperationId(answer: Answer): string | undefined {
-  const envelope = JSON.parse(answer.text) as { type?: unknown; metadata?: { id?: unknown } } | null;
-  const id = envelope?.type === 'async' ? envelope.metadata?.id : undefined;
-  return typeof id === 'string' ? id : undefined;
 }

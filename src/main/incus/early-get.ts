@@ -121,6 +121,17 @@ export function syncMetadata(answer: Answer): unknown {
   }
 }
 
+/** The id of the operation a daemon's answer started (`type: async`); undefined for anything else. */
+export function asyncOperationId(answer: Answer): string | undefined {
+  try {
+    const envelope = JSON.parse(answer.text) as { type?: unknown; metadata?: { id?: unknown } | null } | null;
+    const id = envelope?.type === 'async' ? envelope.metadata?.id : undefined;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Abandons the early requests nobody took (the command ended another way): GETs are closed, so they
  * keep the process no longer; what a POST made is removed. Resolves once that is done.
